@@ -1,0 +1,318 @@
+"""The ``ecmon`` command: the composition root.
+
+Settings are loaded, the store opened and the HTTP client built here and
+passed down; logging is configured here and nowhere else. Each command's body
+is short; the logic lives in the library. Errors from the library become a
+message on stderr and the exit code of their class (see ``monitor/errors.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from monitor import __version__, config, console, demo
+from monitor.changeset import changes_document
+from monitor.digest import TextFormat, render_changes
+from monitor.errors import EcmonError
+from monitor.http import HttpClient
+from monitor.models import RunOutcome, RunSummary
+from monitor.pipeline import RunContext, run_sources, selected_sources, utc_now
+from monitor.sources import REGISTRY, default_settings
+from monitor.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_SUSPECT = 6
+FORMATS = click.Choice(["text", "json", "markdown"])
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into a one-line message and their exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except EcmonError as error:
+            click.echo(f"ecmon: error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class App:
+    """What every command receives: the options of the top-level command."""
+
+    def __init__(self, config_path: Path | None, db: Path | None) -> None:
+        self.config_path = config_path
+        self.db = db
+
+    def settings(self) -> config.Settings:
+        return config.load(default_settings(), config_path=self.config_path, database=self.db)
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        store = Store.open(self.settings().database)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML settings file (default: $ECMON_CONFIG, else the user config dir).",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="SQLite database (default: $ECMON_DB, the config file, else the user data dir).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.version_option(__version__, prog_name="ecmon")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, db: Path | None, verbose: int) -> None:
+    """ecmon: what changed on the export-control lists, and where it came from.
+
+    Snapshots public sources (the BIS Entity List via the Consolidated Screening
+    List), diffs each snapshot against the last accepted state in SQLite, and
+    reports added, removed and modified entries field by field, with provenance.
+
+    Start with `ecmon demo` (offline, bundled fixtures), then `ecmon run`.
+
+    Exit codes: 0 ok, 2 configuration, 3 fetch failed, 4 parse failed,
+    5 database, 6 a snapshot was held as suspect.
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    ctx.obj = App(config_path, db)
+
+
+def _progress_printer() -> Callable[[str, str], None]:
+    """Progress on a terminal (stderr); nothing when output is piped or in CI."""
+    if not sys.stderr.isatty():
+        return lambda source, step: None
+
+    def show(source: str, step: str) -> None:
+        click.echo(f"\r\x1b[2K{source}: {step}…", err=True, nl=False)
+
+    return show
+
+
+def _report(summaries: list[RunSummary]) -> int:
+    if sys.stderr.isatty():
+        click.echo("\r\x1b[2K", err=True, nl=False)
+    for summary in summaries:
+        click.echo(console.summary_line(summary))
+    if any(s.outcome == RunOutcome.FAILED for s in summaries):
+        return 3 if any(s.error_kind and "Fetch" in s.error_kind for s in summaries) else 4
+    return EXIT_SUSPECT if any(s.outcome == RunOutcome.SUSPECT for s in summaries) else 0
+
+
+@main.command()
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Run only this source (repeatable). Default: every enabled source.",
+)
+@pass_app
+@handle_errors
+def run(app: App, sources: tuple[str, ...]) -> None:
+    """Fetch, check and diff each source once; print one line per source.
+
+    A snapshot that fails to parse is recorded as a failure and leaves the stored
+    state untouched; one outside its count bounds or removing more than the
+    allowed share is held as suspect (see `ecmon status`).
+    """
+    settings = app.settings()
+    names = selected_sources(settings, sources)
+    with app.store() as store, HttpClient(settings.http) as client:
+        ctx = RunContext(settings, store, client, progress=_progress_printer())
+        code = _report(run_sources(ctx, names))
+    sys.exit(code)
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2025-09-12", param_hint="--since"
+        ) from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@main.command()
+@click.option("--source", metavar="NAME", help="Only this source.")
+@click.option("--since", metavar="DATE", help="Changes detected on or after DATE (YYYY-MM-DD).")
+@click.option("--from", "from_run", type=int, metavar="RUN", help="Changes after run RUN.")
+@click.option(
+    "--to", "to_run", type=int, metavar="RUN", help="Changes up to and including run RUN."
+)
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE instead of stdout.",
+)
+@pass_app
+@handle_errors
+def diff(
+    app: App,
+    source: str | None,
+    since: str | None,
+    from_run: int | None,
+    to_run: int | None,
+    fmt: TextFormat,
+    output: Path | None,
+) -> None:
+    """Show stored changes over any range (default: the latest run with changes).
+
+    Ranges: --since DATE, or --from RUN / --to RUN (run ids from `ecmon status`
+    and `ecmon run`). JSON output follows monitor/schemas/changes.schema.json.
+    """
+    if since and (from_run is not None or to_run is not None):
+        raise click.UsageError("use either --since or --from/--to, not both")
+    if source:
+        app.settings().source(source)
+    with app.store() as store:
+        if since is None and from_run is None and to_run is None:
+            latest = store.last_changed_run(source)
+            from_run, to_run = (latest - 1, latest) if latest else (None, 0)
+        changes = store.changes(
+            source=source, since=_parse_since(since), from_run=from_run, to_run=to_run
+        )
+    query = {"source": source, "since": since, "from_run": from_run, "to_run": to_run}
+    _emit(_render(changes, query, fmt), output)
+
+
+def _render(changes: Any, query: dict[str, Any], fmt: TextFormat) -> str:
+    titles = {name: src.info.title for name, src in REGISTRY.items()}
+    doc = changes_document(changes, query=query, generated_at=utc_now(), source_titles=titles)
+    return render_changes(doc, fmt)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+@handle_errors
+def status(app: App, as_json: bool) -> None:
+    """Health of each source: last outcome, last good run, failures, suspect reasons."""
+    settings = app.settings()
+    with app.store() as store:
+        statuses = store.statuses([(n, s.enabled) for n, s in settings.sources.items()])
+        problems = [r for r in store.runs(limit=200) if r["outcome"] in ("failed", "suspect")][:10]
+    if as_json:
+        click.echo(console.status_json(statuses))
+        return
+    click.echo(f"database: {settings.database}")
+    click.echo(console.status_table(statuses))
+    text = console.problems_table(problems)
+    if text:
+        click.echo(text)
+
+
+@main.command()
+@click.argument("query")
+@pass_app
+@handle_errors
+def history(app: App, query: str) -> None:
+    """An entity's timeline: when it was first seen, changed and removed.
+
+    QUERY is a record key (as in `ecmon diff --format json`) or a name.
+    """
+    with app.store() as store:
+        found = store.find_entities(query)
+        if not found:
+            click.echo(f"No entity matches {query!r}.")
+            sys.exit(1)
+        for source, key, name, _country in found[:10]:
+            click.echo(console.timeline_text(name, key, store.timeline(source, key)))
+    if len(found) > 10:
+        click.echo(f"… and {len(found) - 10} more; narrow the query.")
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", default=50, show_default=True, help="Most matches to show.")
+@pass_app
+@handle_errors
+def search(app: App, text: str, limit: int) -> None:
+    """Full-text search over current names and aliases."""
+    with app.store() as store:
+        click.echo(console.search_text(store.search(text, limit=limit)))
+
+
+@main.command("demo")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Keep the demo database here (default: a temporary one, deleted after).",
+)
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@handle_errors
+def demo_command(db: Path | None, fmt: TextFormat) -> None:
+    """Run the whole pipeline offline on the bundled real-format fixtures.
+
+    Serves fixtures/ from a local HTTP server on 127.0.0.1, stores the "before"
+    snapshot as the baseline, diffs the "after" snapshot against it and prints
+    the changes. No network needed.
+    """
+    with tempfile.TemporaryDirectory(prefix="ecmon-demo-") as tmp:
+        path = db or Path(tmp) / "demo.db"
+        with Store.open(path) as store:
+            result = demo.run_demo(store, path, _progress_printer())
+            for stage, summaries in result.stages.items():
+                click.echo(f"[{stage}]", err=True)
+                for summary in summaries:
+                    click.echo("  " + console.summary_line(summary), err=True)
+            changes = store.changes(from_run=result.first_after_run)
+        click.echo(_render(changes, {"from_run": result.first_after_run}, fmt), nl=False)
+        if db:
+            click.echo(f"demo database kept at {db}; try: ecmon --db {db} status", err=True)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Inspect the effective configuration."""
+
+
+@config_group.command("show")
+@pass_app
+@handle_errors
+def config_show(app: App) -> None:
+    """Print every effective setting and where it came from."""
+    rows = config.effective_items(app.settings())
+    width = max(len(r[0]) for r in rows)
+    for name, value, origin in rows:
+        click.echo(f"{name:<{width}}  {value}    ({origin})")

@@ -1,0 +1,318 @@
+"""Configuration: one TOML file plus the environment, loaded once into a frozen tree.
+
+This is the only module that reads ``os.environ``. Where each effective value
+came from (default, file, environment, command line) is kept beside it so
+``ecmon config show`` can say so.
+
+Settings table (every setting, its default and how to set it; "file" is the TOML file):
+
+=========================  ========================  =======================================
+setting                    default                   set by, and meaning
+=========================  ========================  =======================================
+database                   <user data>/ecmon.db      file, env ``ECMON_DB``, ``--db``
+max_shrink                 0.05                      file: share of records one run may
+                                                     remove before it is held suspect
+http.connect_timeout       10 s                      file ``[http]``
+http.read_timeout          60 s                      file ``[http]``
+http.retries               3                         file (connection errors, 5xx, 429)
+http.backoff               1.0 s                     file (doubles on each retry)
+http.max_retry_after       120 s                     file (longest Retry-After honoured)
+http.max_bytes             150000000                 file (body cap, also decompressed)
+http.max_redirects         5                         file
+http.user_agent            ecmon/<version> (...)     file
+http.ca_bundle             (system store)            file, env ``ECMON_CA_BUNDLE``
+sources.<name>.enabled     per source                file ``[sources.<name>]``
+sources.<name>.url         per source                file, env ``ECMON_<NAME>_URL``
+sources.<name>.lists       per source                file (CSL: EL, MEU, UVL, DPL)
+sources.<name>.min_records per source                file (sanity gate lower bound)
+sources.<name>.max_records per source                file (sanity gate upper bound)
+sources.<name>.max_shrink  global max_shrink         file
+=========================  ========================  =======================================
+
+Secrets (SMTP passwords and the like) are read only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import platformdirs
+
+from monitor import __version__
+from monitor.errors import ConfigError
+
+APP_NAME = "ecmon"
+DEFAULT_USER_AGENT = (
+    f"ecmon/{__version__} (export-control list change monitor; +https://example.invalid/ecmon)"
+)
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    retries: int = 3
+    backoff: float = 1.0
+    max_retry_after: float = 120.0
+    max_bytes: int = 150_000_000
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+    ca_bundle: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """One source's effective settings (registry defaults overlaid by config)."""
+
+    name: str
+    enabled: bool
+    url: str
+    lists: tuple[str, ...] = ()
+    min_records: int = 1
+    max_records: int = 1_000_000
+    max_shrink: float | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path | None
+    database: Path
+    max_shrink: float
+    http: HttpSettings
+    sources: Mapping[str, SourceSettings]
+    origins: Mapping[str, str]
+
+    def source(self, name: str) -> SourceSettings:
+        try:
+            return self.sources[name]
+        except KeyError:
+            known = ", ".join(sorted(self.sources)) or "none"
+            raise ConfigError(f"unknown source {name!r}; known sources: {known}") from None
+
+    def shrink_limit(self, name: str) -> float:
+        own = self.source(name).max_shrink
+        return self.max_shrink if own is None else own
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_database_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "ecmon.db"
+
+
+def load(
+    source_defaults: Mapping[str, SourceSettings],
+    *,
+    config_path: Path | None = None,
+    database: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the frozen settings tree.
+
+    Precedence, lowest first: built-in defaults, the TOML file, the environment,
+    explicit arguments (the command line).
+    """
+    env = os.environ if environ is None else environ
+    origins: dict[str, str] = {}
+    path, explicit = _choose_config_path(config_path, env)
+    data = _read_toml(path, required=explicit)
+    file_origin = f"file {path}"
+
+    db_path = default_database_path()
+    origins["database"] = "default"
+    if "database" in data:
+        db_path = Path(str(data.pop("database"))).expanduser()
+        origins["database"] = file_origin
+    if env.get("ECMON_DB"):
+        db_path = Path(env["ECMON_DB"]).expanduser()
+        origins["database"] = "env ECMON_DB"
+    if database is not None:
+        db_path = database
+        origins["database"] = "command line --db"
+
+    origins["max_shrink"] = file_origin if "max_shrink" in data else "default"
+    max_shrink = _number(data.pop("max_shrink", 0.05), "max_shrink", path)
+    if not 0.0 <= max_shrink <= 1.0:
+        raise ConfigError(f"max_shrink in {path} must be between 0 and 1")
+    http = _load_http(data.pop("http", {}), env, path, origins)
+    sources = _load_sources(source_defaults, data.pop("sources", {}), env, path, origins)
+    if data:
+        raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(data))}")
+    return Settings(
+        config_path=path if path.exists() else None,
+        database=db_path,
+        max_shrink=max_shrink,
+        http=http,
+        sources=MappingProxyType(sources),
+        origins=MappingProxyType(origins),
+    )
+
+
+def _choose_config_path(given: Path | None, env: Mapping[str, str]) -> tuple[Path, bool]:
+    if given is not None:
+        return given, True
+    if env.get("ECMON_CONFIG"):
+        return Path(env["ECMON_CONFIG"]).expanduser(), True
+    return default_config_path(), False
+
+
+def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
+    if not path.exists():
+        if required:
+            raise ConfigError(f"config file not found: {path}")
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from exc
+
+
+def _number(value: object, name: str, path: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{name} in {path} must be a number, got {value!r}")
+    return float(value)
+
+
+def _load_http(
+    table: object, env: Mapping[str, str], path: Path, origins: dict[str, str]
+) -> HttpSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"[http] in {path} must be a table")
+    defaults = HttpSettings()
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        if not hasattr(defaults, name):
+            raise ConfigError(f"unknown setting http.{name} in {path}")
+        expected = type(getattr(defaults, name))
+        if name == "ca_bundle":
+            expected = str
+        if expected in (int, float):
+            value = _number(value, f"http.{name}", path)
+            value = int(value) if expected is int else value
+        elif not isinstance(value, str):
+            raise ConfigError(f"http.{name} in {path} must be text, got {value!r}")
+        values[name] = value
+        origins[f"http.{name}"] = f"file {path}"
+    if env.get("ECMON_CA_BUNDLE"):
+        values["ca_bundle"] = env["ECMON_CA_BUNDLE"]
+        origins["http.ca_bundle"] = "env ECMON_CA_BUNDLE"
+    for name in vars(defaults):
+        origins.setdefault(f"http.{name}", "default")
+    return replace(defaults, **values)
+
+
+_SOURCE_KEYS = {"enabled", "url", "lists", "min_records", "max_records", "max_shrink"}
+
+
+def _load_sources(
+    defaults: Mapping[str, SourceSettings],
+    table: object,
+    env: Mapping[str, str],
+    path: Path,
+    origins: dict[str, str],
+) -> dict[str, SourceSettings]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"[sources] in {path} must be a table")
+    unknown = set(table) - set(defaults)
+    if unknown:
+        raise ConfigError(
+            f"unknown source(s) in {path}: {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(defaults))}"
+        )
+    result: dict[str, SourceSettings] = {}
+    for name, base in defaults.items():
+        own = table.get(name, {})
+        if not isinstance(own, dict):
+            raise ConfigError(f"[sources.{name}] in {path} must be a table")
+        result[name] = _overlay_source(base, dict(own), env, path, origins)
+    return result
+
+
+def _overlay_source(
+    base: SourceSettings,
+    own: dict[str, Any],
+    env: Mapping[str, str],
+    path: Path,
+    origins: dict[str, str],
+) -> SourceSettings:
+    prefix = f"sources.{base.name}"
+    changes: dict[str, Any] = {}
+    for key in list(own):
+        if key not in _SOURCE_KEYS:
+            continue
+        value = own.pop(key)
+        changes[key] = _check_source_value(key, value, prefix, path)
+        origins[f"{prefix}.{key}"] = f"file {path}"
+    env_url = env.get(f"ECMON_{base.name.upper()}_URL")
+    if env_url:
+        changes["url"] = env_url
+        origins[f"{prefix}.url"] = f"env ECMON_{base.name.upper()}_URL"
+    if own:
+        changes["options"] = MappingProxyType({**base.options, **own})
+        for key in own:
+            origins[f"{prefix}.{key}"] = f"file {path}"
+    for key in (*_SOURCE_KEYS, *base.options):
+        origins.setdefault(f"{prefix}.{key}", "default")
+    return replace(base, **changes)
+
+
+def _check_source_value(key: str, value: Any, prefix: str, path: Path) -> Any:
+    if key == "enabled":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{prefix}.enabled in {path} must be true or false")
+        return value
+    if key == "url":
+        if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+            raise ConfigError(f"{prefix}.url in {path} must be an http(s) URL, got {value!r}")
+        return value
+    if key == "lists":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{prefix}.lists in {path} must be a list of names")
+        return tuple(v.upper() for v in value)
+    if key in ("min_records", "max_records"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{prefix}.{key} in {path} must be a whole number >= 0")
+        return value
+    share = _number(value, f"{prefix}.max_shrink", path)
+    if not 0.0 <= share <= 1.0:
+        raise ConfigError(f"{prefix}.max_shrink in {path} must be between 0 and 1")
+    return share
+
+
+def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
+    """(setting, value, origin) rows for ``ecmon config show``; secrets never appear here."""
+    rows: list[tuple[str, str, str]] = [
+        ("config_file", str(settings.config_path or "(none found)"), "ECMON_CONFIG / --config"),
+        ("database", str(settings.database), settings.origins["database"]),
+        ("max_shrink", str(settings.max_shrink), settings.origins["max_shrink"]),
+    ]
+    for name, value in vars(settings.http).items():
+        rows.append((f"http.{name}", str(value), settings.origins.get(f"http.{name}", "default")))
+    for src in settings.sources.values():
+        prefix = f"sources.{src.name}"
+        plain: dict[str, Any] = {
+            "enabled": src.enabled,
+            "url": src.url,
+            "lists": ",".join(src.lists),
+            "min_records": src.min_records,
+            "max_records": src.max_records,
+            "max_shrink": settings.shrink_limit(src.name),
+            **src.options,
+        }
+        for key, value in plain.items():
+            rows.append(
+                (f"{prefix}.{key}", str(value), settings.origins.get(f"{prefix}.{key}", "default"))
+            )
+    return rows

@@ -1,0 +1,105 @@
+"""Plain-text views for the terminal: run summaries, status, history, search.
+
+Pure string building; the CLI prints what these return.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.models import Record, RunOutcome, RunSummary, SourceStatus, TimelineEvent
+
+_MARK = {
+    RunOutcome.BASELINE: "baseline",
+    RunOutcome.CHANGED: "changed",
+    RunOutcome.UNCHANGED: "unchanged",
+    RunOutcome.NOT_MODIFIED: "not modified",
+    RunOutcome.SUSPECT: "SUSPECT",
+    RunOutcome.FAILED: "FAILED",
+}
+
+
+def summary_line(summary: RunSummary) -> str:
+    """One line per source run, e.g. ``us_csl_entity_list: changed: 11 added, ...``."""
+    count = f" [{summary.record_count} records]" if summary.record_count is not None else ""
+    run = f" (run {summary.run_id})" if summary.run_id is not None else ""
+    return f"{summary.source}: {_MARK[summary.outcome]}: {summary.message}{count}{run}"
+
+
+def status_table(statuses: Sequence[SourceStatus]) -> str:
+    header = (
+        f"{'SOURCE':<26}{'ENABLED':<9}{'LAST OUTCOME':<14}{'LAST RUN (UTC)':<27}"
+        f"{'RECORDS':>8}{'FAILS':>7}"
+    )
+    lines = [header]
+    for s in statuses:
+        lines.append(
+            f"{s.source:<26}{'yes' if s.enabled else 'no':<9}{(s.last_outcome or 'never run'):<14}"
+            f"{(s.last_run_at or '-'):<27}{s.record_count:>8}{s.consecutive_failures:>7}"
+        )
+        if s.last_success_at:
+            lines.append(f"    last good run: {s.last_success_at}")
+        if s.suspect_reason:
+            lines.append(f"    held as suspect: {s.suspect_reason}")
+        elif s.last_error and s.last_outcome == "failed":
+            lines.append(f"    last error: {s.last_error}")
+    return "\n".join(lines)
+
+
+def problems_table(runs: Sequence[dict[str, Any]]) -> str:
+    """Recent failed or suspect runs, newest first."""
+    if not runs:
+        return ""
+    lines = ["", "Recent problems (newest first):"]
+    for run in runs:
+        reason = run.get("error_message") or run.get("reason") or ""
+        lines.append(
+            f"  run {run['id']} {run['started_at']} {run['source']}: {run['outcome']}: {reason}"
+        )
+    return "\n".join(lines)
+
+
+def status_json(statuses: Sequence[SourceStatus]) -> str:
+    rows = [
+        {
+            "source": s.source,
+            "enabled": s.enabled,
+            "last_outcome": s.last_outcome,
+            "last_run_at": s.last_run_at,
+            "last_success_at": s.last_success_at,
+            "consecutive_failures": s.consecutive_failures,
+            "last_error": s.last_error,
+            "suspect_reason": s.suspect_reason,
+            "record_count": s.record_count,
+        }
+        for s in statuses
+    ]
+    return json.dumps({"schema_version": "1", "sources": rows}, indent=2, ensure_ascii=False)
+
+
+def timeline_text(name: str, key: str, events: Sequence[TimelineEvent]) -> str:
+    lines = [f"{name}  ({key})"]
+    for event in events:
+        rec = event.record
+        detail = ""
+        if event.change and event.change.change.labels:
+            detail = "  " + ", ".join(event.change.change.labels)
+        cites = ", ".join(rec.get_tuple("citations"))
+        lines.append(
+            f"  {event.at}  {event.kind:<9} {event.source} run {event.run_id}{detail}"
+            + (f"  [{cites}]" if cites else "")
+        )
+    return "\n".join(lines)
+
+
+def search_text(hits: Sequence[tuple[str, Record]]) -> str:
+    if not hits:
+        return "No matches."
+    lines = []
+    for source, rec in hits:
+        aliases = rec.get_tuple("aliases")
+        also = f"  a.k.a. {'; '.join(aliases[:3])}" if aliases else ""
+        lines.append(f"{rec.name} [{rec.country or '??'}] {rec.list_name.upper()} ({source}){also}")
+    return "\n".join(lines)

@@ -1,0 +1,388 @@
+"""The one place an httpx client is built.
+
+Why one place: every fetch must behave alike. Timeouts are bounded, TLS is
+always verified, a redirect from https to http is refused, transient failures
+(connection, timeout, protocol, 5xx, 429) are retried with exponential backoff
+that honours ``Retry-After``, the body is capped in size *after* decompression
+(a gzip bomb cannot fill memory), and conditional GETs spare unchanged lists.
+httpx exceptions stop here: callers only ever see ``monitor.errors``.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from monitor.config import HttpSettings
+from monitor.errors import ConfigError, FetchError, ResponseTooLarge
+
+ProgressCallback = Callable[[int, int | None], None]
+
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+# Loopback (``ecmon demo``, tests) never goes through an HTTP(S)_PROXY from the environment.
+_NO_PROXY_MOUNTS: dict[str, httpx.BaseTransport | None] = {
+    "all://127.0.0.1": None,
+    "all://localhost": None,
+}
+
+
+@dataclass(frozen=True)
+class Validators:
+    """Conditional-GET validators remembered per source."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str
+    status: int
+    not_modified: bool
+    content: bytes
+    validators: Validators
+    content_type: str | None = None
+    charset: str | None = None
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What one ``get`` call is about, for error messages."""
+
+    source: str
+    url: str
+
+
+class _Retryable(Exception):
+    """A failure worth another attempt; never leaves this module."""
+
+    def __init__(self, reason: str, *, status: int | None = None, wait: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.wait = wait
+
+
+class HttpClient:
+    """A small synchronous HTTP client with the project's fetch policy built in."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        self._client = httpx.Client(
+            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=settings.connect_timeout,
+            ),
+            verify=tls_verification(settings.ca_bundle),
+            # Redirects are followed by hand (see _send) so a downgrade can be refused.
+            follow_redirects=False,
+            max_redirects=settings.max_redirects,
+            transport=transport,
+            mounts=_NO_PROXY_MOUNTS,
+        )
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        source: str,
+        validators: Validators | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> FetchResult:
+        """GET ``url`` under the retry, redirect and size policy; raise FetchError on failure."""
+        ctx = _Context(source=source, url=url)
+        sent = validators or Validators()
+        request_headers = {**(headers or {}), **_conditional_headers(sent)}
+        attempts = self.settings.retries + 1
+        for attempt in range(attempts):
+            try:
+                return self._attempt(ctx, sent, params, request_headers, progress)
+            except _Retryable as failure:
+                if attempt + 1 >= attempts:
+                    raise _exhausted(ctx, failure, attempts) from failure
+                self._sleep(self._delay(failure, attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _delay(self, failure: _Retryable, attempt: int) -> float:
+        if failure.wait is not None:
+            return min(failure.wait, self.settings.max_retry_after)
+        return float(self.settings.backoff * 2**attempt)
+
+    def _attempt(
+        self,
+        ctx: _Context,
+        sent: Validators,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        progress: ProgressCallback | None,
+    ) -> FetchResult:
+        """One attempt: raises _Retryable for transient trouble, FetchError for the rest."""
+        try:
+            request = self._client.build_request("GET", ctx.url, params=params, headers=headers)
+            response = self._send(request, ctx)
+            try:
+                return self._handle(response, ctx, sent, progress)
+            finally:
+                response.close()
+        except httpx.TimeoutException as exc:
+            raise _Retryable(_timeout_reason(exc)) from exc
+        except httpx.ConnectError as exc:
+            raise _Retryable(_connect_reason(exc)) from exc
+        except httpx.ProtocolError as exc:
+            raise _Retryable(f"protocol error ({_describe(exc)})") from exc
+        except (httpx.NetworkError, httpx.ProxyError) as exc:
+            raise _Retryable(f"network error ({_describe(exc)})") from exc
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict) as exc:
+            raise FetchError(
+                f"request failed ({_describe(exc)})", source=ctx.source, url=ctx.url
+            ) from exc
+
+    def _send(self, request: httpx.Request, ctx: _Context) -> httpx.Response:
+        """Send, following at most max_redirects redirects and never https -> http."""
+        for _hop in range(max(self.settings.max_redirects, 0) + 1):
+            response = self._client.send(request, stream=True)
+            target = response.next_request
+            if target is None:
+                return response
+            response.close()
+            if request.url.scheme == "https" and target.url.scheme != "https":
+                raise FetchError(
+                    f"redirect from https to {target.url} refused (downgrade)",
+                    source=ctx.source,
+                    url=str(request.url),
+                    status=response.status_code,
+                )
+            request = target
+        raise FetchError(
+            f"more than {self.settings.max_redirects} redirects",
+            source=ctx.source,
+            url=ctx.url,
+            status=response.status_code,
+        )
+
+    def _handle(
+        self,
+        response: httpx.Response,
+        ctx: _Context,
+        sent: Validators,
+        progress: ProgressCallback | None,
+    ) -> FetchResult:
+        status = response.status_code
+        if status == 304:
+            return _not_modified(response, sent)
+        if 200 <= status < 300:
+            content = self._read_body(response, ctx, progress)
+            return _fetched(response, content)
+        if status == 429 or status >= 500:
+            wait = _retry_after(response) if status in RETRY_AFTER_STATUSES else None
+            raise _Retryable(f"HTTP {status}", status=status, wait=wait)
+        raise FetchError(
+            f"HTTP {status} {response.reason_phrase}".rstrip() + " (not retried)",
+            source=ctx.source,
+            url=str(response.url),
+            status=status,
+        )
+
+    def _read_body(
+        self, response: httpx.Response, ctx: _Context, progress: ProgressCallback | None
+    ) -> bytes:
+        cap = self.settings.max_bytes
+        declared = _content_length(response)
+        if declared is not None and declared > cap:
+            raise ResponseTooLarge(
+                f"Content-Length {declared} exceeds the {cap}-byte cap",
+                source=ctx.source,
+                url=str(response.url),
+                status=response.status_code,
+            )
+        total = declared if _identity_encoded(response) else None
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise ResponseTooLarge(
+                        f"body exceeds the {cap}-byte cap (after decompression)",
+                        source=ctx.source,
+                        url=str(response.url),
+                        status=response.status_code,
+                    )
+                chunks.append(chunk)
+                if progress is not None:
+                    progress(size, total)
+        except httpx.RemoteProtocolError as exc:
+            reason = (
+                "body shorter than Content-Length (truncated)"
+                if declared is not None
+                else "connection closed in the middle of the body"
+            )
+            raise _Retryable(reason, status=response.status_code) from exc
+        return b"".join(chunks)
+
+
+def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:
+    """``verify=`` for httpx: the system/certifi store, or a CA bundle. Never False."""
+    if not ca_bundle:
+        return True
+    path = Path(ca_bundle).expanduser()
+    try:
+        if path.is_dir():
+            return ssl.create_default_context(capath=str(path))
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"http.ca_bundle {ca_bundle!r} cannot be loaded: {exc}") from exc
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date), or None."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return max(0.0, seconds)
+
+
+def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    """(media type, charset) from a Content-Type header, both lower-cased; None when absent."""
+    if not value:
+        return None, None
+    media, _, rest = value.partition(";")
+    charset = None
+    for param in rest.split(";"):
+        key, _, raw = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = raw.strip().strip('"').strip().lower() or None
+    return media.strip().lower() or None, charset
+
+
+def _conditional_headers(validators: Validators) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _validators_from(response: httpx.Response, fallback: Validators) -> Validators:
+    return Validators(
+        etag=response.headers.get("ETag") or fallback.etag,
+        last_modified=response.headers.get("Last-Modified") or fallback.last_modified,
+    )
+
+
+def _not_modified(response: httpx.Response, sent: Validators) -> FetchResult:
+    media, charset = parse_content_type(response.headers.get("Content-Type"))
+    return FetchResult(
+        url=str(response.url),
+        status=response.status_code,
+        not_modified=True,
+        content=b"",
+        validators=_validators_from(response, sent),
+        content_type=media,
+        charset=charset,
+    )
+
+
+def _fetched(response: httpx.Response, content: bytes) -> FetchResult:
+    media, charset = parse_content_type(response.headers.get("Content-Type"))
+    return FetchResult(
+        url=str(response.url),
+        status=response.status_code,
+        not_modified=False,
+        content=content,
+        validators=_validators_from(response, Validators()),
+        content_type=media,
+        charset=charset,
+    )
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    value = response.headers.get("Content-Length", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _identity_encoded(response: httpx.Response) -> bool:
+    encoding: str = response.headers.get("Content-Encoding", "identity")
+    return encoding.strip().lower() == "identity"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    return parse_retry_after(response.headers.get("Retry-After"))
+
+
+def _timeout_reason(exc: httpx.TimeoutException) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connect timed out"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "read timed out"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "write timed out"
+    return "timed out waiting for a free connection"
+
+
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        cause = cause.__cause__ or cause.__context__
+    return f"connection failed: {_describe(exc)}"
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip().rstrip(".")
+    return text or type(exc).__name__
+
+
+def _exhausted(ctx: _Context, failure: _Retryable, attempts: int) -> FetchError:
+    noun = "attempt" if attempts == 1 else "attempts"
+    return FetchError(
+        f"{failure.reason} after {attempts} {noun}",
+        source=ctx.source,
+        url=ctx.url,
+        status=failure.status,
+    )

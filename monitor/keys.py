@@ -1,0 +1,31 @@
+"""Stable record keys and the name folding they rest on.
+
+A key is ours, never a publisher's id: the folded name plus the ISO country,
+so the same entity gets the same key from the CSL file and the eCFR table, and
+the same name listed under two countries gets two keys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`']")
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def fold_name(name: str) -> str:
+    """Fold a name for comparison: width, case, accents, '&', punctuation and spacing."""
+    text = unicodedata.normalize("NFKC", name)
+    text = _APOSTROPHES.sub("", text)
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    text = text.casefold().replace("&", " and ")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def record_key(name: str, country: str) -> str:
+    """The stable key of an entry: folded name, then the ISO-2 country ('??' when unknown)."""
+    folded = fold_name(name).replace(" ", "-")
+    return f"{folded}|{(country or '??').upper()}"

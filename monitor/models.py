@@ -1,0 +1,265 @@
+"""Plain, frozen data passed between the steps of a run.
+
+Nothing here does I/O. Field values are either a string or a tuple of strings,
+so records serialise to JSON without a schema of their own and every source
+can carry its own fields while the differ stays generic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Literal
+
+FieldValue = str | tuple[str, ...]
+
+ChangeKind = Literal["added", "removed", "modified"]
+
+
+def canonical_json(value: object) -> str:
+    """JSON with sorted keys and no whitespace: the form every content hash is taken over."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Record:
+    """One entry of a source's snapshot.
+
+    ``key`` is computed by ecmon (normalised name + country), never taken from a
+    publisher id. ``fields`` are the content we compare and hash; ``meta`` holds
+    provenance that churns without the entry changing (row ids, page URLs) and
+    is excluded from the hash.
+    """
+
+    key: str
+    list_name: str
+    name: str
+    country: str
+    fields: Mapping[str, FieldValue]
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def content_hash(self) -> str:
+        body = {
+            "list": self.list_name,
+            "name": self.name,
+            "country": self.country,
+            # Multi-valued fields are hashed as sorted lists: a publisher re-sorting
+            # aliases or citations is not a change.
+            "fields": {k: sorted(v) if isinstance(v, tuple) else v for k, v in self.fields.items()},
+        }
+        return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+    def get_tuple(self, name: str) -> tuple[str, ...]:
+        """A multi-valued field as a tuple (empty when absent; a lone string becomes one item)."""
+        value = self.fields.get(name, ())
+        if isinstance(value, str):
+            return (value,) if value else ()
+        return value
+
+    def get_text(self, name: str) -> str:
+        """A single-valued field as text (tuples are joined with '; ')."""
+        value = self.fields.get(name, "")
+        return value if isinstance(value, str) else "; ".join(value)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready form; ``Record.from_dict`` reverses it exactly."""
+        return {
+            "key": self.key,
+            "list": self.list_name,
+            "name": self.name,
+            "country": self.country,
+            "fields": {k: list(v) if isinstance(v, tuple) else v for k, v in self.fields.items()},
+            "meta": dict(self.meta),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Record:
+        raw_fields = data["fields"]
+        raw_meta = data.get("meta") or {}
+        assert isinstance(raw_fields, Mapping) and isinstance(raw_meta, Mapping)
+        fields: dict[str, FieldValue] = {
+            str(k): tuple(str(i) for i in v) if isinstance(v, list | tuple) else str(v)
+            for k, v in raw_fields.items()
+        }
+        return cls(
+            key=str(data["key"]),
+            list_name=str(data["list"]),
+            name=str(data["name"]),
+            country=str(data["country"]),
+            fields=fields,
+            meta={str(k): str(v) for k, v in raw_meta.items()},
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The records of one source at one time, with where and when they came from."""
+
+    source: str
+    url: str
+    raw_sha256: str
+    fetched_at: datetime
+    records: Mapping[str, Record]
+    valid_for: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's before and after value inside a modified record."""
+
+    field: str
+    before: FieldValue
+    after: FieldValue
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        """Items present after but not before (multi-valued fields only)."""
+        if isinstance(self.before, tuple) and isinstance(self.after, tuple):
+            old = set(self.before)
+            return tuple(v for v in self.after if v not in old)
+        return ()
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        """Items present before but not after (multi-valued fields only)."""
+        if isinstance(self.before, tuple) and isinstance(self.after, tuple):
+            new = set(self.after)
+            return tuple(v for v in self.before if v not in new)
+        return ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """An added, removed or modified record, with field-level detail and labels.
+
+    For a rename, ``key`` is the new key and ``previous_key`` the old one.
+    """
+
+    kind: ChangeKind
+    key: str
+    list_name: str
+    name: str
+    country: str
+    before: Record | None
+    after: Record | None
+    fields: tuple[FieldChange, ...] = ()
+    labels: tuple[str, ...] = ()
+    previous_key: str | None = None
+
+    @property
+    def record(self) -> Record:
+        """The record as it now stands, or as it last stood for a removal."""
+        found = self.after or self.before
+        assert found is not None, "a change always has a before or an after"
+        return found
+
+
+class RunOutcome(StrEnum):
+    """What one source run ended as; stored with every run."""
+
+    BASELINE = "baseline"  # first accepted snapshot: not reported as additions
+    CHANGED = "changed"  # accepted, with changes
+    UNCHANGED = "unchanged"  # parsed (or byte-identical) and nothing differs
+    NOT_MODIFIED = "not_modified"  # HTTP 304: checked, nothing fetched or parsed
+    SUSPECT = "suspect"  # stored for inspection, not diffed, not accepted
+    FAILED = "failed"  # fetch or parse error; stored state untouched
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Facts about one source run that the store records whatever its outcome."""
+
+    source: str
+    url: str
+    started_at: datetime
+    finished_at: datetime
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One step in an entity's history (``ecmon history``)."""
+
+    at: str
+    run_id: int
+    source: str
+    kind: str  # baseline | added | modified | removed | renamed
+    record: Record
+    change: StoredChange | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a stored change came from."""
+
+    source: str
+    run_id: int
+    url: str
+    raw_sha256: str
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredChange:
+    """A change as the store keeps it: the change and its provenance."""
+
+    id: int
+    change: Change
+    provenance: Provenance
+
+    @property
+    def citations(self) -> tuple[str, ...]:
+        return self.change.record.get_tuple("citations")
+
+    @property
+    def effective_date(self) -> str:
+        return self.change.record.get_text("start_date")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The one-line result of one source run, as the CLI and daemon report it."""
+
+    source: str
+    outcome: RunOutcome
+    run_id: int | None
+    record_count: int | None = None
+    added: int = 0
+    removed: int = 0
+    modified: int = 0
+    message: str = ""
+    error_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A source's health as ``ecmon status`` shows it."""
+
+    source: str
+    enabled: bool
+    last_outcome: str | None
+    last_run_at: str | None
+    last_success_at: str | None
+    consecutive_failures: int
+    last_error: str | None
+    record_count: int
+    suspect_reason: str | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+
+
+def utc_iso(moment: datetime) -> str:
+    """A timestamp as stored: ISO 8601 in UTC with seconds."""
+    return moment.isoformat(timespec="seconds")

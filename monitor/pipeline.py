@@ -1,0 +1,179 @@
+"""One run: fetch, parse, gate, diff and store, per source.
+
+Every source is isolated: an error in one is recorded against that source
+(its stored state untouched) and the run goes on with the next. The CLI and
+the daemon both call ``run_sources``; only they turn results into messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from monitor.config import Settings, SourceSettings
+from monitor.diff import diff_records
+from monitor.errors import EcmonError, ParseError
+from monitor.gate import GateLimits, count_problem, shrink_problem
+from monitor.http import FetchResult, HttpClient, Validators
+from monitor.models import Change, Record, RunInfo, RunOutcome, RunSummary, Snapshot
+from monitor.sources import REGISTRY, Source
+from monitor.store import Store
+
+Clock = Callable[[], datetime]
+Progress = Callable[[str, str], None]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _quiet(source: str, step: str) -> None:
+    """The default progress sink: says nothing."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a run needs from outside: settings, store, HTTP client, clock, progress sink."""
+
+    settings: Settings
+    store: Store
+    client: HttpClient
+    clock: Clock = utc_now
+    progress: Progress = _quiet
+
+
+def selected_sources(settings: Settings, names: Sequence[str] = ()) -> list[str]:
+    """Names to run: the ones asked for (even if disabled), else every enabled source."""
+    for name in names:
+        settings.source(name)  # raises ConfigError for an unknown name
+    if names:
+        return list(names)
+    return [name for name, src in settings.sources.items() if src.enabled]
+
+
+def run_sources(ctx: RunContext, names: Iterable[str]) -> list[RunSummary]:
+    return [run_source(ctx, REGISTRY[name]) for name in names]
+
+
+def run_source(ctx: RunContext, source: Source) -> RunSummary:
+    """Run one source end to end; never raises for a source-level problem."""
+    name = source.info.name
+    own = ctx.settings.source(name)
+    started = ctx.clock()
+    ctx.progress(name, "fetching")
+    try:
+        result = source.fetch(ctx.client, own, _validators(ctx.store, name))
+    except EcmonError as error:
+        return _failed(ctx, _info(name, own.url, started, ctx.clock()), error, None)
+    except Exception as error:  # a bug in one source must not stop the others
+        internal = EcmonError(f"internal error: {error!r}", source=name, url=own.url)
+        return _failed(ctx, _info(name, own.url, started, ctx.clock()), internal, None)
+    info = _info(name, result.url, started, ctx.clock(), result)
+    if result.not_modified:
+        return _unchanged(ctx, info, RunOutcome.NOT_MODIFIED, "HTTP 304, not modified")
+    raw_sha = hashlib.sha256(result.content).hexdigest()
+    if raw_sha == ctx.store.accepted_raw_sha256(name):
+        return _unchanged(ctx, info, RunOutcome.UNCHANGED, "same bytes as the accepted snapshot")
+    ctx.progress(name, "parsing")
+    try:
+        records = source.parse(result.content, url=result.url, settings=own)
+        snapshot = build_snapshot(name, result, raw_sha, records, started)
+    except EcmonError as error:
+        return _failed(ctx, info, error, result.content)
+    except Exception as error:
+        internal = ParseError(f"parser crashed: {error!r}", source=name, url=result.url)
+        return _failed(ctx, info, internal, result.content)
+    ctx.progress(name, "diffing")
+    return _gate_diff_store(ctx, info, own, snapshot, result.content)
+
+
+def build_snapshot(
+    source: str, result: FetchResult, raw_sha: str, records: Sequence[Record], at: datetime
+) -> Snapshot:
+    by_key: dict[str, Record] = {}
+    for record in records:
+        if record.key in by_key:
+            raise ParseError(
+                f"two records share the key {record.key!r}", source=source, url=result.url
+            )
+        by_key[record.key] = record
+    return Snapshot(
+        source=source, url=result.url, raw_sha256=raw_sha, fetched_at=at, records=by_key
+    )
+
+
+def _gate_diff_store(
+    ctx: RunContext, info: RunInfo, own: SourceSettings, snapshot: Snapshot, raw: bytes
+) -> RunSummary:
+    name = info.source
+    limits = GateLimits(own.min_records, own.max_records, ctx.settings.shrink_limit(name))
+    problem = count_problem(snapshot.count, limits)
+    previous = ctx.store.accepted_records(name)
+    baseline = ctx.store.accepted_raw_sha256(name) is None
+    changes = [] if baseline or problem else diff_records(previous, snapshot.records)
+    if problem is None and not baseline:
+        removed = sum(1 for c in changes if c.kind == "removed")
+        problem = shrink_problem(len(previous), removed, limits)
+    if problem is not None:
+        run_id = ctx.store.record_suspect(info, snapshot, raw, problem)
+        return RunSummary(name, RunOutcome.SUSPECT, run_id, snapshot.count, message=problem)
+    run_id = ctx.store.record_accepted(info, snapshot, changes, raw, baseline=baseline)
+    return _accepted_summary(name, run_id, snapshot, changes, baseline=baseline)
+
+
+def _accepted_summary(
+    name: str, run_id: int, snapshot: Snapshot, changes: Sequence[Change], *, baseline: bool
+) -> RunSummary:
+    kinds = [c.kind for c in changes]
+    added, removed, modified = (kinds.count(k) for k in ("added", "removed", "modified"))
+    if baseline:
+        outcome, message = RunOutcome.BASELINE, f"baseline of {snapshot.count} records stored"
+    elif changes:
+        outcome = RunOutcome.CHANGED
+        message = f"{added} added, {modified} modified, {removed} removed"
+    else:
+        outcome, message = RunOutcome.UNCHANGED, "no changes"
+    return RunSummary(name, outcome, run_id, snapshot.count, added, removed, modified, message)
+
+
+def _validators(store: Store, name: str) -> Validators | None:
+    """Validators of the accepted snapshot; none before there is one to compare with."""
+    state = store.source_state(name)
+    if state is None or store.accepted_raw_sha256(name) is None:
+        return None
+    if not (state.etag or state.last_modified):
+        return None
+    return Validators(etag=state.etag, last_modified=state.last_modified)
+
+
+def _info(
+    name: str, url: str, started: datetime, finished: datetime, result: FetchResult | None = None
+) -> RunInfo:
+    return RunInfo(
+        source=name,
+        url=url,
+        started_at=started,
+        finished_at=finished,
+        http_status=result.status if result else None,
+        etag=result.validators.etag if result else None,
+        last_modified=result.validators.last_modified if result else None,
+    )
+
+
+def _unchanged(ctx: RunContext, info: RunInfo, outcome: RunOutcome, message: str) -> RunSummary:
+    run_id = ctx.store.record_unchanged(info, outcome)
+    count = len(ctx.store.accepted_records(info.source))
+    return RunSummary(info.source, outcome, run_id, count, message=message)
+
+
+def _failed(ctx: RunContext, info: RunInfo, error: EcmonError, raw: bytes | None) -> RunSummary:
+    if error.source is None:
+        error.source = info.source
+    if error.url is None:
+        error.url = info.url
+    run_id = ctx.store.record_failure(info, error, raw)
+    return RunSummary(
+        info.source, RunOutcome.FAILED, run_id, message=str(error), error_kind=error.kind
+    )

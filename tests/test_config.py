@@ -1,0 +1,94 @@
+"""Configuration: precedence, validation and origins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor import config
+from monitor.errors import ConfigError
+from monitor.sources import default_settings
+
+CSL = "us_csl_entity_list"
+
+
+def load(tmp_path: Path, text: str | None = None, **env: str) -> config.Settings:
+    path = tmp_path / "config.toml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+        env.setdefault("ECMON_CONFIG", str(path))
+    environ = {
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        **env,
+    }
+    return config.load(default_settings(), environ=environ)
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    settings = load(tmp_path)
+    assert settings.source(CSL).enabled
+    assert settings.source(CSL).url.startswith("https://data.trade.gov/")
+    assert settings.source(CSL).lists == ("EL",)
+    assert settings.max_shrink == 0.05
+    assert settings.origins["database"] == "default"
+
+
+def test_file_then_env_then_argument(tmp_path: Path) -> None:
+    text = (
+        f'database = "{tmp_path}/file.db"\n[sources.{CSL}]\n'
+        'url = "http://127.0.0.1:9/x.csv"\nlists = ["el", "meu"]\n'
+    )
+    settings = load(tmp_path, text)
+    assert settings.database == tmp_path / "file.db"
+    assert settings.source(CSL).url == "http://127.0.0.1:9/x.csv"
+    assert settings.source(CSL).lists == ("EL", "MEU")
+    assert settings.origins[f"sources.{CSL}.url"].startswith("file ")
+    settings = load(
+        tmp_path,
+        text,
+        ECMON_DB=str(tmp_path / "env.db"),
+        ECMON_US_CSL_ENTITY_LIST_URL="https://mirror.example/c.csv",
+    )
+    assert settings.database == tmp_path / "env.db"
+    assert settings.source(CSL).url == "https://mirror.example/c.csv"
+    assert settings.origins["database"] == "env ECMON_DB"
+    explicit = config.load(
+        default_settings(),
+        config_path=tmp_path / "config.toml",
+        database=tmp_path / "arg.db",
+        environ={"ECMON_DB": "x"},
+    )
+    assert explicit.database == tmp_path / "arg.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("max_shrink = 2", "between 0 and 1"),
+        ("[sources.nope]\nenabled = true", "unknown source"),
+        (f"[sources.{CSL}]\nenabled = 'yes'", "true or false"),
+        (f"[sources.{CSL}]\nurl = 'ftp://x'", "http(s) URL"),
+        ("[http]\nretries = 'many'", "must be a number"),
+        ("[http]\nbogus = 1", "unknown setting http.bogus"),
+        ("surprise = 1", "unknown settings"),
+        ("not toml [", "not valid TOML"),
+    ],
+)
+def test_bad_settings_are_named(tmp_path: Path, text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=r"config\.toml") as info:
+        load(tmp_path, text)
+    assert fragment in str(info.value)
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load(tmp_path, None, ECMON_CONFIG=str(tmp_path / "absent.toml"))
+
+
+def test_effective_items_show_origins(tmp_path: Path) -> None:
+    rows = {name: (value, origin) for name, value, origin in config.effective_items(load(tmp_path))}
+    assert rows[f"sources.{CSL}.enabled"] == ("True", "default")
+    assert "http.user_agent" in rows

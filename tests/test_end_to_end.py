@@ -1,0 +1,148 @@
+"""The whole pipeline against a real HTTP server on 127.0.0.1, with good and bad files.
+
+After a good snapshot, broken publications (truncated, empty, an HTML error page,
+a renamed column, 30% of rows missing) must record no removals, leave the
+accepted state intact, be named by `ecmon status`, and `ecmon diff` must still
+show the last good changes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import main
+from monitor.fixture_server import Fault, FixtureServer
+from monitor.models import RunOutcome
+from monitor.store import Store
+from tests.support import CSL, CSL_AFTER, CSL_BEFORE, csl_settings, run_csl, write_config
+
+PATH = "/csl/consolidated.csv"
+
+
+@pytest.fixture
+def primed(tmp_path: Path, fixture_server: FixtureServer) -> tuple[Store, Path, str]:
+    """A store holding the before baseline and the after changes."""
+    db = tmp_path / "ecmon.db"
+    url = fixture_server.url_for(PATH)
+    store = Store.open(db)
+    for fixture, outcome in ((CSL_BEFORE, RunOutcome.BASELINE), (CSL_AFTER, RunOutcome.CHANGED)):
+        fixture_server.set_route(PATH, fixture.read_bytes())
+        assert run_csl(store, csl_settings(db, url)).outcome == outcome
+    yield store, db, url
+    store.close()
+
+
+def test_good_snapshots_give_baseline_then_changes(primed: tuple[Store, Path, str]) -> None:
+    store, _, _ = primed
+    kinds = sorted(c.change.kind for c in store.changes())
+    assert kinds.count("added") == 11
+    assert kinds.count("removed") == 1
+    assert kinds.count("modified") == 1
+    [modified] = [c for c in store.changes() if c.change.kind == "modified"]
+    assert modified.change.labels == ("citation_added",)
+    assert modified.provenance.url.endswith(PATH)
+
+
+def test_unchanged_file_is_not_modified_then_identical(
+    primed: tuple[Store, Path, str], fixture_server: FixtureServer
+) -> None:
+    store, db, url = primed
+    # Same bytes again: the server answers 304 to our If-None-Match.
+    summary = run_csl(store, csl_settings(db, url))
+    assert summary.outcome == RunOutcome.NOT_MODIFIED
+    assert fixture_server.requests[-1].headers.get("if-none-match")
+    # Same bytes without validators support (a new route object, same content, no 304).
+    fixture_server.set_route(PATH, CSL_AFTER.read_bytes(), headers={"ETag": '"other"'})
+    assert run_csl(store, csl_settings(db, url)).outcome == RunOutcome.UNCHANGED
+
+
+def truncated_mid_row(data: bytes) -> bytes:
+    cut = data.index(b"Sino IC Technology")
+    return data[: cut + 5]
+
+
+def renamed_column(data: bytes) -> bytes:
+    return data.replace(b"federal_register_notice", b"fr_notice", 1)
+
+
+def missing_30_percent(data: bytes) -> bytes:
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    el_rows = [i for i, row in enumerate(rows) if "Entity List (EL)" in row]
+    drop = set(el_rows[: math.ceil(len(el_rows) * 0.3)])
+    return (header + "".join(r for i, r in enumerate(rows) if i not in drop)).encode("utf-8")
+
+
+HTML_PAGE = b"<!DOCTYPE html><html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+
+BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], RunOutcome, str]] = {
+    "truncated": (truncated_mid_row, RunOutcome.FAILED, "line"),
+    "empty": (lambda _d: b"", RunOutcome.FAILED, "empty"),
+    "html_error_page": (lambda _d: HTML_PAGE, RunOutcome.FAILED, "HTML"),
+    "renamed_column": (renamed_column, RunOutcome.FAILED, "federal_register_notice"),
+    "missing_30_percent": (missing_30_percent, RunOutcome.SUSPECT, "would remove"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_publication_changes_nothing(
+    case: str, primed: tuple[Store, Path, str], fixture_server: FixtureServer, tmp_path: Path
+) -> None:
+    store, db, url = primed
+    make, outcome, problem = BAD_FILES[case]
+    accepted_before = store.accepted_records(CSL)
+    changes_before = store.changes()
+    fixture_server.set_route(PATH, make(CSL_AFTER.read_bytes()))
+
+    summary = run_csl(store, csl_settings(db, url))
+
+    assert summary.outcome == outcome, summary
+    assert problem in summary.message
+    assert store.accepted_records(CSL) == accepted_before
+    assert [c.id for c in store.changes()] == [c.id for c in changes_before]
+    config = write_config(tmp_path / "c.toml", db, url)
+    status = CliRunner().invoke(main, ["--config", str(config), "status"])
+    assert status.exit_code == 0, status.output
+    assert problem in status.output
+    assert ("held as suspect" if outcome == RunOutcome.SUSPECT else "last error") in status.output
+    diff = CliRunner().invoke(main, ["--config", str(config), "diff", "--format", "json"])
+    assert diff.exit_code == 0, diff.output
+    document = json.loads(diff.output)
+    assert document["summary"] == {"added": 11, "modified": 1, "removed": 1}
+
+
+def test_http_level_truncation_and_errors_change_nothing(
+    primed: tuple[Store, Path, str], fixture_server: FixtureServer
+) -> None:
+    store, db, url = primed
+    accepted = store.accepted_records(CSL)
+    for fault in (Fault.truncated(), Fault.http_status(500), Fault.close_connection()):
+        fixture_server.set_faults(PATH, [fault, fault])
+        summary = run_csl(store, csl_settings(db, url))
+        assert summary.outcome == RunOutcome.FAILED
+        assert summary.error_kind == "FetchError"
+        assert url in summary.message
+    assert store.accepted_records(CSL) == accepted
+    [status] = store.statuses([(CSL, True)])
+    assert status.consecutive_failures == 3
+
+
+def test_recovery_after_failures_reports_each_change_once(
+    primed: tuple[Store, Path, str], fixture_server: FixtureServer
+) -> None:
+    store, db, url = primed
+    fixture_server.set_route(PATH, b"")
+    assert run_csl(store, csl_settings(db, url)).outcome == RunOutcome.FAILED
+    # Back to the before file: the removal and additions are reversed exactly once.
+    fixture_server.set_route(PATH, CSL_BEFORE.read_bytes())
+    summary = run_csl(store, csl_settings(db, url, max_shrink=1.0))
+    assert summary.outcome == RunOutcome.CHANGED
+    assert (summary.added, summary.removed, summary.modified) == (1, 11, 1)
+    [status] = store.statuses([(CSL, True)])
+    assert status.consecutive_failures == 0
