@@ -50,6 +50,20 @@ def diff_records(previous: Mapping[str, Record], current: Mapping[str, Record]) 
     return changes
 
 
+def changed_keys(previous_hashes: Mapping[str, str], current: Mapping[str, Record]) -> set[str]:
+    """Keys that were added, removed or whose content hash differs.
+
+    Only these can take part in a change, so a caller holding a large accepted
+    state can load just these records and diff those (same result, less memory).
+    """
+    differ = {
+        key
+        for key in previous_hashes.keys() & current.keys()
+        if previous_hashes[key] != current[key].content_hash
+    }
+    return differ | (previous_hashes.keys() ^ current.keys())
+
+
 def apply_changes(previous: Mapping[str, Record], changes: Iterable[Change]) -> dict[str, Record]:
     """The state ``changes`` lead to from ``previous`` (the store does the same in SQL)."""
     state = dict(previous)

@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`']")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
+@lru_cache(maxsize=262_144)
 def fold_name(name: str) -> str:
-    """Fold a name for comparison: width, case, accents, '&', punctuation and spacing."""
-    text = unicodedata.normalize("NFKC", name)
-    text = _APOSTROPHES.sub("", text)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
+    """Fold a name for comparison: width, case, accents, '&', punctuation and spacing.
+
+    Cached: the same names are folded again by the parser, the differ and the
+    store on every run; most are ASCII and skip the Unicode normalisation.
+    """
+    text = _APOSTROPHES.sub("", name)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(
+            ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+        )
     text = text.casefold().replace("&", " and ")
     return " ".join(_NON_WORD.sub(" ", text).split())
 

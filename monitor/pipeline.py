@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.config import Settings, SourceSettings
-from monitor.diff import diff_records
+from monitor.diff import changed_keys, diff_records
 from monitor.errors import EcmonError, ParseError
 from monitor.gate import GateLimits, count_problem, shrink_problem
 from monitor.http import FetchResult, HttpClient, Validators
@@ -110,17 +110,24 @@ def _gate_diff_store(
     name = info.source
     limits = GateLimits(own.min_records, own.max_records, ctx.settings.shrink_limit(name))
     problem = count_problem(snapshot.count, limits)
-    previous = ctx.store.accepted_records(name)
     baseline = ctx.store.accepted_raw_sha256(name) is None
-    changes = [] if baseline or problem else diff_records(previous, snapshot.records)
+    changes = [] if baseline or problem else _diff(ctx.store, name, snapshot)
     if problem is None and not baseline:
         removed = sum(1 for c in changes if c.kind == "removed")
-        problem = shrink_problem(len(previous), removed, limits)
+        problem = shrink_problem(ctx.store.record_count(name), removed, limits)
     if problem is not None:
         run_id = ctx.store.record_suspect(info, snapshot, raw, problem)
         return RunSummary(name, RunOutcome.SUSPECT, run_id, snapshot.count, message=problem)
     run_id = ctx.store.record_accepted(info, snapshot, changes, raw, baseline=baseline)
     return _accepted_summary(name, run_id, snapshot, changes, baseline=baseline)
+
+
+def _diff(store: Store, name: str, snapshot: Snapshot) -> list[Change]:
+    """Diff against the accepted state, loading only the records that can differ."""
+    keys = changed_keys(store.accepted_hashes(name), snapshot.records)
+    previous = store.accepted_records(name, keys)
+    current = {k: snapshot.records[k] for k in keys if k in snapshot.records}
+    return diff_records(previous, current)
 
 
 def _accepted_summary(
@@ -164,7 +171,7 @@ def _info(
 
 def _unchanged(ctx: RunContext, info: RunInfo, outcome: RunOutcome, message: str) -> RunSummary:
     run_id = ctx.store.record_unchanged(info, outcome)
-    count = len(ctx.store.accepted_records(info.source))
+    count = ctx.store.record_count(info.source)
     return RunSummary(info.source, outcome, run_id, count, message=message)
 
 

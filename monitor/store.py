@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -131,11 +131,38 @@ class Store:
             last_run_at=row["last_run_at"],
         )
 
-    def accepted_records(self, source: str) -> dict[str, Record]:
-        """The current accepted state of ``source``, keyed by record key."""
-        rows = self._rows("SELECT record_json FROM records WHERE source = ?", (source,))
-        records = (codec.record_from_json(row["record_json"]) for row in rows)
-        return {record.key: record for record in records}
+    def accepted_records(self, source: str, keys: Iterable[str] | None = None) -> dict[str, Record]:
+        """The current accepted state of ``source`` (or only ``keys`` of it), by record key."""
+        if keys is None:
+            cursor = self._conn.execute(
+                "SELECT record_json FROM records WHERE source = ?", (source,)
+            )
+            records = (codec.record_from_json(str(row[0])) for row in cursor)
+            return {record.key: record for record in records}
+        wanted = sorted(set(keys))
+        found: dict[str, Record] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(
+                f"SELECT record_json FROM records WHERE source = ? AND key IN ({marks})",
+                (source, *chunk),
+            ):
+                record = codec.record_from_json(row["record_json"])
+                found[record.key] = record
+        return found
+
+    def accepted_hashes(self, source: str) -> dict[str, str]:
+        """Record key -> content hash of the accepted state: enough to find what changed."""
+        cursor = self._conn.execute(
+            "SELECT key, content_hash FROM records WHERE source = ?", (source,)
+        )
+        return {str(key): str(content_hash) for key, content_hash in cursor}
+
+    def record_count(self, source: str) -> int:
+        """How many records the accepted state of ``source`` holds."""
+        row = self._one("SELECT count(*) AS n FROM records WHERE source = ?", (source,))
+        return int(row["n"]) if row else 0
 
     def accepted_raw_sha256(self, source: str) -> str | None:
         """The raw hash of the last accepted snapshot of ``source``."""
@@ -329,7 +356,6 @@ class Store:
 
     def _status(self, source: str, enabled: bool) -> SourceStatus:
         state = self._one("SELECT * FROM source_state WHERE source = ?", (source,))
-        count = self._one("SELECT count(*) AS n FROM records WHERE source = ?", (source,))
         suspect = self._one(
             "SELECT s.reason FROM source_state st JOIN snapshots s ON s.run_id = st.last_run_id"
             " WHERE st.source = ? AND st.last_outcome = ?",
@@ -343,7 +369,7 @@ class Store:
             last_success_at=state["last_success_at"] if state else None,
             consecutive_failures=state["consecutive_failures"] if state else 0,
             last_error=state["last_error"] if state else None,
-            record_count=int(count["n"]) if count else 0,
+            record_count=self.record_count(source),
             suspect_reason=suspect["reason"] if suspect else None,
         )
 

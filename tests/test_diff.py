@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.diff import apply_changes, diff_records
+from monitor.diff import apply_changes, changed_keys, diff_records
 from monitor.keys import record_key
 from monitor.models import FieldValue, Record
 
@@ -191,3 +191,14 @@ def test_each_key_changes_at_most_once(a: dict[str, Record], b: dict[str, Record
         if change.previous_key:
             touched.append(change.previous_key)
     assert len(touched) == len(set(touched))
+
+
+@settings(max_examples=200, deadline=None)
+@given(states, states)
+def test_diffing_only_changed_keys_gives_the_same_changes(
+    a: dict[str, Record], b: dict[str, Record]
+) -> None:
+    keys = changed_keys({k: r.content_hash for k, r in a.items()}, b)
+    subset_a = {k: r for k, r in a.items() if k in keys}
+    subset_b = {k: r for k, r in b.items() if k in keys}
+    assert diff_records(subset_a, subset_b) == diff_records(a, b)

@@ -79,11 +79,11 @@ class CslEntityListSource(SingleFileSource):
 
     def parse(self, raw: bytes, *, url: str, settings: SourceSettings) -> list[Record]:
         wanted = _wanted_sources(settings.lists or self.info.lists, url)
-        text = _decode(raw, url)
-        if text.lstrip()[:1] in ("{", "["):
-            entries = _json_entries(text, wanted, url)
+        head = _check_head(raw, url)
+        if head[:1] in (b"{", b"["):
+            entries = _json_entries(_decode(raw, url), wanted, url)
         else:
-            entries = _csv_entries(text, wanted, url)
+            entries = _csv_entries(_lines(raw, url), wanted, url)
         return merge_all(to_record(entry) for entry in entries)
 
 
@@ -108,7 +108,8 @@ def _wanted_sources(codes: Iterable[str], url: str) -> dict[str, str]:
     return {LIST_SOURCES[c]: c for c in upper}
 
 
-def _decode(raw: bytes, url: str) -> str:
+def _check_head(raw: bytes, url: str) -> bytes:
+    """The first bytes after any BOM and blanks; refuses empty bodies and markup."""
     head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].lower()
     if not head:
         raise _shape("empty body, not the CSL file", url)
@@ -116,25 +117,45 @@ def _decode(raw: bytes, url: str) -> str:
         raise _shape("got an HTML page, not the CSL file", url)
     if head.startswith(b"<"):
         raise _shape("got markup (XML/HTML), not the CSL file", url)
+    return head
+
+
+def _decode(raw: bytes, url: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(f"body is not UTF-8: {exc}", source=NAME, url=url) from exc
 
 
+def _lines(raw: bytes, url: str) -> Iterator[str]:
+    """Decoded lines, one at a time.
+
+    The CSL file is tens of MB; decoding it whole and wrapping it in StringIO
+    holds it three times over (StringIO stores four bytes a character).
+    UTF-8 never has a newline byte inside a character, so lines decode alone.
+    """
+    for number, line in enumerate(io.BytesIO(raw), start=1):
+        try:
+            yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(
+                f"body is not UTF-8 (line {number}): {exc}", source=NAME, url=url
+            ) from exc
+
+
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def _csv_entries(text: str, wanted: Mapping[str, str], url: str) -> Iterator[Entry]:
-    for row in _csv_rows(text, url):
+def _csv_entries(lines: Iterable[str], wanted: Mapping[str, str], url: str) -> Iterator[Entry]:
+    for row in _csv_rows(lines, url):
         code = wanted.get(row["source"].strip())
         if code is not None:
             yield _entry_from_csv(row, code)
 
 
-def _csv_rows(text: str, url: str) -> Iterator[dict[str, str]]:
+def _csv_rows(lines: Iterable[str], url: str) -> Iterator[dict[str, str]]:
     """Rows as column -> cell; any malformed row raises ShapeError naming its first line."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(lines, strict=True)
     header: tuple[str, ...] | None = None
     while True:
         line = reader.line_num + 1
