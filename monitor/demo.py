@@ -34,31 +34,21 @@ class DemoResult:
 
 
 def demo_sources() -> list[str]:
-    """Sources that ship a before/after fixture pair."""
-    return [
-        name
-        for name, source in REGISTRY.items()
-        if all(_fixture_path(name, source.info.url, stage).is_file() for stage in STAGES)
-    ]
-
-
-def _fixture_path(name: str, url: str, stage: str) -> Path:
-    return FIXTURES_DIR / name / stage / url.rsplit("/", 1)[-1]
+    """Sources that ship a fixture mirror for every stage."""
+    return [name for name in REGISTRY if all((FIXTURES_DIR / name / st).is_dir() for st in STAGES)]
 
 
 def demo_settings(database: Path, server: FixtureServer, stage: str) -> Settings:
-    """Settings pointing every demo source at its fixture for ``stage``.
+    """Settings pointing every demo source at its fixture mirror for ``stage``.
 
     The fixtures are excerpts of a few rows, so the count gate's lower bound is 1
     and the shrink cap 25% here (one removal out of five EL rows is 20%).
     """
     sources: dict[str, SourceSettings] = {}
     for name in demo_sources():
-        info = REGISTRY[name].info
-        path = _fixture_path(name, info.url, stage).relative_to(FIXTURES_DIR)
-        sources[name] = replace(
-            info.default_settings(), url=server.url_for(path.as_posix()), min_records=1
-        )
+        source = REGISTRY[name]
+        mirror = source.rebase(source.info.default_settings(), server.url_for(f"{name}/{stage}"))
+        sources[name] = replace(mirror, min_records=1)
     return Settings(
         config_path=None,
         database=database,

@@ -51,6 +51,8 @@ class FetchResult:
     validators: Validators
     content_type: str | None = None
     charset: str | None = None
+    # The date a source says this content is valid for (eCFR "as of" dates).
+    valid_for: str | None = None
 
 
 @dataclass(frozen=True)

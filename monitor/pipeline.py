@@ -8,7 +8,7 @@ the daemon both call ``run_sources``; only they turn results into messages.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -63,8 +63,9 @@ def run_source(ctx: RunContext, source: Source) -> RunSummary:
     own = ctx.settings.source(name)
     started = ctx.clock()
     ctx.progress(name, "fetching")
+    previous = ctx.store.accepted_records(name) if source.info.accumulate else {}
     try:
-        result = source.fetch(ctx.client, own, _validators(ctx.store, name))
+        result = source.fetch(ctx.client, own, _validators(ctx.store, name), previous)
     except EcmonError as error:
         return _failed(ctx, _info(name, own.url, started, ctx.clock()), error, None)
     except Exception as error:  # a bug in one source must not stop the others
@@ -79,6 +80,8 @@ def run_source(ctx: RunContext, source: Source) -> RunSummary:
     ctx.progress(name, "parsing")
     try:
         records = source.parse(result.content, url=result.url, settings=own)
+        if source.info.accumulate:
+            records = accumulate(source, previous, records)
         snapshot = build_snapshot(name, result, raw_sha, records, started)
     except EcmonError as error:
         return _failed(ctx, info, error, result.content)
@@ -87,6 +90,16 @@ def run_source(ctx: RunContext, source: Source) -> RunSummary:
         return _failed(ctx, info, internal, result.content)
     ctx.progress(name, "diffing")
     return _gate_diff_store(ctx, info, own, snapshot, result.content)
+
+
+def accumulate(
+    source: Source, previous: Mapping[str, Record], parsed: Sequence[Record]
+) -> list[Record]:
+    """A feed source's new state: accepted feed items, updated by what was parsed,
+    plus the derived lists rebuilt from all of them."""
+    feed = {k: r for k, r in previous.items() if r.list_name in source.info.feed_lists}
+    feed.update((r.key, r) for r in parsed)
+    return [*feed.values(), *source.derive(feed)]
 
 
 def build_snapshot(
@@ -100,7 +113,12 @@ def build_snapshot(
             )
         by_key[record.key] = record
     return Snapshot(
-        source=source, url=result.url, raw_sha256=raw_sha, fetched_at=at, records=by_key
+        source=source,
+        url=result.url,
+        raw_sha256=raw_sha,
+        fetched_at=at,
+        records=by_key,
+        valid_for=result.valid_for,
     )
 
 

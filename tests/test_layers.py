@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     "diff": 1,
     "gate": 1,
     "changeset": 1,
+    "actions": 1,
     "http": 2,
     "sources": 2,
     "store": 2,

@@ -1,14 +1,24 @@
-"""What every source module provides: INFO, fetch() and parse().
+"""What every source module provides: INFO, fetch(), parse(), derive() and rebase().
 
 A source never touches the store. ``parse`` is strict: it either returns the
 complete list of records or raises ParseError/ShapeError, because a partial
 parse reaching the differ would read as mass removals.
+
+Two shapes of source:
+
+* **Snapshot sources** (the CSL file, the eCFR table) publish the whole list each
+  time: the parsed records are the new state, and a record missing is a removal.
+* **Feed sources** (Federal Register documents, MOFCOM announcements) publish the
+  newest items only (``SourceInfo.accumulate``): parsed records are merged into the
+  accepted ones of the ``feed_lists``, never removed because they fell off an index
+  page, and ``derive`` rebuilds derived lists (e.g. the unreliable entity list with
+  each entry's status) from every accumulated item, in order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from monitor.config import SourceSettings
@@ -29,6 +39,8 @@ class SourceInfo:
     key_fields: tuple[str, ...]
     lists: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    accumulate: bool = False
+    feed_lists: tuple[str, ...] = ()
 
     def default_settings(self) -> SourceSettings:
         return SourceSettings(
@@ -46,18 +58,48 @@ class Source(Protocol):
     info: SourceInfo
 
     def fetch(
-        self, client: HttpClient, settings: SourceSettings, validators: Validators | None
-    ) -> FetchResult: ...
+        self,
+        client: HttpClient,
+        settings: SourceSettings,
+        validators: Validators | None,
+        previous: Mapping[str, Record],
+    ) -> FetchResult:
+        """Fetch the raw snapshot. ``previous`` is the accepted state for feed sources
+        (so known items need not be fetched again) and empty for snapshot sources."""
+        ...
 
     def parse(self, raw: bytes, *, url: str, settings: SourceSettings) -> list[Record]: ...
 
+    def derive(self, records: Mapping[str, Record]) -> list[Record]:
+        """Derived records from the accumulated feed records (feed sources only)."""
+        ...
 
-class SingleFileSource:
-    """A source that is one file at one URL (fetch is a conditional GET of it)."""
+    def rebase(self, settings: SourceSettings, base: str) -> SourceSettings:
+        """The settings with every URL pointed at a mirror rooted at ``base``
+        (the demo and the tests serve fixtures this way)."""
+        ...
+
+
+class SourceDefaults:
+    """Defaults shared by the sources: no derived lists, no previous state needed."""
 
     info: SourceInfo
 
+    def derive(self, records: Mapping[str, Record]) -> list[Record]:
+        return []
+
+    def rebase(self, settings: SourceSettings, base: str) -> SourceSettings:
+        return replace(settings, url=f"{base.rstrip('/')}/{self.info.url.rsplit('/', 1)[-1]}")
+
+
+class SingleFileSource(SourceDefaults):
+    """A source that is one file at one URL (fetch is a conditional GET of it)."""
+
     def fetch(
-        self, client: HttpClient, settings: SourceSettings, validators: Validators | None
+        self,
+        client: HttpClient,
+        settings: SourceSettings,
+        validators: Validators | None,
+        previous: Mapping[str, Record],
     ) -> FetchResult:
         return client.get(settings.url, source=self.info.name, validators=validators)
