@@ -13,6 +13,7 @@ It is quiet (nothing on stderr) and uses daemon threads only.
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 import threading
 import zlib
@@ -24,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Literal, NamedTuple, cast, get_args
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 FaultKind = Literal[
     "status", "close", "truncate", "slow", "trickle", "gzip_bomb", "html_error_page"
@@ -148,6 +149,7 @@ class FixtureServer:
         self._stopping = threading.Event()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._index_cache: dict[str, dict[str, Any]] = {}
 
     def __enter__(self) -> FixtureServer:
         self.start()
@@ -235,14 +237,59 @@ class FixtureServer:
             return queue.popleft() if queue else None
 
     def _reply_for(self, target: str) -> _Reply:
-        path = _normal(urlsplit(target).path)
+        parts = urlsplit(target)
+        path = _normal(parts.path)
         with self._lock:
             route = self._routes.get(path)
         if route is not None:
             return route
+        indexed = self._indexed(path, parts.query)
+        if indexed is not None:
+            return self._file_reply(indexed[0], indexed[1])
         return self._file_reply(path)
 
-    def _file_reply(self, path: str) -> _Reply:
+    def _indexed(self, path: str, query: str) -> tuple[str, str | None] | None:
+        """A file named for this path and query in a ``_queries.json`` index.
+
+        Static mirrors of APIs need it: several answers share one path and differ
+        only in the query. The nearest ``_queries.json`` in a folder above the
+        requested path is used; its keys are ``path?query`` relative to that
+        folder, with the query's parameters sorted (or a bare path, to give a file
+        a Content-Type); values are a file path relative to that folder, or
+        ``{"file": ..., "content_type": ...}``.
+        """
+        if self.root is None:
+            return None
+        pairs = sorted(parse_qsl(query, keep_blank_values=True))
+        parts = path.strip("/").split("/")
+        for depth in range(len(parts) - 1, -1, -1):
+            folder = "/".join(parts[:depth])
+            index = self._query_index(folder)
+            if not index:
+                continue
+            rest = "/" + "/".join(parts[depth:])
+            entry = index.get(f"{rest}?{urlencode(pairs)}" if pairs else rest)
+            if entry is None:
+                return None
+            prefix = f"/{folder}" if folder else ""
+            if isinstance(entry, str):
+                return f"{prefix}/{entry.lstrip('/')}", None
+            return f"{prefix}/{str(entry['file']).lstrip('/')}", entry.get("content_type")
+        return None
+
+    def _query_index(self, folder: str) -> dict[str, Any]:
+        assert self.root is not None
+        with self._lock:
+            if folder not in self._index_cache:
+                index_file = self.root / folder / "_queries.json"
+                self._index_cache[folder] = (
+                    json.loads(index_file.read_text(encoding="utf-8"))
+                    if index_file.is_file()
+                    else {}
+                )
+            return self._index_cache[folder]
+
+    def _file_reply(self, path: str, content_type: str | None = None) -> _Reply:
         if self.root is None:
             return _not_found()
         candidate = (self.root / path.lstrip("/")).resolve()
@@ -253,7 +300,7 @@ class FixtureServer:
         return _Reply(
             200,
             content,
-            {"Content-Type": kind or "application/octet-stream"},
+            {"Content-Type": content_type or kind or "application/octet-stream"},
             etag=strong_etag(content),
             mtime=candidate.stat().st_mtime,
         )

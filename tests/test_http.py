@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
@@ -378,3 +379,30 @@ def test_tls_verification_is_never_off(tmp_path: Path) -> None:
     assert tls_verification(None) is True
     with pytest.raises(ConfigError):
         tls_verification(str(tmp_path / "missing.pem"))
+
+
+def test_query_index_serves_api_mirrors(tmp_path: Path) -> None:
+    """A `_queries.json` index maps path+query to files (static mirrors of APIs)."""
+    mirror = tmp_path / "src" / "after"
+    (mirror / "pages").mkdir(parents=True)
+    (mirror / "pages" / "one.json").write_bytes(b'{"page": 1}')
+    (mirror / "pages" / "two.html").write_bytes("<p>\u5546\u52a1\u90e8</p>".encode("gb18030"))
+    (mirror / "_queries.json").write_text(
+        json.dumps(
+            {
+                "/api/list?pageNo=1&size=15": "pages/one.json",
+                "/art/two.html": {
+                    "file": "pages/two.html",
+                    "content_type": "text/html; charset=gb18030",
+                },
+            }
+        )
+    )
+    with FixtureServer(root=tmp_path) as server, HttpClient(HttpSettings()) as client:
+        first = client.get(server.url_for("src/after/api/list?size=15&pageNo=1"), source="t")
+        assert first.content == b'{"page": 1}'
+        page = client.get(server.url_for("src/after/art/two.html"), source="t")
+        assert page.charset == "gb18030"
+        with pytest.raises(FetchError) as info:
+            client.get(server.url_for("src/after/api/list?pageNo=2&size=15"), source="t")
+        assert info.value.status == 404
