@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
-from monitor import __version__, config, console, demo
+from monitor import __version__, asof, config, console, demo
 from monitor.changeset import changes_document
 from monitor.digest import TextFormat, render_changes
 from monitor.errors import EcmonError
@@ -105,9 +105,12 @@ def main(ctx: click.Context, config_path: Path | None, db: Path | None, verbose:
     ctx.obj = App(config_path, db)
 
 
-def _progress_printer() -> Callable[[str, str], None]:
-    """Progress on a terminal (stderr); nothing when output is piped or in CI."""
+def _progress_printer(*, lines: bool = False) -> Callable[[str, str], None]:
+    """Progress on stderr: one rewritten line on a terminal; when piped, nothing,
+    or (``lines``, for long jobs such as backfill) one line per step for the log."""
     if not sys.stderr.isatty():
+        if lines:
+            return lambda source, step: click.echo(f"{source}: {step}", err=True)
         return lambda source, step: None
 
     def show(source: str, step: str) -> None:
@@ -116,9 +119,13 @@ def _progress_printer() -> Callable[[str, str], None]:
     return show
 
 
-def _report(summaries: list[RunSummary]) -> int:
+def _clear_progress() -> None:
     if sys.stderr.isatty():
         click.echo("\r\x1b[2K", err=True, nl=False)
+
+
+def _report(summaries: list[RunSummary]) -> int:
+    _clear_progress()
     for summary in summaries:
         click.echo(console.summary_line(summary))
     if any(s.outcome == RunOutcome.FAILED for s in summaries):
@@ -151,14 +158,14 @@ def run(app: App, sources: tuple[str, ...]) -> None:
     sys.exit(code)
 
 
-def _parse_since(value: str | None) -> datetime | None:
+def _parse_since(value: str | None, option: str = "--since") -> datetime | None:
     if value is None:
         return None
     try:
         day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not a date like 2025-09-12", param_hint="--since"
+            f"{value!r} is not a date like 2025-09-12", param_hint=option
         ) from None
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -166,15 +173,15 @@ def _parse_since(value: str | None) -> datetime | None:
 @main.command()
 @click.option("--source", metavar="NAME", help="Only this source.")
 @click.option("--since", metavar="DATE", help="Changes detected on or after DATE (YYYY-MM-DD).")
-@click.option("--from", "from_run", type=int, metavar="RUN", help="Changes after run RUN.")
 @click.option(
-    "--to", "to_run", type=int, metavar="RUN", help="Changes up to and including run RUN."
+    "--from", "from_", metavar="RUN|DATE", help="Changes after run RUN, or the list as of DATE."
+)
+@click.option(
+    "--to", "to_", metavar="RUN|DATE", help="Changes up to run RUN, or the list as of DATE."
 )
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option(
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to FILE instead of stdout.",
+    "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE, not stdout."
 )
 @pass_app
 @handle_errors
@@ -182,18 +189,33 @@ def diff(
     app: App,
     source: str | None,
     since: str | None,
-    from_run: int | None,
-    to_run: int | None,
+    from_: str | None,
+    to_: str | None,
     fmt: TextFormat,
     output: Path | None,
 ) -> None:
     """Show stored changes over any range (default: the latest run with changes).
 
-    Ranges: --since DATE, or --from RUN / --to RUN (run ids from `ecmon status`
-    and `ecmon run`). JSON output follows monitor/schemas/changes.schema.json.
+    \b
+    Ranges:
+      --since DATE            changes detected on or after DATE
+      --from RUN --to RUN     changes recorded by runs after RUN up to RUN
+                              (run ids from `ecmon run` and `ecmon status`)
+      --from DATE --to DATE   with --source us_ecfr_entity_list: the list as it
+                              stood on the two dates, fetching any date not yet
+                              stored (e.g. --from 2025-09-11 --to 2025-09-16)
+
+    JSON output follows monitor/schemas/changes.schema.json.
     """
-    if since and (from_run is not None or to_run is not None):
+    if since and (from_ is not None or to_ is not None):
         raise click.UsageError("use either --since or --from/--to, not both")
+    if _is_date(from_) or _is_date(to_):
+        _emit(
+            _render(_compare_dates(app, source, from_, to_), _date_query(source, from_, to_), fmt),
+            output,
+        )
+        return
+    from_run, to_run = _run_id(from_, "--from"), _run_id(to_, "--to")
     if source:
         app.settings().source(source)
     with app.store() as store:
@@ -205,6 +227,59 @@ def diff(
         )
     query = {"source": source, "since": since, "from_run": from_run, "to_run": to_run}
     _emit(_render(changes, query, fmt), output)
+
+
+def _is_date(value: str | None) -> bool:
+    return value is not None and len(value) == 10 and value[4] == "-" and value[7] == "-"
+
+
+def _run_id(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither a run id nor a date like 2025-09-11", param_hint=option
+        ) from None
+
+
+def _date_query(source: str | None, from_: str | None, to_: str | None) -> dict[str, Any]:
+    return {"source": source, "from_date": from_, "to_date": to_}
+
+
+def _compare_dates(app: App, source: str | None, from_: str | None, to_: str | None) -> Any:
+    if not (source and _is_date(from_) and _is_date(to_)):
+        raise click.UsageError("comparing dates needs --source NAME --from DATE --to DATE")
+    assert source is not None and from_ is not None and to_ is not None
+    for value, option in ((from_, "--from"), (to_, "--to")):
+        _parse_since(value, option)
+    settings = app.settings()
+    with app.store() as store, HttpClient(settings.http) as client:
+        ctx = RunContext(settings, store, client, progress=_progress_printer())
+        comparison = asof.compare_dates(ctx, source, from_, to_)
+    _clear_progress()
+    return comparison.changes
+
+
+@main.command()
+@click.option("--source", required=True, metavar="NAME", help="A source that can show past dates.")
+@click.option("--since", required=True, metavar="DATE", help="First amendment date to store.")
+@pass_app
+@handle_errors
+def backfill(app: App, source: str, since: str) -> None:
+    """Store every amendment of a dated source since DATE, oldest first.
+
+    For us_ecfr_entity_list: each date the Entity List changed is fetched from
+    the eCFR and diffed in order, so `ecmon diff` and `ecmon history` cover the
+    past. Dates already stored are not fetched again. Progress goes to stderr.
+    """
+    _parse_since(since, "--since")
+    settings = app.settings()
+    with app.store() as store, HttpClient(settings.http) as client:
+        ctx = RunContext(settings, store, client, progress=_progress_printer(lines=True))
+        code = _report(asof.backfill(ctx, source, since))
+    sys.exit(code)
 
 
 def _render(changes: Any, query: dict[str, Any], fmt: TextFormat) -> str:

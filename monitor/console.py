@@ -18,6 +18,7 @@ _MARK = {
     RunOutcome.NOT_MODIFIED: "not modified",
     RunOutcome.SUSPECT: "SUSPECT",
     RunOutcome.FAILED: "FAILED",
+    RunOutcome.ARCHIVED: "archived",
 }
 
 

@@ -174,6 +174,7 @@ class RunOutcome(StrEnum):
     NOT_MODIFIED = "not_modified"  # HTTP 304: checked, nothing fetched or parsed
     SUSPECT = "suspect"  # stored for inspection, not diffed, not accepted
     FAILED = "failed"  # fetch or parse error; stored state untouched
+    ARCHIVED = "archived"  # an as-of snapshot kept for comparisons; not the current state
 
 
 @dataclass(frozen=True)

@@ -67,22 +67,32 @@ def run_source(ctx: RunContext, source: Source) -> RunSummary:
     try:
         result = source.fetch(ctx.client, own, _validators(ctx.store, name), previous)
     except EcmonError as error:
-        return _failed(ctx, _info(name, own.url, started, ctx.clock()), error, None)
+        return _failed(ctx, run_info(name, own.url, started, ctx.clock()), error, None)
     except Exception as error:  # a bug in one source must not stop the others
         internal = EcmonError(f"internal error: {error!r}", source=name, url=own.url)
-        return _failed(ctx, _info(name, own.url, started, ctx.clock()), internal, None)
-    info = _info(name, result.url, started, ctx.clock(), result)
+        return _failed(ctx, run_info(name, own.url, started, ctx.clock()), internal, None)
+    return ingest(ctx, source, result, started, previous)
+
+
+def ingest(
+    ctx: RunContext,
+    source: Source,
+    result: FetchResult,
+    started: datetime,
+    previous: Mapping[str, Record],
+) -> RunSummary:
+    """Everything after the fetch: skip unchanged bytes, parse, gate, diff, store."""
+    name = source.info.name
+    own = ctx.settings.source(name)
+    info = run_info(name, result.url, started, ctx.clock(), result)
     if result.not_modified:
-        return _unchanged(ctx, info, RunOutcome.NOT_MODIFIED, "HTTP 304, not modified")
+        return _unchanged(ctx, info, RunOutcome.NOT_MODIFIED, "not modified since the last check")
     raw_sha = hashlib.sha256(result.content).hexdigest()
     if raw_sha == ctx.store.accepted_raw_sha256(name):
         return _unchanged(ctx, info, RunOutcome.UNCHANGED, "same bytes as the accepted snapshot")
     ctx.progress(name, "parsing")
     try:
-        records = source.parse(result.content, url=result.url, settings=own)
-        if source.info.accumulate:
-            records = accumulate(source, previous, records)
-        snapshot = build_snapshot(name, result, raw_sha, records, started)
+        snapshot = parse_snapshot(source, own, result, started, previous)
     except EcmonError as error:
         return _failed(ctx, info, error, result.content)
     except Exception as error:
@@ -90,6 +100,21 @@ def run_source(ctx: RunContext, source: Source) -> RunSummary:
         return _failed(ctx, info, internal, result.content)
     ctx.progress(name, "diffing")
     return _gate_diff_store(ctx, info, own, snapshot, result.content)
+
+
+def parse_snapshot(
+    source: Source,
+    own: SourceSettings,
+    result: FetchResult,
+    at: datetime,
+    previous: Mapping[str, Record],
+) -> Snapshot:
+    """Parse fetched bytes into a snapshot (feed sources merged with ``previous``)."""
+    records = source.parse(result.content, url=result.url, settings=own)
+    if source.info.accumulate:
+        records = accumulate(source, previous, records)
+    raw_sha = hashlib.sha256(result.content).hexdigest()
+    return build_snapshot(source.info.name, result, raw_sha, records, at)
 
 
 def accumulate(
@@ -173,7 +198,7 @@ def _validators(store: Store, name: str) -> Validators | None:
     return Validators(etag=state.etag, last_modified=state.last_modified)
 
 
-def _info(
+def run_info(
     name: str, url: str, started: datetime, finished: datetime, result: FetchResult | None = None
 ) -> RunInfo:
     return RunInfo(

@@ -296,6 +296,43 @@ class Store:
             writer.mark_failure(reason)
         return run_id
 
+    def record_archived(self, run: RunInfo, snapshot: Snapshot, raw: bytes) -> int:
+        """Keep an as-of snapshot (e.g. the eCFR on a past date) for later comparisons.
+
+        Neither the accepted state nor the source's health changes: it is a cache of
+        what the source said for ``snapshot.valid_for``, found again by ``as_of``.
+        """
+        _check_source(run, snapshot)
+        if not snapshot.valid_for:
+            raise ValueError("an archived snapshot needs the date it is valid for")
+        with self._transaction(run.source) as cur:
+            writer = w.RunWriter(cur, run, RunOutcome.ARCHIVED)
+            sha = writer.put_blob(raw, expected=snapshot.raw_sha256)
+            run_id = writer.insert_run(raw_sha256=sha, record_count=snapshot.count)
+            writer.insert_snapshot(snapshot, "archived")
+        return run_id
+
+    def as_of(self, source: str, valid_for: str) -> tuple[str, bytes] | None:
+        """(url, raw bytes) of a stored snapshot of ``source`` valid for that date."""
+        row = self._one(
+            "SELECT url, raw_sha256 FROM snapshots WHERE source = ? AND valid_for = ?"
+            " AND status IN ('accepted', 'archived') ORDER BY id DESC LIMIT 1",
+            (source, valid_for),
+        )
+        if row is None:
+            return None
+        raw = self.blob(row["raw_sha256"])
+        return None if raw is None else (str(row["url"]), raw)
+
+    def accepted_valid_for(self, source: str) -> str | None:
+        """The date the accepted snapshot of ``source`` is valid for, if it says."""
+        row = self._one(
+            "SELECT s.valid_for FROM source_state st JOIN snapshots s"
+            " ON s.id = st.accepted_snapshot_id WHERE st.source = ?",
+            (source,),
+        )
+        return None if row is None or row["valid_for"] is None else str(row["valid_for"])
+
     def record_failure(self, run: RunInfo, error: EcmonError, raw: bytes | None = None) -> int:
         """Record a failed run (and its raw bytes, if any, for replay)."""
         with self._transaction(run.source) as cur:

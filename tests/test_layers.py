@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "digest": 3,
     "notify": 3,
     "demo": 3,
+    "asof": 3,
     "console": 3,
     "scheduler": 4,
     "cli": 4,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from monitor.config import SourceSettings
 from monitor.http import FetchResult, HttpClient, Validators
@@ -77,6 +77,21 @@ class Source(Protocol):
     def rebase(self, settings: SourceSettings, base: str) -> SourceSettings:
         """The settings with every URL pointed at a mirror rooted at ``base``
         (the demo and the tests serve fixtures this way)."""
+        ...
+
+
+@runtime_checkable
+class DatedSource(Source, Protocol):
+    """A source that can say what the list was on any date (the eCFR versioner)."""
+
+    def fetch_as_of(self, client: HttpClient, settings: SourceSettings, date: str) -> FetchResult:
+        """The raw snapshot valid for ``date`` (YYYY-MM-DD); ``valid_for`` is set."""
+        ...
+
+    def amendment_dates(
+        self, client: HttpClient, settings: SourceSettings, since: str | None
+    ) -> list[str]:
+        """The dates the list changed on (ascending), from ``since`` on when given."""
         ...
 
 
