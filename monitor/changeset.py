@@ -7,13 +7,20 @@ render the same dict, so every format says the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from monitor.models import FieldChange, FieldValue, StoredChange, utc_iso
 
 SCHEMA_VERSION = "1"
+
+# Given a change, the government action behind it (as a JSON-ready mapping) or None.
+Attributor = Callable[[StoredChange], Mapping[str, Any] | None]
+
+
+def no_attribution(_change: StoredChange) -> None:
+    return None
 _KIND_ORDER = {"added": 0, "modified": 1, "removed": 2}
 
 
@@ -23,6 +30,7 @@ def changes_document(
     query: Mapping[str, Any],
     generated_at: datetime,
     source_titles: Mapping[str, str],
+    attribute: Attributor = no_attribution,
 ) -> dict[str, Any]:
     """The whole document for a set of stored changes."""
     items = sorted(
@@ -37,12 +45,13 @@ def changes_document(
         "query": {k: v for k, v in query.items() if v is not None},
         "summary": summary,
         "sources": [{"name": s, "title": source_titles.get(s, s)} for s in sources],
-        "changes": [change_to_dict(c) for c in items],
+        "changes": [change_to_dict(c, attribute) for c in items],
     }
 
 
-def change_to_dict(stored: StoredChange) -> dict[str, Any]:
+def change_to_dict(stored: StoredChange, attribute: Attributor = no_attribution) -> dict[str, Any]:
     change, prov = stored.change, stored.provenance
+    found = attribute(stored)
     return {
         "id": stored.id,
         "kind": change.kind,
@@ -56,6 +65,7 @@ def change_to_dict(stored: StoredChange) -> dict[str, Any]:
         "citations": list(stored.citations),
         "effective_date": stored.effective_date or None,
         "fields": [field_to_dict(f) for f in change.fields],
+        "attribution": dict(found) if found else None,
         "before": change.before.to_dict() if change.before else None,
         "after": change.after.to_dict() if change.after else None,
         "provenance": {
