@@ -21,6 +21,8 @@ Attributor = Callable[[StoredChange], Mapping[str, Any] | None]
 
 def no_attribution(_change: StoredChange) -> None:
     return None
+
+
 _KIND_ORDER = {"added": 0, "modified": 1, "removed": 2}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import wraps
@@ -21,11 +21,12 @@ from typing import Any, TypeVar
 import click
 
 from monitor import __version__, asof, config, console, demo
-from monitor.changeset import changes_document
+from monitor.changeset import changes_document, no_attribution
 from monitor.digest import TextFormat, render_changes
+from monitor.enrich import attributor
 from monitor.errors import EcmonError
 from monitor.http import HttpClient
-from monitor.models import RunOutcome, RunSummary
+from monitor.models import RunOutcome, RunSummary, StoredChange
 from monitor.pipeline import RunContext, run_sources, selected_sources, utc_now
 from monitor.sources import REGISTRY, default_settings
 from monitor.store import Store
@@ -210,23 +211,35 @@ def diff(
     if since and (from_ is not None or to_ is not None):
         raise click.UsageError("use either --since or --from/--to, not both")
     if _is_date(from_) or _is_date(to_):
-        _emit(
-            _render(_compare_dates(app, source, from_, to_), _date_query(source, from_, to_), fmt),
-            output,
-        )
+        changes = _compare_dates(app, source, from_, to_)
+        with app.store() as store:
+            _emit(_render(changes, _date_query(source, from_, to_), fmt, store), output)
         return
     from_run, to_run = _run_id(from_, "--from"), _run_id(to_, "--to")
-    if source:
-        app.settings().source(source)
+    settings = app.settings()
+    names = [settings.source(source).name] if source else list(settings.sources)
     with app.store() as store:
         if since is None and from_run is None and to_run is None:
-            latest = store.last_changed_run(source)
-            from_run, to_run = (latest - 1, latest) if latest else (None, 0)
-        changes = store.changes(
-            source=source, since=_parse_since(since), from_run=from_run, to_run=to_run
-        )
-    query = {"source": source, "since": since, "from_run": from_run, "to_run": to_run}
-    _emit(_render(changes, query, fmt), output)
+            changes, runs = _latest_changes(store, names)
+            query: dict[str, Any] = {"source": source, "runs": runs}
+        else:
+            changes = store.changes(
+                source=source, since=_parse_since(since), from_run=from_run, to_run=to_run
+            )
+            query = {"source": source, "since": since, "from_run": from_run, "to_run": to_run}
+        _emit(_render(changes, query, fmt, store), output)
+
+
+def _latest_changes(store: Store, names: list[str]) -> tuple[list[StoredChange], list[int]]:
+    """Each source's most recent run with changes (the default of `ecmon diff`)."""
+    changes: list[StoredChange] = []
+    runs = []
+    for name in names:
+        latest = store.last_changed_run(name)
+        if latest is not None:
+            runs.append(latest)
+            changes += store.changes(source=name, from_run=latest - 1, to_run=latest)
+    return changes, sorted(runs)
 
 
 def _is_date(value: str | None) -> bool:
@@ -248,7 +261,9 @@ def _date_query(source: str | None, from_: str | None, to_: str | None) -> dict[
     return {"source": source, "from_date": from_, "to_date": to_}
 
 
-def _compare_dates(app: App, source: str | None, from_: str | None, to_: str | None) -> Any:
+def _compare_dates(
+    app: App, source: str | None, from_: str | None, to_: str | None
+) -> list[StoredChange]:
     if not (source and _is_date(from_) and _is_date(to_)):
         raise click.UsageError("comparing dates needs --source NAME --from DATE --to DATE")
     assert source is not None and from_ is not None and to_ is not None
@@ -282,9 +297,17 @@ def backfill(app: App, source: str, since: str) -> None:
     sys.exit(code)
 
 
-def _render(changes: Any, query: dict[str, Any], fmt: TextFormat) -> str:
+def _render(
+    changes: Sequence[StoredChange], query: dict[str, Any], fmt: TextFormat, store: Store | None
+) -> str:
     titles = {name: src.info.title for name, src in REGISTRY.items()}
-    doc = changes_document(changes, query=query, generated_at=utc_now(), source_titles=titles)
+    doc = changes_document(
+        changes,
+        query=query,
+        generated_at=utc_now(),
+        source_titles=titles,
+        attribute=attributor(store) if store is not None else no_attribution,
+    )
     return render_changes(doc, fmt)
 
 
@@ -372,7 +395,8 @@ def demo_command(db: Path | None, fmt: TextFormat) -> None:
                 for summary in summaries:
                     click.echo("  " + console.summary_line(summary), err=True)
             changes = store.changes(from_run=result.first_after_run)
-        click.echo(_render(changes, {"from_run": result.first_after_run}, fmt), nl=False)
+            text = _render(changes, {"from_run": result.first_after_run}, fmt, store)
+        click.echo(text, nl=False)
         if db:
             click.echo(f"demo database kept at {db}; try: ecmon --db {db} status", err=True)
 

@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "notify": 3,
     "demo": 3,
     "asof": 3,
+    "enrich": 3,
     "console": 3,
     "scheduler": 4,
     "cli": 4,
