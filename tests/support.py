@@ -42,11 +42,30 @@ def run_csl(store: Store, settings: Settings) -> RunSummary:
     return summary
 
 
-def write_config(path: Path, db: Path, url: str) -> Path:
-    """A TOML config for CLI tests: the CSL source at ``url``, fixture-sized bounds."""
+def write_sources_config(path: Path, db: Path, urls: dict[str, str]) -> Path:
+    """A TOML config enabling only the sources in ``urls`` (each at its URL), with
+    fixture-sized bounds."""
+    tables = []
+    for name in REGISTRY:
+        if name in urls:
+            tables.append(f'[sources.{name}]\nurl = "{urls[name]}"\nmin_records = 1\n')
+        else:
+            tables.append(f"[sources.{name}]\nenabled = false\n")
     path.write_text(
         f'database = "{db}"\nmax_shrink = 0.25\n[http]\nretries = 1\nbackoff = 0.0\n'
-        f'[sources.{CSL}]\nurl = "{url}"\nmin_records = 1\n',
+        + "".join(tables),
+        encoding="utf-8",
+    )
+    return path
+
+
+def write_config(path: Path, db: Path, url: str) -> Path:
+    """A TOML config for CLI tests: the CSL source at ``url``, fixture-sized bounds,
+    every other source disabled (so nothing polls a real URL)."""
+    others = "".join(f"[sources.{name}]\nenabled = false\n" for name in REGISTRY if name != CSL)
+    path.write_text(
+        f'database = "{db}"\nmax_shrink = 0.25\n[http]\nretries = 1\nbackoff = 0.0\n'
+        f'[sources.{CSL}]\nurl = "{url}"\nmin_records = 1\n{others}',
         encoding="utf-8",
     )
     return path

@@ -35,6 +35,13 @@ NEW_NAMES = {
 CETC = "China Electronics Technology Group Corporation 13th Research Institute (CETC 13)"
 
 
+def section(text: str, source: str) -> str:
+    """The part of a text diff that belongs to ``source`` (up to the next source)."""
+    start = text.index(f"({source}) ==")
+    following = text.find("\n== ", start)
+    return text[start : following if following != -1 else len(text)]
+
+
 def invoke(tmp_path: Path, *args: str) -> Result:
     env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
@@ -52,7 +59,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_demo_prints_additions_modification_and_removal(tmp_path: Path) -> None:
     result = invoke(tmp_path, "demo")
     assert result.exit_code == 0, result.output
-    out = result.stdout
+    out = section(result.stdout, "us_csl_entity_list")
     for name in NEW_NAMES:
         assert f"+ {name} [" in out, name
     assert "+ Shanghai Fudan Microelectronics (HK) Co., Ltd. [HK]" in out
@@ -60,7 +67,7 @@ def test_demo_prints_additions_modification_and_removal(tmp_path: Path) -> None:
     assert f"~ {CETC} [CN]  citation_added" in out
     assert "citations: +87 FR 77505" in out
     assert "- A.P. Finance Limited [GB]" in out
-    assert "Summary: 11 added, 1 modified, 1 removed" in out
+    assert "ADDED (11)" in out and "MODIFIED (1)" in out and "REMOVED (1)" in out
 
 
 def test_diff_json_after_demo_validates_against_the_schema(demo_db: Path, tmp_path: Path) -> None:
@@ -69,14 +76,15 @@ def test_diff_json_after_demo_validates_against_the_schema(demo_db: Path, tmp_pa
     document = json.loads(result.stdout)
     jsonschema.validate(document, SCHEMA)
     assert document["schema_version"] == "1"
-    added = {c["name"]: c for c in document["changes"] if c["kind"] == "added"}
+    csl = [c for c in document["changes"] if c["source"] == "us_csl_entity_list"]
+    added = {c["name"]: c for c in csl if c["kind"] == "added"}
     assert set(added) == NEW_NAMES
     assert added["Sino IC Technology"]["country"] == "CN"
     assert added["Sino IC Technology"]["effective_date"] == "2025-09-12"
-    [modified] = [c for c in document["changes"] if c["kind"] == "modified"]
+    [modified] = [c for c in csl if c["kind"] == "modified"]
     assert modified["labels"] == ["citation_added"]
     assert modified["citations"] == ["83 FR 37423", "87 FR 77505"]
-    [removed] = [c for c in document["changes"] if c["kind"] == "removed"]
+    [removed] = [c for c in csl if c["kind"] == "removed"]
     assert removed["citations"] == ["76 FR 50407"]
     assert len(removed["provenance"]["raw_sha256"]) == 64
 
@@ -89,11 +97,33 @@ def test_schema_rejects_a_broken_document(demo_db: Path, tmp_path: Path) -> None
 
 
 def test_diff_ranges_and_markdown(demo_db: Path, tmp_path: Path) -> None:
-    everything = invoke(tmp_path, "--db", str(demo_db), "diff", "--since", "2000-01-01")
+    everything = invoke(
+        tmp_path,
+        "--db",
+        str(demo_db),
+        "diff",
+        "--source",
+        "us_csl_entity_list",
+        "--since",
+        "2000-01-01",
+    )
     assert "Summary: 11 added, 1 modified, 1 removed" in everything.stdout
-    none = invoke(tmp_path, "--db", str(demo_db), "diff", "--from", "2")
+    none = invoke(tmp_path, "--db", str(demo_db), "diff", "--from", "1000")
     assert "No changes" in none.stdout
-    md = invoke(tmp_path, "--db", str(demo_db), "diff", "--to", "2", "--format", "markdown")
+    status = json.loads(invoke(tmp_path, "--db", str(demo_db), "status", "--json").stdout)
+    assert all(s["last_outcome"] == "changed" for s in status["sources"])
+    md = invoke(
+        tmp_path,
+        "--db",
+        str(demo_db),
+        "diff",
+        "--source",
+        "us_csl_entity_list",
+        "--to",
+        "1000",
+        "--format",
+        "markdown",
+    )
     assert "| Sino IC Technology | CN |" in md.stdout
     bad = invoke(tmp_path, "--db", str(demo_db), "diff", "--since", "yesterday")
     assert bad.exit_code == 2 and "not a date" in bad.output
@@ -112,7 +142,8 @@ def test_status_history_and_search(demo_db: Path, tmp_path: Path) -> None:
     missing = invoke(tmp_path, "--db", str(demo_db), "history", "No Such Entity Ltd")
     assert missing.exit_code == 1
     found = invoke(tmp_path, "--db", str(demo_db), "search", "fudan").stdout
-    assert found.count("Fudan Microelectronics") == 4
+    assert found.count("Fudan Microelectronics") >= 4
+    assert found.count("(us_csl_entity_list)") == 4
     assert "Hebei Semiconductor" not in found
     alias = invoke(tmp_path, "--db", str(demo_db), "search", "Hebei Semiconductor").stdout
     assert CETC in alias

@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "gate": 1,
     "changeset": 1,
     "actions": 1,
+    "attribution": 1,
     "http": 2,
     "sources": 2,
     "store": 2,

@@ -8,9 +8,20 @@ from types import MappingProxyType
 from monitor.config import SourceSettings
 from monitor.sources.base import Source, SourceInfo
 from monitor.sources.csl import CslEntityListSource
+from monitor.sources.ecfr import EcfrEntityListSource
+from monitor.sources.federal_register import FederalRegisterSource
+from monitor.sources.mofcom import MofcomAnnouncementsSource
 
 REGISTRY: Mapping[str, Source] = MappingProxyType(
-    {source.info.name: source for source in (CslEntityListSource(),)}
+    {
+        source.info.name: source
+        for source in (
+            CslEntityListSource(),
+            EcfrEntityListSource(),
+            FederalRegisterSource(),
+            MofcomAnnouncementsSource(),
+        )
+    }
 )
 
 

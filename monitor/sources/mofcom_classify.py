@@ -1,0 +1,125 @@
+"""What a MOFCOM text does: its kind (``monitor.actions.ACTION_KINDS``), the notices it acts on.
+
+文号 normalisation (the stable key): NFKC (full-width digits and brackets to half-width), all
+spaces dropped, the year bracket written ``〔YYYY〕`` whatever bracket was used (``[2025]``,
+``【2025】``, ``（2025）``), leading zeros of the number dropped, and UEL notices written with
+``公告`` (``不可靠实体清单工作机制〔2025〕8号`` and ``不可靠实体清单工作机制公告〔2025〕8号``
+are the same notice; both spellings occur on the site and in references).
+
+State changes: a clause (text between ``，；。``) that names an earlier notice — a UEL notice
+``…工作机制〔2025〕7号`` or a ``商务部公告2025年第N号`` — and carries a state verb acts on that
+notice. One answer can act on several notices with different verbs (2025-08-12: continue
+suspending 〔2025〕7号, stop 〔2025〕8号), so every (verb, notice) pair is kept, in text order,
+as ``"<kind>:<notice key>"``; the record's kind is the first of them. Clauses without a named
+notice ("正在开展的相关出口活动应当立即停止") are not state changes.
+
+Kinds of texts without such clauses, first rule that matches wins: 反倾销 → anti_dumping;
+反歧视 → anti_discrimination; 商务部令 / 反制措施 / 反制清单 → countermeasure;
+列入出口管制管控名单 → ecl_addition; 移出 a list → removal; 列入不可靠实体清单 with
+"决定于<date>将…列入" and 处理措施 → uel_measure (a measure on an entity listed earlier),
+otherwise uel_addition; 出口管制 of 物项 → export_control_measure; anything else → other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from monitor.actions import action_key
+
+# Longest first: "继续暂停" must win over "暂停", "取消" is read as stopping the measures.
+STATE_VERBS: tuple[tuple[str, str], ...] = (
+    ("继续暂停", "continued_suspension"),
+    ("暂停", "suspension"),
+    ("停止", "stop"),
+    ("取消", "stop"),
+    ("移出", "removal"),
+)
+_YEAR_BRACKET = re.compile(r"[\[(【〔［（]\s*(\d{4})\s*[\])】〕］）]")
+_LEADING_ZERO = re.compile(r"(?<=[〕第])0+(?=\d)")
+_UEL = re.compile(r"^不可靠实体清单工作机制(?!公告)(?=〔)")
+_REFERENCE = re.compile(
+    r"不可靠实体清单工作机制(?:公告)?\s*[\[(【〔［（]\s*\d{4}\s*[\])】〕］）]\s*\d+\s*号"
+    r"|商务部(?:\s*海关总署)?公告\s*\d{4}\s*年\s*第\s*\d+\s*号"
+)
+_CLAUSE_END = re.compile(r"[，；。]")
+_TERM = re.compile(r"相关措施\s*(\d+\s*(?:天|日|个月|年))")
+_PAST_LISTING = re.compile(r"决定于\s*\d{4}年\d{1,2}月\d{1,2}日\s*将")
+
+
+def normalise_instrument(raw: str) -> str:
+    """The 文号 in one spelling (see the module docstring)."""
+    text = "".join(unicodedata.normalize("NFKC", raw).split())
+    text = _YEAR_BRACKET.sub(r"〔\1〕", text)
+    text = _LEADING_ZERO.sub("", text)
+    return _UEL.sub("不可靠实体清单工作机制公告", text)
+
+
+def instrument_key(raw: str) -> str:
+    return action_key("CN", normalise_instrument(raw))
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """One verb acting on one earlier notice: ``kind`` of ACTION_KINDS, the notice's key."""
+
+    kind: str
+    target: str
+    term: str  # the stated duration ("90天"), "" when none
+    at: int = field(default=0, compare=False)  # where its clause starts in the text
+
+    @property
+    def code(self) -> str:
+        return f"{self.kind}:{self.target}"
+
+
+def state_changes(text: str, own_key: str = "") -> list[StateChange]:
+    """Every (verb, earlier notice) pair in ``text``, in text order; ``own_key`` is skipped."""
+    found: list[StateChange] = []
+    start = 0
+    for end in [m.end() for m in _CLAUSE_END.finditer(text)] + [len(text)]:
+        clause, at, start = text[start:end], start, end
+        refs = [instrument_key(m.group(0)) for m in _REFERENCE.finditer(clause)]
+        verb = _verb(clause)
+        if verb is None:
+            continue
+        term = _TERM.search(clause)
+        for ref in refs:
+            change = StateChange(verb, ref, term.group(1) if term else "", at)
+            if ref != own_key and change not in found:
+                found.append(change)
+    return found
+
+
+def _verb(clause: str) -> str | None:
+    for word, kind in STATE_VERBS:
+        if word in clause:
+            return kind
+    return None
+
+
+def classify(title: str, body: str, document_number: str) -> str:
+    """The kind of a text that is not a state change (see the module docstring)."""
+    text = f"{title}\n{body}"
+    if "反倾销" in text and "调查" in text:
+        return "anti_dumping"
+    if "反歧视" in text and "调查" in text:
+        return "anti_discrimination"
+    if "商务部令" in document_number or "反制措施" in text or "反制清单" in text:
+        return "countermeasure"
+    if "列入出口管制管控名单" in text:
+        return "ecl_addition"
+    if "移出" in text and "清单" in text:
+        return "removal"
+    if "列入不可靠实体清单" in text:
+        if _PAST_LISTING.search(body) and "处理措施" in body:
+            return "uel_measure"
+        return "uel_addition"
+    if "出口管制" in text and "物项" in text:
+        return "export_control_measure"
+    return "other"
+
+
+def actor_of(document_number: str) -> str:
+    return "UEL working mechanism" if "不可靠实体清单工作机制" in document_number else "MOFCOM"
