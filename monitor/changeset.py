@@ -34,13 +34,27 @@ def changes_document(
     source_titles: Mapping[str, str],
     attribute: Attributor = no_attribution,
 ) -> dict[str, Any]:
-    """The whole document for a set of stored changes."""
+    """The whole document for a set of stored changes.
+
+    Sources appear in the order of ``source_titles`` (the registry's: the BIS lists,
+    then the rules, then MOFCOM); unknown ones after them, by name.
+    """
+    rank = {name: index for index, name in enumerate(source_titles)}
+
+    def source_order(name: str) -> tuple[int, str]:
+        return rank.get(name, len(rank)), name
+
     items = sorted(
         changes,
-        key=lambda c: (c.provenance.source, _KIND_ORDER[c.change.kind], c.change.name.casefold()),
+        key=lambda c: (
+            source_order(c.provenance.source),
+            _KIND_ORDER[c.change.kind],
+            c.change.list_name != "action",  # the act first, then the entries it lists
+            c.change.name.casefold(),
+        ),
     )
     summary = {kind: sum(1 for c in items if c.change.kind == kind) for kind in _KIND_ORDER}
-    sources = sorted({c.provenance.source for c in items})
+    sources = sorted({c.provenance.source for c in items}, key=source_order)
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": utc_iso(generated_at),

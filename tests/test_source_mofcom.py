@@ -43,6 +43,7 @@ API = "/www/api-gateway/jpaas-publish-server/front/page/build/unit"
 POLICY_PAGE_ID = "fc8bdff48fa345a48b651c1285b70b8f"
 
 ECL_1 = "cn:商务部公告2025年第1号"
+ECL_22 = "cn:商务部公告2025年第22号"
 UEL_1 = "cn:不可靠实体清单工作机制公告〔2025〕1号"
 UEL_7 = "cn:不可靠实体清单工作机制公告〔2025〕7号"
 UEL_8 = "cn:不可靠实体清单工作机制公告〔2025〕8号"
@@ -267,20 +268,27 @@ def test_two_runs_accumulate_and_known_articles_are_not_fetched_again(
         assert first.record_count == 6 + 28 + 27
         server.requests.clear()
         second = run(store, settings_for(db, server, "after"))
+        # after/ adds the two 2025-09-13 announcements and ECL No. 22 (served only
+        # there, see the fixture README) with its 12 entities on the derived ECL.
         assert (second.outcome, second.added, second.removed, second.modified) == (
             RunOutcome.CHANGED,
-            2,
+            15,
             0,
             0,
         )
-        added = {c.change.key for c in store.changes() if c.provenance.run_id == second.run_id}
-        assert added == {AD_27, AD_50}
+        added = [c.change for c in store.changes() if c.provenance.run_id == second.run_id]
+        assert {c.key for c in added if c.list_name == "action"} == {AD_27, AD_50, ECL_22}
+        ecl = [c.after for c in added if c.list_name == "ecl" and c.after is not None]
+        assert len(ecl) == 12
+        assert all(r.get_text("name_zh") and r.get_text("name_en") for r in ecl)
+        assert {r.get_text("listed_by") for r in ecl} == {ECL_22}
         articles = [r.path for r in server.requests if "/art/" in r.path]
         assert sorted(articles) == sorted(
             article_path("after", p)
             for p in (
                 "/www/zcfb/zgdwjjmywg/art/2025/art_00000000000000000000002025091301.html",
                 "/www/zwgk/zcfb/art/2025/art_00000000000000000000002025091302.html",
+                "/www/zwgk/zcfb/art/2025/art_c6b190344a154e6f831e0fdfc190e41e.html",
             )
         )
         state = store.accepted_records(NAME)
