@@ -11,65 +11,29 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from monitor import __version__, asof, config, console, demo
-from monitor.changeset import changes_document, no_attribution
-from monitor.digest import TextFormat, render_changes
-from monitor.enrich import attributor
-from monitor.errors import EcmonError
+from monitor.cli_common import (
+    FORMATS,
+    App,
+    clear_progress,
+    emit,
+    handle_errors,
+    parse_date,
+    pass_app,
+    progress_printer,
+    render_stored,
+    report_summaries,
+)
+from monitor.digest import TextFormat
 from monitor.http import HttpClient
-from monitor.models import RunOutcome, RunSummary, StoredChange
-from monitor.pipeline import RunContext, run_sources, selected_sources, utc_now
-from monitor.sources import REGISTRY, default_settings
+from monitor.models import StoredChange
+from monitor.pipeline import RunContext, run_sources, selected_sources
 from monitor.store import Store
-
-F = TypeVar("F", bound=Callable[..., Any])
-EXIT_SUSPECT = 6
-FORMATS = click.Choice(["text", "json", "markdown"])
-
-
-def handle_errors(func: F) -> F:
-    """Turn library errors into a one-line message and their exit code."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except EcmonError as error:
-            click.echo(f"ecmon: error: {error}", err=True)
-            sys.exit(error.exit_code)
-
-    return wrapper  # type: ignore[return-value]
-
-
-class App:
-    """What every command receives: the options of the top-level command."""
-
-    def __init__(self, config_path: Path | None, db: Path | None) -> None:
-        self.config_path = config_path
-        self.db = db
-
-    def settings(self) -> config.Settings:
-        return config.load(default_settings(), config_path=self.config_path, database=self.db)
-
-    @contextmanager
-    def store(self) -> Iterator[Store]:
-        store = Store.open(self.settings().database)
-        try:
-            yield store
-        finally:
-            store.close()
-
-
-pass_app = click.make_pass_decorator(App)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -106,34 +70,6 @@ def main(ctx: click.Context, config_path: Path | None, db: Path | None, verbose:
     ctx.obj = App(config_path, db)
 
 
-def _progress_printer(*, lines: bool = False) -> Callable[[str, str], None]:
-    """Progress on stderr: one rewritten line on a terminal; when piped, nothing,
-    or (``lines``, for long jobs such as backfill) one line per step for the log."""
-    if not sys.stderr.isatty():
-        if lines:
-            return lambda source, step: click.echo(f"{source}: {step}", err=True)
-        return lambda source, step: None
-
-    def show(source: str, step: str) -> None:
-        click.echo(f"\r\x1b[2K{source}: {step}…", err=True, nl=False)
-
-    return show
-
-
-def _clear_progress() -> None:
-    if sys.stderr.isatty():
-        click.echo("\r\x1b[2K", err=True, nl=False)
-
-
-def _report(summaries: list[RunSummary]) -> int:
-    _clear_progress()
-    for summary in summaries:
-        click.echo(console.summary_line(summary))
-    if any(s.outcome == RunOutcome.FAILED for s in summaries):
-        return 3 if any(s.error_kind and "Fetch" in s.error_kind for s in summaries) else 4
-    return EXIT_SUSPECT if any(s.outcome == RunOutcome.SUSPECT for s in summaries) else 0
-
-
 @main.command()
 @click.option(
     "--source",
@@ -154,21 +90,9 @@ def run(app: App, sources: tuple[str, ...]) -> None:
     settings = app.settings()
     names = selected_sources(settings, sources)
     with app.store() as store, HttpClient(settings.http) as client:
-        ctx = RunContext(settings, store, client, progress=_progress_printer())
-        code = _report(run_sources(ctx, names))
+        ctx = RunContext(settings, store, client, progress=progress_printer())
+        code = report_summaries(run_sources(ctx, names))
     sys.exit(code)
-
-
-def _parse_since(value: str | None, option: str = "--since") -> datetime | None:
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date like 2025-09-12", param_hint=option
-        ) from None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 @main.command()
@@ -213,7 +137,7 @@ def diff(
     if _is_date(from_) or _is_date(to_):
         changes = _compare_dates(app, source, from_, to_)
         with app.store() as store:
-            _emit(_render(changes, _date_query(source, from_, to_), fmt, store), output)
+            emit(render_stored(changes, _date_query(source, from_, to_), fmt, store), output)
         return
     from_run, to_run = _run_id(from_, "--from"), _run_id(to_, "--to")
     settings = app.settings()
@@ -224,10 +148,10 @@ def diff(
             query: dict[str, Any] = {"source": source, "runs": runs}
         else:
             changes = store.changes(
-                source=source, since=_parse_since(since), from_run=from_run, to_run=to_run
+                source=source, since=parse_date(since), from_run=from_run, to_run=to_run
             )
             query = {"source": source, "since": since, "from_run": from_run, "to_run": to_run}
-        _emit(_render(changes, query, fmt, store), output)
+        emit(render_stored(changes, query, fmt, store), output)
 
 
 def _latest_changes(store: Store, names: list[str]) -> tuple[list[StoredChange], list[int]]:
@@ -268,12 +192,12 @@ def _compare_dates(
         raise click.UsageError("comparing dates needs --source NAME --from DATE --to DATE")
     assert source is not None and from_ is not None and to_ is not None
     for value, option in ((from_, "--from"), (to_, "--to")):
-        _parse_since(value, option)
+        parse_date(value, option)
     settings = app.settings()
     with app.store() as store, HttpClient(settings.http) as client:
-        ctx = RunContext(settings, store, client, progress=_progress_printer())
+        ctx = RunContext(settings, store, client, progress=progress_printer())
         comparison = asof.compare_dates(ctx, source, from_, to_)
-    _clear_progress()
+    clear_progress()
     return comparison.changes
 
 
@@ -289,34 +213,12 @@ def backfill(app: App, source: str, since: str) -> None:
     the eCFR and diffed in order, so `ecmon diff` and `ecmon history` cover the
     past. Dates already stored are not fetched again. Progress goes to stderr.
     """
-    _parse_since(since, "--since")
+    parse_date(since, "--since")
     settings = app.settings()
     with app.store() as store, HttpClient(settings.http) as client:
-        ctx = RunContext(settings, store, client, progress=_progress_printer(lines=True))
-        code = _report(asof.backfill(ctx, source, since))
+        ctx = RunContext(settings, store, client, progress=progress_printer(lines=True))
+        code = report_summaries(asof.backfill(ctx, source, since))
     sys.exit(code)
-
-
-def _render(
-    changes: Sequence[StoredChange], query: dict[str, Any], fmt: TextFormat, store: Store | None
-) -> str:
-    titles = {name: src.info.title for name, src in REGISTRY.items()}
-    doc = changes_document(
-        changes,
-        query=query,
-        generated_at=utc_now(),
-        source_titles=titles,
-        attribute=attributor(store) if store is not None else no_attribution,
-    )
-    return render_changes(doc, fmt)
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
 
 
 @main.command()
@@ -389,13 +291,13 @@ def demo_command(db: Path | None, fmt: TextFormat) -> None:
     with tempfile.TemporaryDirectory(prefix="ecmon-demo-") as tmp:
         path = db or Path(tmp) / "demo.db"
         with Store.open(path) as store:
-            result = demo.run_demo(store, path, _progress_printer())
+            result = demo.run_demo(store, path, progress_printer())
             for stage, summaries in result.stages.items():
                 click.echo(f"[{stage}]", err=True)
                 for summary in summaries:
                     click.echo("  " + console.summary_line(summary), err=True)
             changes = store.changes(from_run=result.first_after_run)
-            text = _render(changes, {"from_run": result.first_after_run}, fmt, store)
+            text = render_stored(changes, {"from_run": result.first_after_run}, fmt, store)
         click.echo(text, nl=False)
         if db:
             click.echo(f"demo database kept at {db}; try: ecmon --db {db} status", err=True)
@@ -415,3 +317,7 @@ def config_show(app: App) -> None:
     width = max(len(r[0]) for r in rows)
     for name, value, origin in rows:
         click.echo(f"{name:<{width}}  {value}    ({origin})")
+
+
+# Commands from the other cli_*.py modules are registered here, one line each:
+# main.add_command(module.command). Those modules import only cli_common.

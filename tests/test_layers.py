@@ -49,8 +49,11 @@ LIBRARY_HOMES = {
 
 def module_unit(path: Path) -> str:
     rel = path.relative_to(PACKAGE).with_suffix("")
-    # The store may be split over store*.py modules; they are one unit.
-    return "store" if rel.parts[0].startswith("store") else rel.parts[0]
+    # The store may be split over store*.py modules and the CLI over cli*.py; each is one unit.
+    for unit in ("store", "cli"):
+        if rel.parts[0].startswith(unit):
+            return unit
+    return rel.parts[0]
 
 
 def imports(path: Path) -> set[str]:
@@ -87,7 +90,7 @@ def test_lower_layers_never_import_higher_ones() -> None:
             parts = name.split(".")
             if parts[0] != "monitor" or len(parts) < 2:
                 continue
-            target = "store" if parts[1].startswith("store") else parts[1]
+            target = next((u for u in ("store", "cli") if parts[1].startswith(u)), parts[1])
             if LAYERS.get(target, 99) > LAYERS[unit]:
                 problems.append(f"{path.name} ({unit}) imports {name}")
     assert not problems, problems
