@@ -27,6 +27,23 @@ sources.<name>.lists       per source                file (CSL: EL, MEU, UVL, DP
 sources.<name>.min_records per source                file (sanity gate lower bound)
 sources.<name>.max_records per source                file (sanity gate upper bound)
 sources.<name>.max_shrink  global max_shrink         file
+analysis.watchlist         (none)                    file: TOML/CSV of your counterparties
+analysis.sector_overrides  (none)                    file: per-record sector corrections
+analysis.link_window_days  14                        file: response window after a trigger
+analysis.hit_threshold     0.85                      file: watchlist score that is a hit
+digest.time                07:00                     file: when the daily digest is made
+digest.timezone            UTC                       file (IANA name)
+digest.subject_prefix      [ecmon]                   file
+email.enabled              false                     file ``[email]``
+email.host / port          localhost / 587           file
+email.security             starttls                  file: starttls, tls or none
+email.username             (none)                    file
+email.password             (none)                    env ``ECMON_SMTP_PASSWORD`` or a
+                                                     0600 file named by ``..._FILE``
+email.sender               ecmon@localhost           file
+email.heartbeat            false                     file: mail "no changes" too
+email.recipients           (none)                    file ``[[email.recipients]]`` with
+                                                     address, lists, countries, sectors
 =========================  ========================  =======================================
 
 Secrets (SMTP passwords and the like) are read only from the environment.
@@ -40,7 +57,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 
@@ -67,6 +84,52 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class AnalysisSettings:
+    """Sector tags, countermeasure links and watchlist screening."""
+
+    watchlist: str = ""  # TOML/CSV file of the user's counterparties
+    sector_overrides: str = ""  # TOML file of per-record sector corrections
+    link_window_days: int = 14  # how long after a trigger a response may come
+    hit_threshold: float = 0.85  # watchlist score from which a match is a hit
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One digest recipient and what they want to see (empty = everything)."""
+
+    address: str
+    lists: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """SMTP delivery. The password comes only from ECMON_SMTP_PASSWORD (or a file
+    named by ECMON_SMTP_PASSWORD_FILE) and is never printed."""
+
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    username: str = ""
+    sender: str = "ecmon@localhost"
+    timeout: float = 30.0
+    heartbeat: bool = False  # send a "no changes" digest for an empty period
+    recipients: tuple[Recipient, ...] = ()
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """When the daily digest is made and in which time zone."""
+
+    time: str = "07:00"
+    timezone: str = "UTC"
+    subject_prefix: str = "[ecmon]"
+
+
+@dataclass(frozen=True)
 class SourceSettings:
     """One source's effective settings (registry defaults overlaid by config)."""
 
@@ -88,6 +151,9 @@ class Settings:
     http: HttpSettings
     sources: Mapping[str, SourceSettings]
     origins: Mapping[str, str]
+    analysis: AnalysisSettings = AnalysisSettings()
+    email: EmailSettings = EmailSettings()
+    digest: DigestSettings = DigestSettings()
 
     def source(self, name: str) -> SourceSettings:
         try:
@@ -145,6 +211,11 @@ def load(
         raise ConfigError(f"max_shrink in {path} must be between 0 and 1")
     http = _load_http(data.pop("http", {}), env, path, origins)
     sources = _load_sources(source_defaults, data.pop("sources", {}), env, path, origins)
+    analysis = _load_section(
+        AnalysisSettings(), data.pop("analysis", {}), "analysis", path, origins
+    )
+    digest = _load_section(DigestSettings(), data.pop("digest", {}), "digest", path, origins)
+    email = _load_email(data.pop("email", {}), env, path, origins)
     if data:
         raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(data))}")
     return Settings(
@@ -154,6 +225,9 @@ def load(
         http=http,
         sources=MappingProxyType(sources),
         origins=MappingProxyType(origins),
+        analysis=analysis,
+        email=email,
+        digest=digest,
     )
 
 
@@ -211,6 +285,111 @@ def _load_http(
     for name in vars(defaults):
         origins.setdefault(f"http.{name}", "default")
     return replace(defaults, **values)
+
+
+_T = TypeVar("_T")
+
+
+def _load_section(
+    defaults: _T, table: object, name: str, path: Path, origins: dict[str, str]
+) -> _T:
+    """Overlay a TOML table on a frozen dataclass of defaults, checking each value's type
+    against the default's (numbers, text, true/false, lists of text)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{name}] in {path} must be a table")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if not hasattr(defaults, key) or key == "password":
+            raise ConfigError(f"unknown setting {name}.{key} in {path}")
+        values[key] = _typed(getattr(defaults, key), value, f"{name}.{key}", path)
+        origins[f"{name}.{key}"] = f"file {path}"
+    for key in vars(defaults):
+        origins.setdefault(f"{name}.{key}", "default")
+    return replace(defaults, **values)  # type: ignore[type-var]
+
+
+def _typed(default: object, value: object, name: str, path: Path) -> object:
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} in {path} must be true or false")
+        return value
+    if isinstance(default, int | float):
+        number = _number(value, name, path)
+        return int(number) if isinstance(default, int) else number
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{name} in {path} must be a list of text")
+        return tuple(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} in {path} must be text, got {value!r}")
+    return value
+
+
+def _load_email(
+    table: object, env: Mapping[str, str], path: Path, origins: dict[str, str]
+) -> EmailSettings:
+    raw = dict(table) if isinstance(table, dict) else table
+    recipients_raw = raw.pop("recipients", []) if isinstance(raw, dict) else []
+    email = _load_section(EmailSettings(), raw, "email", path, origins)
+    if email.security not in ("starttls", "tls", "none"):
+        raise ConfigError(f"email.security in {path} must be starttls, tls or none")
+    recipients = tuple(_recipient(item, path) for item in _list_of_tables(recipients_raw, path))
+    if recipients:
+        origins["email.recipients"] = f"file {path}"
+    return replace(email, recipients=recipients, password=_secret(env, "ECMON_SMTP_PASSWORD"))
+
+
+def _list_of_tables(value: object, path: Path) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(
+            f"email.recipients in {path} must be a list of tables ([[email.recipients]])"
+        )
+    return value
+
+
+def _recipient(item: dict[str, Any], path: Path) -> Recipient:
+    address = item.pop("address", None)
+    if not isinstance(address, str) or "@" not in address:
+        raise ConfigError(f"each [[email.recipients]] in {path} needs an address")
+    return Recipient(
+        address=address,
+        **{
+            k: tuple(str(v).upper() if k == "countries" else str(v) for v in vals)
+            for k, vals in _section_lists(item, path).items()
+        },
+    )
+
+
+def _section_lists(item: dict[str, Any], path: Path) -> dict[str, list[Any]]:
+    allowed = {"lists", "countries", "sectors"}
+    unknown = set(item) - allowed
+    if unknown:
+        raise ConfigError(f"unknown recipient setting(s) in {path}: {', '.join(sorted(unknown))}")
+    for key, vals in item.items():
+        if not isinstance(vals, list):
+            raise ConfigError(f"recipient {key} in {path} must be a list")
+    return item
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A secret from the environment, or from the file ``<name>_FILE`` names.
+
+    The file must not be readable by group or others: a secret in a world-readable
+    file is refused rather than used.
+    """
+    if env.get(name):
+        return env[name]
+    file_name = env.get(f"{name}_FILE")
+    if not file_name:
+        return None
+    secret_path = Path(file_name)
+    try:
+        mode = secret_path.stat().st_mode
+        if mode & 0o077:
+            raise ConfigError(f"{name}_FILE {secret_path} is readable by others (chmod 600 it)")
+        return secret_path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE {secret_path} cannot be read: {exc}") from exc
 
 
 _SOURCE_KEYS = {"enabled", "url", "lists", "min_records", "max_records", "max_shrink"}
@@ -300,6 +479,16 @@ def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
     ]
     for name, value in vars(settings.http).items():
         rows.append((f"http.{name}", str(value), settings.origins.get(f"http.{name}", "default")))
+    for section in ("analysis", "digest", "email"):
+        for name, value in vars(getattr(settings, section)).items():
+            if name == "password":
+                value = "(set)" if value else "(not set)"
+            elif name == "recipients":
+                value = ", ".join(r.address for r in value) or "(none)"
+            origin = settings.origins.get(f"{section}.{name}", "default")
+            if name == "password":
+                origin = "env ECMON_SMTP_PASSWORD / ECMON_SMTP_PASSWORD_FILE"
+            rows.append((f"{section}.{name}", str(value), origin))
     for src in settings.sources.values():
         prefix = f"sources.{src.name}"
         plain: dict[str, Any] = {

@@ -92,3 +92,50 @@ def test_effective_items_show_origins(tmp_path: Path) -> None:
     rows = {name: (value, origin) for name, value, origin in config.effective_items(load(tmp_path))}
     assert rows[f"sources.{CSL}.enabled"] == ("True", "default")
     assert "http.user_agent" in rows
+
+
+def test_analysis_email_and_digest_sections(tmp_path: Path) -> None:
+    text = (
+        "[analysis]\nlink_window_days = 7\nhit_threshold = 0.9\nwatchlist = 'w.toml'\n"
+        "[digest]\ntime = '06:30'\ntimezone = 'Europe/Brussels'\n"
+        "[email]\nenabled = true\nhost = 'smtp.example'\nport = 465\nsecurity = 'tls'\n"
+        "[[email.recipients]]\naddress = 'a@example.com'\ncountries = ['cn']\n"
+        "[[email.recipients]]\naddress = 'b@example.com'\nsectors = ['semiconductors']\n"
+    )
+    settings = load(tmp_path, text, ECMON_SMTP_PASSWORD="s3cret-value")
+    assert settings.analysis.link_window_days == 7
+    assert settings.analysis.watchlist == "w.toml"
+    assert settings.digest.timezone == "Europe/Brussels"
+    assert settings.email.port == 465 and settings.email.security == "tls"
+    assert [r.address for r in settings.email.recipients] == ["a@example.com", "b@example.com"]
+    assert settings.email.recipients[0].countries == ("CN",)
+    assert settings.email.password == "s3cret-value"
+    shown = "\n".join(" ".join(row) for row in config.effective_items(settings))
+    assert "s3cret-value" not in shown
+    assert "email.password (set)" in shown
+    assert "s3cret-value" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[email]\nsecurity = 'ssl3'", "starttls, tls or none"),
+        ("[email]\npassword = 'inline'", "unknown setting email.password"),
+        ("[[email.recipients]]\nname = 'x'", "needs an address"),
+        ("[analysis]\nlink_window_days = 'two weeks'", "must be a number"),
+    ],
+)
+def test_bad_sections_are_named(tmp_path: Path, text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, text)
+    assert fragment in str(info.value)
+
+
+def test_password_file_must_be_private(tmp_path: Path) -> None:
+    secret = tmp_path / "smtp-password"
+    secret.write_text("from-a-file\n")
+    secret.chmod(0o644)
+    with pytest.raises(ConfigError, match="readable by others"):
+        load(tmp_path, ECMON_SMTP_PASSWORD_FILE=str(secret))
+    secret.chmod(0o600)
+    assert load(tmp_path, ECMON_SMTP_PASSWORD_FILE=str(secret)).email.password == "from-a-file"
