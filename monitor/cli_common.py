@@ -58,7 +58,8 @@ class App:
 
     @contextmanager
     def store(self) -> Iterator[Store]:
-        store = Store.open(self.settings().database)
+        settings = self.settings()
+        store = Store.open(settings.database, keep_raw=settings.raw_keep)
         try:
             yield store
         finally:

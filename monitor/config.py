@@ -12,6 +12,8 @@ setting                    default                   set by, and meaning
 database                   <user data>/ecmon.db      file, env ``ECMON_DB``, ``--db``
 max_shrink                 0.05                      file: share of records one run may
                                                      remove before it is held suspect
+raw_keep                   10                        file: raw snapshots kept per source
+                                                     (older keep hash and size only)
 http.connect_timeout       10 s                      file ``[http]``
 http.read_timeout          60 s                      file ``[http]``
 http.retries               3                         file (connection errors, 5xx, 429)
@@ -152,6 +154,7 @@ class Settings:
     sources: Mapping[str, SourceSettings]
     origins: Mapping[str, str]
     analysis: AnalysisSettings = AnalysisSettings()
+    raw_keep: int = 10
     email: EmailSettings = EmailSettings()
     digest: DigestSettings = DigestSettings()
 
@@ -205,6 +208,10 @@ def load(
         db_path = database
         origins["database"] = "command line --db"
 
+    origins["raw_keep"] = file_origin if "raw_keep" in data else "default"
+    raw_keep = int(_number(data.pop("raw_keep", 10), "raw_keep", path))
+    if raw_keep < 1:
+        raise ConfigError(f"raw_keep in {path} must be at least 1")
     origins["max_shrink"] = file_origin if "max_shrink" in data else "default"
     max_shrink = _number(data.pop("max_shrink", 0.05), "max_shrink", path)
     if not 0.0 <= max_shrink <= 1.0:
@@ -226,6 +233,7 @@ def load(
         sources=MappingProxyType(sources),
         origins=MappingProxyType(origins),
         analysis=analysis,
+        raw_keep=raw_keep,
         email=email,
         digest=digest,
     )
@@ -476,6 +484,7 @@ def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
         ("config_file", str(settings.config_path or "(none found)"), "ECMON_CONFIG / --config"),
         ("database", str(settings.database), settings.origins["database"]),
         ("max_shrink", str(settings.max_shrink), settings.origins["max_shrink"]),
+        ("raw_keep", str(settings.raw_keep), settings.origins.get("raw_keep", "default")),
     ]
     for name, value in vars(settings.http).items():
         rows.append((f"http.{name}", str(value), settings.origins.get(f"http.{name}", "default")))

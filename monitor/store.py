@@ -71,12 +71,15 @@ class SourceState:
 class Store:
     """One open ecmon database. Use ``Store.open``; close it (or use ``with``)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, keep_raw: int = 10) -> None:
         self._conn = conn
         self.path = path
+        # Raw bytes are kept for the newest ``keep_raw`` runs of each source (plus the
+        # accepted and archived snapshots); older ones keep only their hash and size.
+        self.keep_raw = keep_raw
 
     @classmethod
-    def open(cls, path: Path) -> Store:
+    def open(cls, path: Path, *, keep_raw: int = 10) -> Store:
         """Open (creating if needed) and migrate the database at ``path``."""
         conn: sqlite3.Connection | None = None
         try:
@@ -89,7 +92,7 @@ class Store:
             if conn is not None:
                 conn.close()
             raise StoreError(f"cannot open database {path}: {exc}") from exc
-        return cls(conn, path)
+        return cls(conn, path, keep_raw)
 
     def close(self) -> None:
         self._conn.close()
@@ -240,9 +243,12 @@ class Store:
         return [(row["source"], codec.record_from_json(row["record_json"])) for row in rows]
 
     def blob(self, sha256: str) -> bytes | None:
-        """The raw bytes stored under ``sha256``, decompressed."""
-        row = self._one("SELECT data FROM blobs WHERE sha256 = ?", (sha256,))
-        return None if row is None else zlib.decompress(row["data"])
+        """The raw bytes stored under ``sha256``, decompressed; None if unknown or
+        released by the retention rule (the hash and size stay for provenance)."""
+        row = self._one("SELECT size, data FROM blobs WHERE sha256 = ?", (sha256,))
+        if row is None or (row["size"] and not row["data"]):
+            return None
+        return zlib.decompress(row["data"])
 
     # ---------------------------------------------------------------- writes
 
@@ -272,6 +278,7 @@ class Store:
                 writer.apply_changes(changes)
             writer.sync_records(snapshot.records, strict=not baseline)
             writer.mark_success(snapshot_id=snapshot_id, keep_validators=False)
+            writer.release_old_blobs(self.keep_raw)
         return run_id
 
     def record_unchanged(self, run: RunInfo, outcome: RunOutcome) -> int:
@@ -294,6 +301,7 @@ class Store:
             run_id = writer.insert_run(raw_sha256=sha, record_count=snapshot.count)
             writer.insert_snapshot(snapshot, "suspect", reason=reason)
             writer.mark_failure(reason)
+            writer.release_old_blobs(self.keep_raw)
         return run_id
 
     def record_archived(self, run: RunInfo, snapshot: Snapshot, raw: bytes) -> int:

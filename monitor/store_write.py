@@ -128,6 +128,26 @@ class RunWriter:
         ).fetchone()
         return int(row[0])
 
+    def release_old_blobs(self, keep: int) -> None:
+        """Release the raw bytes of this source's runs older than its newest ``keep``.
+
+        A list that changes most days would otherwise store a whole new file per day.
+        The accepted snapshot's bytes and archived (as-of) snapshots are kept; a
+        released blob keeps its row, hash and size, so provenance stays checkable.
+        The bytes are set to an empty blob (the column is NOT NULL); the freed pages
+        are reused by SQLite.
+        """
+        self.cur.execute(
+            "UPDATE blobs SET data = X'' WHERE length(data) > 0"
+            " AND sha256 IN (SELECT raw_sha256 FROM runs WHERE source = :s)"
+            " AND sha256 NOT IN (SELECT raw_sha256 FROM runs WHERE source = :s"
+            "   AND raw_sha256 IS NOT NULL ORDER BY id DESC LIMIT :keep)"
+            " AND sha256 NOT IN (SELECT raw_sha256 FROM snapshots WHERE status = 'archived')"
+            " AND sha256 NOT IN (SELECT s.raw_sha256 FROM snapshots s JOIN source_state st"
+            "   ON s.id = st.accepted_snapshot_id)",
+            {"s": self.source, "keep": max(keep, 1)},
+        )
+
     # -------------------------------------------------------- source_state
 
     def _touch_state(self) -> None:

@@ -537,3 +537,32 @@ def test_second_connection_sees_committed_runs(store: Store, db_path: Path) -> N
         other.record_failure(run_info(1), FetchError("down"))
     state = store.source_state(SRC)
     assert state is not None and state.consecutive_failures == 1
+
+
+def test_old_raw_bytes_are_released_but_provenance_stays(tmp_path: Path) -> None:
+    """Raw bytes of runs older than keep_raw are released; hashes and sizes remain,
+    the accepted snapshot's bytes are kept."""
+    from monitor.diff import diff_records
+
+    def snap(n: int) -> tuple[Snapshot, bytes]:
+        raw = f"version {n}".encode()
+        rec = Record(
+            record_key(f"Entity {n}", "CN"), "el", f"Entity {n}", "CN", {"name": f"Entity {n}"}
+        )
+        sha = hashlib.sha256(raw).hexdigest()
+        return Snapshot("src", "http://x", sha, T0, {rec.key: rec}), raw
+
+    with Store.open(tmp_path / "keep.db", keep_raw=2) as store:
+        hashes = []
+        for n in range(5):
+            snapshot, raw = snap(n)
+            previous = store.accepted_records("src")
+            changes = diff_records(previous, snapshot.records)
+            info = RunInfo("src", "http://x", T0, T0)
+            store.record_accepted(info, snapshot, changes, raw, baseline=n == 0)
+            hashes.append(snapshot.raw_sha256)
+        kept = [store.blob(h) is not None for h in hashes]
+        assert kept == [False, False, False, True, True]
+        assert store.blob(hashes[-1]) == b"version 4"
+        sizes = store._rows("SELECT size FROM blobs ORDER BY first_seen_at")
+        assert all(row["size"] > 0 for row in sizes) and len(sizes) == 5
