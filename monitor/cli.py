@@ -16,10 +16,11 @@ from typing import Any
 
 import click
 
-from monitor import __version__, asof, config, console, demo
+from monitor import __version__, config, console
 from monitor.cli_common import (
     FORMATS,
     App,
+    TextFormat,
     clear_progress,
     emit,
     handle_errors,
@@ -29,7 +30,6 @@ from monitor.cli_common import (
     render_stored,
     report_summaries,
 )
-from monitor.digest import TextFormat
 from monitor.http import HttpClient
 from monitor.models import StoredChange
 from monitor.pipeline import RunContext, run_sources, selected_sources
@@ -196,6 +196,8 @@ def _compare_dates(
     settings = app.settings()
     with app.store() as store, HttpClient(settings.http) as client:
         ctx = RunContext(settings, store, client, progress=progress_printer())
+        from monitor import asof  # only date comparisons need it
+
         comparison = asof.compare_dates(ctx, source, from_, to_)
     clear_progress()
     return comparison.changes
@@ -217,6 +219,8 @@ def backfill(app: App, source: str, since: str) -> None:
     settings = app.settings()
     with app.store() as store, HttpClient(settings.http) as client:
         ctx = RunContext(settings, store, client, progress=progress_printer(lines=True))
+        from monitor import asof
+
         code = report_summaries(asof.backfill(ctx, source, since))
     sys.exit(code)
 
@@ -291,6 +295,8 @@ def demo_command(db: Path | None, fmt: TextFormat) -> None:
     with tempfile.TemporaryDirectory(prefix="ecmon-demo-") as tmp:
         path = db or Path(tmp) / "demo.db"
         with Store.open(path) as store:
+            from monitor import demo  # the fixture server is only for the demo
+
             result = demo.run_demo(store, path, progress_printer())
             for stage, summaries in result.stages.items():
                 click.echo(f"[{stage}]", err=True)

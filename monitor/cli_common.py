@@ -13,19 +13,19 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
 from monitor import config, console
-from monitor.changeset import changes_document, no_attribution
-from monitor.digest import TextFormat, render_changes
-from monitor.enrich import attributor
 from monitor.errors import EcmonError
 from monitor.models import RunOutcome, RunSummary, StoredChange
 from monitor.pipeline import utc_now
 from monitor.sources import REGISTRY, default_settings
 from monitor.store import Store
+
+# The formats of `ecmon diff` (monitor.digest.TextFormat, without importing Jinja here).
+TextFormat = Literal["text", "json", "markdown"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_SUSPECT = 6
@@ -112,6 +112,11 @@ def parse_date(value: str | None, option: str = "--since") -> datetime | None:
 def render_stored(
     changes: Sequence[StoredChange], query: dict[str, Any], fmt: TextFormat, store: Store | None
 ) -> str:
+    # Rendering pulls in Jinja and the enrichment; imported here so runs start faster.
+    from monitor.changeset import changes_document, no_attribution
+    from monitor.digest import render_changes
+    from monitor.enrich import attributor
+
     titles = {name: src.info.title for name, src in REGISTRY.items()}
     doc = changes_document(
         changes,

@@ -26,8 +26,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlite_utils import Database
-
 from monitor import store_codec as codec
 from monitor import store_write as w
 from monitor.errors import EcmonError, StoreError
@@ -42,7 +40,7 @@ from monitor.models import (
     StoredChange,
     TimelineEvent,
 )
-from monitor.store_schema import apply_migrations, schema_version
+from monitor.store_schema import MIGRATIONS, apply_migrations, schema_version
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -87,7 +85,11 @@ class Store:
             conn = sqlite3.connect(path, isolation_level=None, timeout=30)
             for pragma in _PRAGMAS:
                 conn.execute(pragma)
-            apply_migrations(Database(conn, execute_plugins=False))
+            if _schema_version_or_zero(conn) != len(MIGRATIONS):
+                # sqlite-utils is only needed to migrate; a current database skips the import.
+                from sqlite_utils import Database
+
+                apply_migrations(Database(conn, execute_plugins=False))
         except (sqlite3.Error, OSError, ValueError) as exc:
             if conn is not None:
                 conn.close()
@@ -488,3 +490,10 @@ def _check_source(run: RunInfo, snapshot: Snapshot) -> None:
             f"snapshot of {snapshot.source!r} recorded for run of {run.source!r}",
             source=run.source,
         )
+
+
+def _schema_version_or_zero(conn: sqlite3.Connection) -> int:
+    try:
+        return schema_version(conn)
+    except sqlite3.OperationalError:  # no schema_migrations table yet: a new database
+        return 0

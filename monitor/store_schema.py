@@ -28,10 +28,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from monitor.models import utc_iso
+
+if TYPE_CHECKING:  # imported at run time only when a migration is pending
+    from sqlite_utils import Database
 
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 

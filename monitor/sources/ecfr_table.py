@@ -32,8 +32,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
-
 from monitor.errors import ParseError, ShapeError
 
 log = logging.getLogger(__name__)
@@ -113,6 +111,8 @@ def _parse_xml(raw: bytes, where: Where) -> Element:
         raise where.shape("empty body, not eCFR XML")
     if head.startswith((b"<!doctype html", b"<html")):
         raise where.shape("got an HTML page, not eCFR XML")
+    from lxml import etree  # here, not at import: a "not modified" run never parses
+
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
@@ -242,6 +242,8 @@ def _tag(element: Element) -> str:
     tag = element.tag
     if not isinstance(tag, str):
         return ""
+    from lxml import etree
+
     return str(etree.QName(tag).localname).lower()
 
 

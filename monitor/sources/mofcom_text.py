@@ -18,13 +18,14 @@ import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from bs4 import BeautifulSoup, Tag
-from bs4.element import Comment, Declaration, Doctype, NavigableString
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import ParseError
 from monitor.sources.mofcom_options import NAME
+
+if TYPE_CHECKING:
+    # bs4 is imported where pages are parsed: a run that gets "not modified" never needs it.
+    from bs4 import Tag
 
 _GB_LABELS = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "csgb2312", "cp936", "gb18030"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -101,6 +102,9 @@ class Line:
 
 def page_lines(html: str) -> list[Line]:
     """The page's text, line by line, in document order (comments and scripts left out)."""
+    from bs4 import BeautifulSoup, Tag
+    from bs4.element import Comment, Declaration, Doctype, NavigableString
+
     soup = BeautifulSoup(html, "lxml")
     root = soup.body or soup
     lines: list[Line] = []
@@ -146,4 +150,6 @@ def common_ancestor(first: Tag, second: Tag) -> Tag:
 
 def fragment_items(html: str) -> Iterator[Any]:
     """The ``<li>`` elements of an HTML fragment (a JPaaS list page)."""
+    from bs4 import BeautifulSoup
+
     yield from BeautifulSoup(html, "lxml").find_all("li")

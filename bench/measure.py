@@ -1,0 +1,50 @@
+"""Run a command in a child process and measure it: wall time and peak memory.
+
+``os.wait4`` gives the resource usage of that one child, so the peak RSS is the
+child's own, not the maximum over every child this process ever had.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    peak_mb: float
+    returncode: int
+    stdout: str
+
+
+def run(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None) -> Measured:
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, text)
+
+
+@dataclass(frozen=True)
+class Stat:
+    median: float
+    low: float
+    high: float
+    runs: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stat:
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+    def cells(self, fmt: str = ".3f") -> str:
+        return f"{self.median:{fmt}} | {self.low:{fmt}} | {self.high:{fmt}} | {self.runs}"
