@@ -18,6 +18,7 @@ test:
 check: lint type test
 
 bench:
+	$(PY) -m pip install --quiet 'urlwatch==2.29'
 	$(PY) bench/run.py
 
 demo:

@@ -73,7 +73,9 @@ def scenario(sizes: list[int], repeats: dict[int, int]) -> list[str]:
         for metric in ("cold_ingest_s", "churn_run_s", "peak_rss_mb"):
             stat = measure.Stat.of([r[metric] for r in runs])
             lines.append(f"| {size:,} | {metric} | {stat.cells()} |")
-        lines.append(f"| {size:,} | changes found by the churn run | {runs[0]['churn_run_changes']:.0f} | | | |")
+        lines.append(
+            f"| {size:,} | changes found by the churn run | {runs[0]['churn_run_changes']:.0f} | | | |"
+        )
     return lines
 
 

@@ -23,7 +23,9 @@ class Measured:
     stdout: str
 
 
-def run(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None) -> Measured:
+def run(
+    argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None
+) -> Measured:
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, env=env, cwd=cwd)

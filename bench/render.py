@@ -56,7 +56,9 @@ def scenario(repeats: int) -> list[str]:
             source_titles={"us_csl_entity_list": "CSL"},
         )
         build.append(time.perf_counter() - start)
-    lines.append(f"| {len(changes):,} | build the change document, s | {measure.Stat.of(build).cells()} |")
+    lines.append(
+        f"| {len(changes):,} | build the change document, s | {measure.Stat.of(build).cells()} |"
+    )
     for fmt in ("text", "markdown", "json"):
         timings = []
         for _ in range(repeats):

@@ -26,7 +26,9 @@ WEEKLY = {"added": 20, "modified": 3, "removed": 2}
 
 def day_events(rng: random.Random) -> dict[str, int]:
     """How many of each change one day brings (binomial around the weekly rates)."""
-    return {kind: sum(rng.random() < rate / 7 / 4 for _ in range(4)) for kind, rate in WEEKLY.items()}
+    return {
+        kind: sum(rng.random() < rate / 7 / 4 for _ in range(4)) for kind, rate in WEEKLY.items()
+    }
 
 
 def scenario(days: int, entities: int = 3_500) -> list[str]:
@@ -69,7 +71,10 @@ def scenario(days: int, entities: int = 3_500) -> list[str]:
                     store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     checkpoints[day] = db.stat().st_size
     elapsed = time.perf_counter() - start
-    lines = [f"| day {day} | database file, MB | {size / 1e6:.2f} | | | |" for day, size in checkpoints.items()]
+    lines = [
+        f"| day {day} | database file, MB | {size / 1e6:.2f} | | | |"
+        for day, size in checkpoints.items()
+    ]
     lines.append(f"| {days} days | days with changes | {changed_days} | | | |")
     lines.append(f"| {days} days | simulation wall time, s | {elapsed:.1f} | | | 1 |")
     return lines

@@ -87,17 +87,16 @@ def list_entries(
     html = _fragment(decode(body, charset, url=url, html=False), url)
     entries = []
     for number, item in enumerate(fragment_items(html), start=1):
-        links = [a for a in item.find_all("a") if a.get("href")]
-        if len(links) != 1:
-            raise _shape(f"list item {number} has {len(links)} links, expected 1", url)
-        link = links[0]
-        date = _ITEM_DATE.search(clean(item.get_text(" ")).replace(clean(link.get_text()), ""))
+        if len(item.links) != 1:
+            raise _shape(f"list item {number} has {len(item.links)} links, expected 1", url)
+        link = item.links[0]
+        date = _ITEM_DATE.search(clean(item.text).replace(clean(link.text), ""))
         if date is None:
             raise _shape(f"list item {number} has no [YYYY-MM-DD] date", url)
-        title = clean(str(link.get("title") or "") or link.get_text())
+        title = clean(link.title or link.text)
         if not title:
             raise _shape(f"list item {number} has no title", url)
-        target = _resolve(str(link["href"]).strip(), index, options)
+        target = _resolve(link.href.strip(), index, options)
         entries.append(ListEntry(target, title, "-".join(date.groups())))
     return entries
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
 from monitor.errors import ParseError
 from monitor.sources.mofcom_options import NAME
@@ -148,8 +148,69 @@ def common_ancestor(first: Tag, second: Tag) -> Tag:
     raise AssertionError("elements of one document share the document")
 
 
-def fragment_items(html: str) -> Iterator[Any]:
-    """The ``<li>`` elements of an HTML fragment (a JPaaS list page)."""
-    from bs4 import BeautifulSoup
+@dataclass(frozen=True)
+class ListLink:
+    href: str
+    title: str
+    text: str
 
-    yield from BeautifulSoup(html, "lxml").find_all("li")
+
+@dataclass(frozen=True)
+class ListItem:
+    """One ``<li>`` of a JPaaS list fragment: its text and its links."""
+
+    text: str
+    links: tuple[ListLink, ...]
+
+
+def fragment_items(html: str) -> list[ListItem]:
+    """The ``<li>`` items of an HTML fragment (a JPaaS list page).
+
+    Read with the standard library's HTML parser, not BeautifulSoup: a warm run
+    reads list pages every time and would otherwise import bs4 only for this.
+    """
+    reader = _ListReader()
+    reader.feed(html)
+    reader.close()
+    return reader.items
+
+
+class _ListReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[ListItem] = []
+        self._text: list[str] | None = None
+        self._links: list[ListLink] = []
+        self._link: tuple[str, str, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "li":
+            self._finish_item()
+            self._text, self._links = [], []
+        elif tag == "a" and self._text is not None:
+            values = dict(attrs)
+            self._link = (values.get("href") or "", values.get("title") or "", [])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._link is not None:
+            href, title, text = self._link
+            if href:
+                self._links.append(ListLink(href, title, "".join(text)))
+            self._link = None
+        elif tag == "li":
+            self._finish_item()
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+        if self._link is not None:
+            self._link[2].append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._finish_item()
+
+    def _finish_item(self) -> None:
+        if self._text is not None:
+            self.items.append(ListItem("".join(self._text), tuple(self._links)))
+        self._text, self._link = None, None
