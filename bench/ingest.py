@@ -56,15 +56,15 @@ def child(folder: Path, db: Path) -> dict[str, float]:
     return timings
 
 
-def scenario(sizes: list[int], repeats: dict[int, int]) -> list[str]:
+def scenario(sizes: list[int], repeats: dict[str, int]) -> list[str]:
     """Markdown rows: rows, metric, median, min, max, runs."""
     lines = []
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="ecmon-bench-") as tmp:
             folder = Path(tmp)
-            synth.write_pair(size, folder)
+            synth.write_pair_in_child(size, folder)
             runs = []
-            for i in range(repeats.get(size, 3)):
+            for i in range(repeats.get(str(size), 3)):
                 print(f"  ingest {size:,} rows, run {i + 1}", file=sys.stderr)
                 done = measure.run([sys.executable, __file__, str(folder), str(folder / f"{i}.db")])
                 if done.returncode != 0:

@@ -12,17 +12,14 @@ checked here, never by timed assertions in the tests.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import ingest
-import render
-import steady
 import urlwatch_cmp
-import year
 
 HERE = Path(__file__).resolve().parent
 TABLE = ["| size | metric | median | min | max | runs |", "|---|---|---|---|---|---|"]
@@ -44,6 +41,23 @@ def machine() -> str:
         f"{platform.machine()}, {cores} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}"
     )
+
+
+def in_child(module: str, function: str, *args: object) -> object:
+    """Run ``module.function(*args)`` in a fresh process and return its result.
+
+    Each scenario gets its own process so that one scenario's memory never shows
+    in another's figures (a forked child inherits its parent's peak RSS on Linux).
+    """
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); "
+        f"import {module}; print(json.dumps({module}.{function}(*json.loads(sys.argv[2]))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(HERE), json.dumps(list(args))],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def section(title: str, intro: str, rows: list[str], header: list[str] = TABLE) -> list[str]:
@@ -71,27 +85,27 @@ def main() -> None:
         "cold_ingest = first run into an empty database (fetch, parse, gate, baseline store); "
         "churn_run = the next run against a copy with 1% of rows changed (a third each added, "
         "removed, modified); peak RSS = that child process over both runs.",
-        ingest.scenario(sizes, repeats),
+        in_child("ingest", "scenario", sizes, {str(k): v for k, v in repeats.items()}),
     )
     print("steady state", file=sys.stderr)
     out += section(
         "2. No-change run (HTTP 304), whole process",
         "`ecmon run` started as cron would, the local server answering 304; growth is live "
         "database bytes after a WAL checkpoint (page-granular: 4 KiB pages).",
-        steady.scenario(3_500, 5 if smoke else 60),
+        in_child("steady", "scenario", 3_500, 5 if smoke else 60),
     )
     print("rendering", file=sys.stderr)
     out += section("4. Rendering 1,000 changes", "Synthetic changes through the real parser and differ.",
-                   render.scenario(1 if smoke else 7))  # fmt: skip
+                   in_child("render", "scenario", 1 if smoke else 7))  # fmt: skip
     print("365 days", file=sys.stderr)
     out += section(
         "5. Storage after daily runs", "3,500 synthetic entities; ~20 additions, ~3 modifications "
         "and ~2 removals a week at random days; raw files kept for the newest 10 runs.",
-        year.scenario(10 if smoke else 365),
+        in_child("year", "scenario", 10 if smoke else 365),
     )  # fmt: skip
     if urlwatch_cmp.available():
         print("urlwatch", file=sys.stderr)
-        rows, report = urlwatch_cmp.scenario(3 if smoke else 15)
+        rows, report = in_child("urlwatch_cmp", "scenario", 3 if smoke else 15)
         header = ["| | ecmon | urlwatch | ratio ecmon/urlwatch |", "|---|---|---|---|"]
         out += section(
             "6. Side by side with urlwatch 2.29", urlwatch_cmp.__doc__ or "", rows, header

@@ -68,3 +68,21 @@ def write_pair(size: int, folder: Path, churn: float = 0.01) -> None:
     base = [row(n) for n in range(size)]
     (folder / "base.csv").write_bytes(csv_bytes(base))
     (folder / "churn.csv").write_bytes(csv_bytes(churned(base, size, churn, seed=size)))
+
+
+def write_pair_in_child(size: int, folder: Path) -> None:
+    """``write_pair`` in a child process, so the caller's memory stays small.
+
+    On Linux a forked child starts with its parent's peak RSS; a benchmark parent
+    that built 200,000 rows itself would inflate every later child's figure.
+    """
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, __file__, str(size), str(folder)], check=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_pair(int(sys.argv[1]), Path(sys.argv[2]))

@@ -25,6 +25,7 @@ from monitor.models import (
     Snapshot,
 )
 from monitor.store import Store
+from monitor.store_schema import MIGRATIONS
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 SRC = "entity_list"
@@ -147,10 +148,10 @@ def store(db_path: Path) -> Iterator[Store]:
 
 def test_open_creates_parent_and_migrations_are_idempotent(db_path: Path) -> None:
     with Store.open(db_path) as first:
-        assert first.schema_version() == 1
+        assert first.schema_version() == len(MIGRATIONS)
     with Store.open(db_path) as second:
-        assert second.schema_version() == 1
-    assert count(db_path, "schema_migrations") == 1
+        assert second.schema_version() == len(MIGRATIONS)
+    assert count(db_path, "schema_migrations") == len(MIGRATIONS)
 
 
 def test_wal_mode_and_integrity(store: Store, db_path: Path) -> None:
