@@ -236,6 +236,7 @@ class Store:
         if not words:
             return []
         match = " ".join(f'"{word}"*' for word in words)
+        self._refresh_search_index()
         rows = self._rows(
             "SELECT r.source, r.record_json FROM records_fts"
             " JOIN records r ON r.id = records_fts.rowid"
@@ -243,6 +244,15 @@ class Store:
             (match, limit),
         )
         return [(row["source"], codec.record_from_json(row["record_json"])) for row in rows]
+
+    def _refresh_search_index(self) -> None:
+        """Rebuild the full-text index if a write since the last search marked it stale."""
+        row = self._one("SELECT stale FROM search_state WHERE id = 1")
+        if row is not None and not row["stale"]:
+            return
+        with self._transaction("search") as cur:
+            cur.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+            cur.execute("UPDATE search_state SET stale = 0 WHERE id = 1")
 
     def blob(self, sha256: str) -> bytes | None:
         """The raw bytes stored under ``sha256``, decompressed; None if unknown or
@@ -279,6 +289,7 @@ class Store:
             if not baseline:
                 writer.apply_changes(changes)
             writer.sync_records(snapshot.records, strict=not baseline)
+            cur.execute("UPDATE search_state SET stale = 1 WHERE id = 1")
             writer.mark_success(snapshot_id=snapshot_id, keep_validators=False)
             writer.release_old_blobs(self.keep_raw)
         return run_id

@@ -192,7 +192,148 @@ def _create_changes_table(db: Database) -> None:
     db.table("changes").create_index(["detected_at"])
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_migration_1,)
+def _migration_2(db: Database) -> None:
+    """Watchlist hits and the analyst's decisions on them (issue 4; SQL in
+    ``monitor.store_analysis``).
+
+    ``watch_hits``: one row per (watch entry ref, source, record key) ever found at or
+    above the threshold, with the latest score, reason and record content hash, the
+    status (new | confirmed | dismissed) and the content hash the decision was made on:
+    a dismissal holds only while the record's hash is unchanged. ``watch_decisions``:
+    every confirm/dismiss, for the audit trail.
+    """
+    db.table("watch_hits").create(
+        {
+            "id": int,
+            "ref": str,
+            "watch_name": str,
+            "source": str,
+            "record_key": str,
+            "list_name": str,
+            "record_name": str,
+            "country": str,
+            "score": float,
+            "reason": str,
+            "content_hash": str,
+            "status": str,
+            "decided_hash": str,
+            "decided_at": str,
+            "decision_note": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "present": int,
+        },
+        pk="id",
+        not_null=["ref", "source", "record_key", "score", "content_hash", "status"],
+        defaults={"status": "new", "present": 1},
+    )
+    db.table("watch_hits").create_index(["ref", "source", "record_key"], unique=True)
+    db.table("watch_hits").create_index(["source", "record_key"])
+    db.table("watch_decisions").create(
+        {
+            "id": int,
+            "hit_id": int,
+            "status": str,
+            "note": str,
+            "content_hash": str,
+            "decided_at": str,
+        },
+        pk="id",
+        not_null=["hit_id", "status", "content_hash", "decided_at"],
+        foreign_keys=[("hit_id", "watch_hits", "id")],
+    )
+    db.table("watch_decisions").create_index(["hit_id"])
+
+
+def _migration_3(db: Database) -> None:
+    """Digests and their delivery outbox (issue 5; SQL in ``monitor.store_outbox``).
+
+    ``digests``: one row per queued digest; it covers the changes with
+    ``first_change_id < id <= last_change_id`` and is delivered once every outbox row
+    of it is sent. ``outbox``: one row per digest and recipient, holding the rendered
+    message so a retry sends exactly what was queued.
+    """
+    db.table("digests").create(
+        {
+            "id": int,
+            "created_at": str,
+            "first_change_id": int,
+            "last_change_id": int,
+            "change_count": int,
+            "health_key": str,
+            "heartbeat": int,
+            "subject": str,
+            "delivered_at": str,
+        },
+        pk="id",
+        not_null=["created_at", "first_change_id", "last_change_id", "change_count"],
+        defaults={"health_key": "", "heartbeat": 0},
+    )
+    db.table("digests").create_index(["last_change_id"])
+    db.table("outbox").create(
+        {
+            "id": int,
+            "digest_id": int,
+            "channel": str,
+            "recipient": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "lease_until": str,
+            "last_error": str,
+            "message_id": str,
+            "sender": str,
+            "subject": str,
+            "text_body": str,
+            "html_body": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null=[
+            "digest_id",
+            "channel",
+            "recipient",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "message_id",
+            "sender",
+            "subject",
+            "text_body",
+            "html_body",
+            "created_at",
+        ],
+        defaults={"attempts": 0},
+        foreign_keys=[("digest_id", "digests", "id")],
+    )
+    db.table("outbox").create_index(["digest_id", "channel", "recipient"], unique=True)
+    db.table("outbox").create_index(["message_id"], unique=True)
+    db.table("outbox").create_index(["status", "next_attempt_at"])
+
+
+def _migration_4(db: Database) -> None:
+    """Search index rebuilt on demand instead of by per-row triggers.
+
+    The triggers cost a third of a 20,000-record baseline; searches are rare next
+    to runs. Writers mark the index stale; ``Store.search`` rebuilds it first.
+    """
+    for (name,) in db.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'"
+    ).fetchall():
+        db.conn.execute(f'DROP TRIGGER "{name}"')
+    db.conn.execute(
+        "CREATE TABLE search_state (id INTEGER PRIMARY KEY CHECK (id = 1), stale INTEGER NOT NULL)"
+    )
+    db.conn.execute("INSERT INTO search_state (id, stale) VALUES (1, 1)")
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_4,
+)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

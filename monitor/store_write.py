@@ -228,19 +228,18 @@ class RunWriter:
 
         ``strict``: the changes were already applied, so only meta/order may differ;
         anything else raises. Otherwise (a baseline) adds, removes and replaces rows.
+        Stored JSON is compared row by row, never held all at once (a 20,000-record
+        list would hold ~20 MB of text).
         """
         stored = {
-            key: (content_hash, text)
-            for key, content_hash, text in self.cur.execute(
-                "SELECT key, content_hash, record_json FROM records WHERE source = ?",
-                (self.source,),
-            ).fetchall()
+            str(key): str(content_hash)
+            for key, content_hash in self.cur.execute(
+                "SELECT key, content_hash FROM records WHERE source = ?", (self.source,)
+            )
         }
         gone = stored.keys() - records.keys()
         new = records.keys() - stored.keys()
-        moved = {
-            k for k in records.keys() & stored.keys() if stored[k][0] != records[k].content_hash
-        }
+        moved = {k for k in records.keys() & stored.keys() if stored[k] != records[k].content_hash}
         if strict and (gone or new or moved):
             example = sorted(gone | new | moved)[0]
             raise StoreError(
@@ -248,24 +247,25 @@ class RunWriter:
                 f" (e.g. {example!r})",
                 source=self.source,
             )
-        self._sync(records, stored, gone, new, moved)
-
-    def _sync(
-        self,
-        records: Mapping[str, Record],
-        stored: Mapping[str, tuple[str, str]],
-        gone: set[str],
-        new: set[str],
-        moved: set[str],
-    ) -> None:
         for key in sorted(gone):
             self._remove(key)
         self._add_many([records[key] for key in sorted(new)])
         for key in sorted(moved):
             self._replace(records[key])
-        for key in sorted(records.keys() - gone - new - moved):
-            if stored[key][1] != codec.record_json(records[key]):
-                self._refresh(records[key])
+        self._refresh_unchanged(records, skip=gone | new | moved)
+
+    def _refresh_unchanged(self, records: Mapping[str, Record], skip: set[str]) -> None:
+        """Rewrite rows whose content is the same but whose meta or order changed."""
+        rows = self.cur.execute(
+            "SELECT key, record_json FROM records WHERE source = ?", (self.source,)
+        )
+        stale = [
+            records[key]
+            for key, text in rows
+            if key not in skip and key in records and text != codec.record_json(records[key])
+        ]
+        for record in stale:
+            self._refresh(record)
 
     def _add_many(self, records: Sequence[Record]) -> None:
         """Insert new current rows and open their versions, in batches.
