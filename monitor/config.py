@@ -46,6 +46,14 @@ email.sender               ecmon@localhost           file
 email.heartbeat            false                     file: mail "no changes" too
 email.recipients           (none)                    file ``[[email.recipients]]`` with
                                                      address, lists, countries, sectors
+sources.<name>.schedule    per source                file: "every 3h", "every 30s" or a
+                                                     crontab line ("0 * * * mon-fri")
+daemon.jitter_seconds      120                       file ``[daemon]``
+daemon.misfire_grace_...   900                       file
+daemon.failure_threshold   3                         file: failed runs = "source broken"
+daemon.stale_after_hours   48                        file: no good fetch for this long
+daemon.alert_on_hit        true                      file: mail watchlist hits at once
+daemon.heartbeat_url       (none)                    file: pinged after each good cycle
 =========================  ========================  =======================================
 
 Secrets (SMTP passwords and the like) are read only from the environment.
@@ -143,6 +151,19 @@ class SourceSettings:
     max_records: int = 1_000_000
     max_shrink: float | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    schedule: str = ""  # daemon: "every 3h" / "every 2s" or a crontab line
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    """The scheduled daemon and its health alerts."""
+
+    jitter_seconds: int = 120  # random delay per job run, so polls do not line up
+    misfire_grace_seconds: int = 900  # a run this late (e.g. after a suspend) still runs
+    failure_threshold: int = 3  # failed runs in a row that make a source "broken"
+    stale_after_hours: float = 48.0  # no good fetch for this long also counts as broken
+    alert_on_hit: bool = True  # mail at once when a watchlist hit appears
+    heartbeat_url: str = ""  # pinged (GET) after each good cycle, e.g. a dead-man switch
 
 
 @dataclass(frozen=True)
@@ -157,6 +178,7 @@ class Settings:
     raw_keep: int = 10
     email: EmailSettings = EmailSettings()
     digest: DigestSettings = DigestSettings()
+    daemon: DaemonSettings = DaemonSettings()
 
     def source(self, name: str) -> SourceSettings:
         try:
@@ -222,6 +244,7 @@ def load(
         AnalysisSettings(), data.pop("analysis", {}), "analysis", path, origins
     )
     digest = _load_section(DigestSettings(), data.pop("digest", {}), "digest", path, origins)
+    daemon = _load_section(DaemonSettings(), data.pop("daemon", {}), "daemon", path, origins)
     email = _load_email(data.pop("email", {}), env, path, origins)
     if data:
         raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(data))}")
@@ -236,6 +259,7 @@ def load(
         raw_keep=raw_keep,
         email=email,
         digest=digest,
+        daemon=daemon,
     )
 
 
@@ -400,7 +424,7 @@ def _secret(env: Mapping[str, str], name: str) -> str | None:
         raise ConfigError(f"{name}_FILE {secret_path} cannot be read: {exc}") from exc
 
 
-_SOURCE_KEYS = {"enabled", "url", "lists", "min_records", "max_records", "max_shrink"}
+_SOURCE_KEYS = {"enabled", "url", "lists", "min_records", "max_records", "max_shrink", "schedule"}
 
 
 def _load_sources(
@@ -460,6 +484,10 @@ def _check_source_value(key: str, value: Any, prefix: str, path: Path) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{prefix}.enabled in {path} must be true or false")
         return value
+    if key == "schedule":
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{prefix}.schedule in {path} must be text like 'every 3h'")
+        return value.strip()
     if key == "url":
         if not isinstance(value, str) or not value.startswith(("http://", "https://")):
             raise ConfigError(f"{prefix}.url in {path} must be an http(s) URL, got {value!r}")
@@ -488,7 +516,7 @@ def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
     ]
     for name, value in vars(settings.http).items():
         rows.append((f"http.{name}", str(value), settings.origins.get(f"http.{name}", "default")))
-    for section in ("analysis", "digest", "email"):
+    for section in ("analysis", "digest", "daemon", "email"):
         for name, value in vars(getattr(settings, section)).items():
             if name == "password":
                 value = "(set)" if value else "(not set)"
@@ -507,6 +535,7 @@ def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
             "min_records": src.min_records,
             "max_records": src.max_records,
             "max_shrink": settings.shrink_limit(src.name),
+            "schedule": src.schedule,
             **src.options,
         }
         for key, value in plain.items():

@@ -41,6 +41,9 @@ class SourceInfo:
     options: Mapping[str, Any] = field(default_factory=dict)
     accumulate: bool = False
     feed_lists: tuple[str, ...] = ()
+    # When the daemon polls it: "every 3h" / "every 90s", or a crontab line
+    # ("0 * * * mon-fri"). Empty: every ``schedule_hours``.
+    schedule: str = ""
 
     def default_settings(self) -> SourceSettings:
         return SourceSettings(
@@ -51,6 +54,7 @@ class SourceInfo:
             min_records=self.min_records,
             max_records=self.max_records,
             options=self.options,
+            schedule=self.schedule or f"every {self.schedule_hours:g}h",
         )
 
 

@@ -67,6 +67,7 @@ class FederalRegisterSource(SourceDefaults):
         title="Federal Register: BIS rules (Entity List)",
         url=DEFAULT_API,
         schedule_hours=1,
+        schedule="0 * * * mon-fri",  # rules are published on weekdays
         min_records=1,
         max_records=100000,
         key_fields=("document_number",),
