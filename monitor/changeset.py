@@ -17,10 +17,16 @@ SCHEMA_VERSION = "1"
 
 # Given a change, the government action behind it (as a JSON-ready mapping) or None.
 Attributor = Callable[[StoredChange], Mapping[str, Any] | None]
+# Given a change, extra keys for its entry (``sectors``, ``hits``: see ``monitor.enrich``).
+Annotator = Callable[[StoredChange], Mapping[str, Any]]
 
 
 def no_attribution(_change: StoredChange) -> None:
     return None
+
+
+def no_annotation(_change: StoredChange) -> Mapping[str, Any]:
+    return {}
 
 
 _KIND_ORDER = {"added": 0, "modified": 1, "removed": 2}
@@ -33,6 +39,7 @@ def changes_document(
     generated_at: datetime,
     source_titles: Mapping[str, str],
     attribute: Attributor = no_attribution,
+    annotate: Annotator = no_annotation,
 ) -> dict[str, Any]:
     """The whole document for a set of stored changes.
 
@@ -61,11 +68,15 @@ def changes_document(
         "query": {k: v for k, v in query.items() if v is not None},
         "summary": summary,
         "sources": [{"name": s, "title": source_titles.get(s, s)} for s in sources],
-        "changes": [change_to_dict(c, attribute) for c in items],
+        "changes": [change_to_dict(c, attribute, annotate) for c in items],
     }
 
 
-def change_to_dict(stored: StoredChange, attribute: Attributor = no_attribution) -> dict[str, Any]:
+def change_to_dict(
+    stored: StoredChange,
+    attribute: Attributor = no_attribution,
+    annotate: Annotator = no_annotation,
+) -> dict[str, Any]:
     change, prov = stored.change, stored.provenance
     found = attribute(stored)
     return {
@@ -90,6 +101,7 @@ def change_to_dict(stored: StoredChange, attribute: Attributor = no_attribution)
             "raw_sha256": prov.raw_sha256,
             "fetched_at": utc_iso(prov.fetched_at),
         },
+        **annotate(stored),
     }
 
 

@@ -61,7 +61,7 @@ def main(ctx: click.Context, config_path: Path | None, db: Path | None, verbose:
     Start with `ecmon demo` (offline, bundled fixtures), then `ecmon run`.
 
     Exit codes: 0 ok, 2 configuration, 3 fetch failed, 4 parse failed,
-    5 database, 6 a snapshot was held as suspect.
+    5 database, 6 a snapshot was held as suspect, 7 a digest message was not sent.
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
@@ -130,7 +130,9 @@ def diff(
                               stood on the two dates, fetching any date not yet
                               stored (e.g. --from 2025-09-11 --to 2025-09-16)
 
-    JSON output follows monitor/schemas/changes.schema.json.
+    JSON output follows monitor/schemas/changes.schema.json. CSV output has one
+    row per change for spreadsheets; a cell that would run as a formula (=, +,
+    -, @ first) is prefixed with '.
     """
     if since and (from_ is not None or to_ is not None):
         raise click.UsageError("use either --since or --from/--to, not both")
@@ -226,16 +228,36 @@ def backfill(app: App, source: str, since: str) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "prometheus"]),
+    default="text",
+    show_default=True,
+    help="json for scripts; prometheus: text exposition format 0.0.4 (metrics).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @pass_app
 @handle_errors
-def status(app: App, as_json: bool) -> None:
-    """Health of each source: last outcome, last good run, failures, suspect reasons."""
+def status(app: App, fmt: str, as_json: bool) -> None:
+    """Health of each source: last outcome, last good run, failures, suspect reasons.
+
+    --format prometheus prints gauges per source (last success time, consecutive
+    failures, records, last outcome, broken alert) and run counters, e.g. for a
+    node_exporter textfile collector.
+    """
     settings = app.settings()
     with app.store() as store:
         statuses = store.statuses([(n, s.enabled) for n, s in settings.sources.items()])
         problems = [r for r in store.runs(limit=200) if r["outcome"] in ("failed", "suspect")][:10]
-    if as_json:
+        if fmt == "prometheus":
+            from monitor import metrics, store_health
+
+            broken = store_health.broken_sources(store)
+            counts, alerts = store_health.run_counts(store), store_health.alert_counts(store)
+            click.echo(metrics.render(statuses, counts, broken, alerts), nl=False)
+            return
+    if as_json or fmt == "json":
         click.echo(console.status_json(statuses))
         return
     click.echo(f"database: {settings.database}")
@@ -327,3 +349,16 @@ def config_show(app: App) -> None:
 
 # Commands from the other cli_*.py modules are registered here, one line each:
 # main.add_command(module.command). Those modules import only cli_common.
+from monitor.cli_digest import digest, feed  # noqa: E402  (registered here, at the end)
+
+main.add_command(digest)
+main.add_command(feed)
+from monitor.cli_analysis import hits, links, screen, sectors  # noqa: E402  (registered here)
+
+main.add_command(links)
+main.add_command(sectors)
+main.add_command(screen)
+main.add_command(hits)
+from monitor.cli_daemon import daemon  # noqa: E402  (registered here, at the end)
+
+main.add_command(daemon)

@@ -25,11 +25,11 @@ from monitor.sources import REGISTRY, default_settings
 from monitor.store import Store
 
 # The formats of `ecmon diff` (monitor.digest.TextFormat, without importing Jinja here).
-TextFormat = Literal["text", "json", "markdown"]
+TextFormat = Literal["text", "json", "markdown", "csv"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_SUSPECT = 6
-FORMATS = click.Choice(["text", "json", "markdown"])
+FORMATS = click.Choice(["text", "json", "markdown", "csv"])
 
 
 def handle_errors(func: F) -> F:

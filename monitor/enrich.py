@@ -1,22 +1,61 @@
-"""Enrichment that needs stored state: which government action is behind a change.
+"""Enrichment that needs stored state: which government action is behind a change
+(``attributor``), and its sector tags and watchlist hits (``annotator``).
 
-The matching itself is pure (``monitor.attribution``); this module only gathers
-the stored actions it needs and shapes the answer for the change document.
+The matching itself is pure (``monitor.attribution``, ``monitor.sectors``,
+``monitor.watchlist``); this module only gathers the stored actions, the analyst's
+files and the stored hit decisions it needs, and shapes the answers for the change
+document:
+
+* ``sectors``: one item per piece of evidence, ``{sector, label, field, matched, rule}``
+  (+ ``note``); an entry listed by an action we hold (MOFCOM ``listed_by``, or the FR
+  rule its citation points at) also gets that action's own cues as ``listing`` evidence;
+  sector overrides apply last.
+* ``hits`` (only when a watchlist is configured; added and modified records only):
+  ``{ref, watch_name, score, reason, status, id}``; ``status`` and ``id`` come from the
+  stored decisions (``ecmon hits``), and a dismissal made on another version of the
+  record reads ``new``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
+from monitor import store_analysis
 from monitor.actions import is_action
 from monitor.attribution import Attribution, attribute, attribute_by_name
-from monitor.changeset import Attributor, no_attribution
+from monitor.changeset import Annotator, Attributor, no_attribution
+from monitor.config import AnalysisSettings
+from monitor.linkage import Link, find_links
+from monitor.linkage_chains import Chain, find_chains
+from monitor.linkage_events import all_events, build_events
 from monitor.models import Record, StoredChange
+from monitor.nameindex import NameIndex
+from monitor.namematch import PLAIN, Rarity
+from monitor.sectors import (
+    Override,
+    SectorTag,
+    Taxonomy,
+    apply_overrides,
+    classify_record,
+    default_taxonomy,
+    tags_to_dicts,
+)
 from monitor.store import Store
+from monitor.watchlist import (
+    Lexicon,
+    WatchEntry,
+    effective_status,
+    lexicon_from,
+    record_names,
+    screen,
+)
+from monitor.watchlist_file import read_overrides, read_watchlist
 
 # Sources whose changes a Federal Register rule can explain, and where rules are stored.
-BIS_LIST_SOURCES = ("us_csl_entity_list", "us_ecfr_entity_list")
+BIS_LIST_SOURCES = store_analysis.BIS_LIST_SOURCES
 RULE_SOURCE = "us_federal_register"
 
 
@@ -61,3 +100,155 @@ def attribution_dict(found: Attribution) -> dict[str, Any]:
         "url": action.get_text("url"),
         "evidence": found.evidence,
     }
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What tagging and screening need, gathered once per command."""
+
+    taxonomy: Taxonomy
+    overrides: tuple[Override, ...] = ()
+    actions: Mapping[str, Record] = field(default_factory=dict)
+    rules: tuple[Record, ...] = ()
+    entries: tuple[WatchEntry, ...] = ()
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    threshold: float = AnalysisSettings.hit_threshold
+    rarity: Rarity = PLAIN  # word statistics of every list, so change hits score as screens do
+
+    def tags(
+        self, source: str, record: Record, listing: Record | None = None
+    ) -> tuple[SectorTag, ...]:
+        """A record's sectors: taxonomy, the listing action's cues, then the overrides."""
+        if listing is None and not is_action(record):
+            listing = self.actions.get(record.get_text("listed_by")) or self._rule(record)
+        found = classify_record(record, self.taxonomy, listing)
+        return apply_overrides(found, self.overrides, source=source, key=record.key)
+
+    def _rule(self, record: Record) -> Record | None:
+        """The FR rule a BIS entry's citations point at, if we hold it."""
+        found = attribute(record.get_tuple("citations"), self.rules)
+        return found.action if found else None
+
+
+# Lists whose entries carry both a Chinese and an English name (MOFCOM annexes), and actions.
+_BILINGUAL = ("action", "ecl", "uel")
+
+
+def load_analysis(store: Store, analysis: AnalysisSettings | None = None) -> Analysis:
+    """Read the taxonomy, the analyst's files named in ``analysis`` and the stored actions."""
+    settings = analysis or AnalysisSettings()
+    taxonomy = default_taxonomy()
+    overrides = (
+        read_overrides(Path(settings.sector_overrides).expanduser(), taxonomy)
+        if settings.sector_overrides
+        else ()
+    )
+    entries = read_watchlist(Path(settings.watchlist).expanduser()) if settings.watchlist else ()
+    held = store_analysis.actions(store)
+    lexicon, corpus = Lexicon(), NameIndex()
+    if entries:  # the bilingual pairs and word statistics are only needed to screen
+        held_records = [r for _, r in store_analysis.current_records(store)]
+        lexicon = lexicon_from(r for r in held_records if r.list_name in _BILINGUAL)
+        for record in held_records:
+            for name in record_names(record):
+                corpus.count(name)
+    return Analysis(
+        taxonomy=taxonomy,
+        overrides=overrides,
+        actions={record.key: record for _, record in held},
+        rules=tuple(record for source, record in held if source == RULE_SOURCE),
+        entries=entries,
+        lexicon=lexicon,
+        threshold=settings.hit_threshold,
+        rarity=corpus if entries else PLAIN,
+    )
+
+
+def annotator(store: Store, analysis: AnalysisSettings | None = None) -> Annotator:
+    """The ``sectors`` and ``hits`` of each change rendered from ``store``."""
+    context = load_analysis(store, analysis)
+    decided = {(h.hit.ref, h.hit.source, h.hit.key): h for h in store_analysis.stored_hits(store)}
+
+    def annotate(stored: StoredChange) -> Mapping[str, Any]:
+        record = stored.change.record
+        rule = find_rule(stored, context.rules)
+        tags = context.tags(stored.provenance.source, record, rule.action if rule else None)
+        found: dict[str, Any] = {"sectors": tags_to_dicts(tags, context.taxonomy)}
+        if context.entries and stored.change.kind != "removed":
+            found["hits"] = change_hits(context, stored, decided)
+        return found
+
+    return annotate
+
+
+def change_hits(
+    context: Analysis,
+    stored: StoredChange,
+    decided: Mapping[tuple[str, str, str], store_analysis.StoredHit],
+) -> list[dict[str, Any]]:
+    """Watchlist hits of one changed record, with the stored decision on each."""
+    source, record = stored.provenance.source, stored.change.record
+    hits = screen(
+        context.entries,
+        [(source, record)],
+        threshold=context.threshold,
+        lexicon=context.lexicon,
+        rarity=context.rarity,
+    )
+    items = []
+    for hit in hits:
+        known = decided.get((hit.ref, source, record.key))
+        status = (
+            effective_status(known.recorded_status, known.decided_hash, record.content_hash)
+            if known
+            else "new"
+        )
+        items.append(
+            {
+                "ref": hit.ref,
+                "watch_name": hit.watch_name,
+                "score": hit.score,
+                "reason": hit.reason,
+                "status": status,
+                "id": known.id if known else None,
+            }
+        )
+    return items
+
+
+@dataclass(frozen=True)
+class LinksReport:
+    links: tuple[Link, ...]
+    chains: tuple[Chain, ...]
+    taxonomy: Taxonomy
+
+
+def links_report(
+    store: Store,
+    analysis: AnalysisSettings | None = None,
+    *,
+    window_days: int | None = None,
+    since: str | None = None,
+) -> LinksReport:
+    """Countermeasure links and chains from every action and BIS list addition held.
+
+    ``since`` keeps links whose trigger or response is dated on or after it, and chain
+    steps dated on or after it.
+    """
+    settings = replace(analysis or AnalysisSettings(), watchlist="")  # no screening here
+    context = load_analysis(store, settings)
+    held = store_analysis.actions(store)
+    triggers, responses = build_events(held, store_analysis.list_additions(store), context.tags)
+    window = window_days or settings.link_window_days
+    links = find_links(triggers, responses, window)
+    chains = find_chains((a for _, a in held), all_events(triggers, responses))
+    if since:
+        links = [k for k in links if max(k.trigger.date, k.response.date) >= since]
+        chains = [
+            _chain_since(c, since) for c in chains if any(s.action.date >= since for s in c.steps)
+        ]
+    return LinksReport(tuple(links), tuple(chains), context.taxonomy)
+
+
+def _chain_since(chain: Chain, since: str) -> Chain:
+    return replace(chain, steps=tuple(s for s in chain.steps if s.action.date >= since))

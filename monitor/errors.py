@@ -10,7 +10,9 @@ messages and exit codes.
     │   └── ResponseTooLarge   exit 3   body (or its decompressed form) over the size cap
     ├── ParseError             exit 4   the bytes arrived but cannot be trusted as a snapshot
     │   └── ShapeError         exit 4   the layout is not the one we know (columns, tags)
-    └── StoreError             exit 5   the database refused or is not ours
+    ├── StoreError             exit 5   the database refused or is not ours
+    └── DeliveryError          exit 7   a channel (SMTP, feed file) did not accept a message;
+                                        the outbox keeps it pending and retries later
 """
 
 from __future__ import annotations
@@ -84,3 +86,12 @@ class StoreError(EcmonError):
     """The database could not be opened, migrated or written."""
 
     exit_code = 5
+
+
+class DeliveryError(EcmonError):
+    """A channel did not accept a message (server down, refused, login failed).
+
+    The outbox keeps the message pending and retries it later.
+    """
+
+    exit_code = 7

@@ -1,7 +1,8 @@
 """The one place an httpx client is built.
 
-Why one place: every fetch must behave alike. Timeouts are bounded, TLS is
-always verified, a redirect from https to http is refused, transient failures
+Why one place: every fetch must behave alike. Timeouts are bounded (per read,
+and for the whole response, so a server trickling bytes cannot hold a run for
+ever), TLS is always verified, a redirect from https to http is refused, transient failures
 (connection, timeout, protocol, 5xx, 429) are retried with exponential backoff
 that honours ``Retry-After``, the body is capped in size *after* decompression
 (a gzip bomb cannot fill memory), and conditional GETs spare unchanged lists.
@@ -82,9 +83,11 @@ class HttpClient:
         *,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self._sleep = sleep
+        self._clock = clock
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent},
             timeout=httpx.Timeout(
@@ -153,11 +156,12 @@ class HttpClient:
         progress: ProgressCallback | None,
     ) -> FetchResult:
         """One attempt: raises _Retryable for transient trouble, FetchError for the rest."""
+        deadline = self._clock() + self.settings.total_timeout
         try:
             request = self._client.build_request("GET", ctx.url, params=params, headers=headers)
             response = self._send(request, ctx)
             try:
-                return self._handle(response, ctx, sent, progress)
+                return self._handle(response, ctx, sent, progress, deadline)
             finally:
                 response.close()
         except httpx.TimeoutException as exc:
@@ -202,12 +206,13 @@ class HttpClient:
         ctx: _Context,
         sent: Validators,
         progress: ProgressCallback | None,
+        deadline: float,
     ) -> FetchResult:
         status = response.status_code
         if status == 304:
             return _not_modified(response, sent)
         if 200 <= status < 300:
-            content = self._read_body(response, ctx, progress)
+            content = self._read_body(response, ctx, progress, deadline)
             return _fetched(response, content)
         if status == 429 or status >= 500:
             wait = _retry_after(response) if status in RETRY_AFTER_STATUSES else None
@@ -220,7 +225,11 @@ class HttpClient:
         )
 
     def _read_body(
-        self, response: httpx.Response, ctx: _Context, progress: ProgressCallback | None
+        self,
+        response: httpx.Response,
+        ctx: _Context,
+        progress: ProgressCallback | None,
+        deadline: float,
     ) -> bytes:
         cap = self.settings.max_bytes
         declared = _content_length(response)
@@ -247,6 +256,12 @@ class HttpClient:
                 chunks.append(chunk)
                 if progress is not None:
                     progress(size, total)
+                if self._clock() > deadline:
+                    raise _Retryable(
+                        f"body not complete after {self.settings.total_timeout:g} s"
+                        f" ({size} bytes so far; server trickling)",
+                        status=response.status_code,
+                    )
         except httpx.RemoteProtocolError as exc:
             reason = (
                 "body shorter than Content-Length (truncated)"

@@ -328,11 +328,74 @@ def _migration_4(db: Database) -> None:
     db.conn.execute("INSERT INTO search_state (id, stale) VALUES (1, 1)")
 
 
+def _migration_5(db: Database) -> None:
+    """Health alerts and watchlist-hit alerts of the daemon (issue 6; SQL in
+    ``monitor.store_health``).
+
+    ``source_alerts``: one row per source that ever had an alert: its alert state
+    (``broken`` or ``ok``), why, and when it last changed; the next alert is only sent
+    on a change of this state, so each breakage gives one alert and one recovery.
+    ``alert_messages``: one rendered mail per alert event and recipient, kept until the
+    channel accepted it (retried with backoff like the digest outbox). ``alerted_hits``:
+    the watchlist hits (at a record version) already alerted, so a hit is mailed once.
+    """
+    db.table("source_alerts").create(
+        {"source": str, "state": str, "reason": str, "changed_at": str},
+        pk="source",
+        not_null=["state", "changed_at"],
+    )
+    db.table("alert_messages").create(
+        {
+            "id": int,
+            "kind": str,
+            "event_key": str,
+            "source": str,
+            "recipient": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "message_id": str,
+            "sender": str,
+            "subject": str,
+            "text_body": str,
+            "html_body": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null=[
+            "kind",
+            "event_key",
+            "recipient",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "message_id",
+            "sender",
+            "subject",
+            "text_body",
+            "html_body",
+            "created_at",
+        ],
+        defaults={"attempts": 0},
+    )
+    db.table("alert_messages").create_index(["event_key", "recipient"], unique=True)
+    db.table("alert_messages").create_index(["status", "next_attempt_at"])
+    db.table("alerted_hits").create(
+        {"hit_id": int, "content_hash": str, "alerted_at": str},
+        pk=("hit_id", "content_hash"),
+        not_null=["alerted_at"],
+        foreign_keys=[("hit_id", "watch_hits", "id")],
+    )
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
+    _migration_5,
 )
 
 

@@ -128,6 +128,13 @@ def test_other_tables_are_skipped_but_an_entity_list_table_must_have_its_columns
         (b"<NOTICE><SUM>x</SUM></NOTICE>", "not <RULE>"),
         (b"<!DOCTYPE html><html></html>", "HTML page"),
         (b'<!DOCTYPE r [<!ENTITY a "aaaa">]><RULE>&a;</RULE>', "entities"),
+        # The same in UTF-16, where a search of the bytes for "<!ENTITY" finds nothing.
+        (
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE RULE [<!ENTITY a "injected">]>'
+            "<RULE><SUM>&a;</SUM></RULE>".encode("utf-16"),
+            "entities",
+        ),
+        (b'<!DOCTYPE RULE SYSTEM "file:///etc/passwd"><RULE/>', "DTD"),
         (b"", "empty"),
     ],
 )

@@ -278,6 +278,22 @@ def test_read_timeout(fixture_server: FixtureServer, sleeps: Sleeps) -> None:
     assert sleeps == []
 
 
+def test_a_server_trickling_past_the_whole_response_limit_is_cut_off(
+    fixture_server: FixtureServer, sleeps: Sleeps
+) -> None:
+    # Every read comes within read_timeout, so only total_timeout ends it.
+    fixture_server.set_route("/el.csv", BODY * 20)
+    fixture_server.set_faults("/el.csv", [Fault.trickle(delay=0.05, chunk_size=8)] * 2)
+    with (
+        _client(sleeps, retries=1, total_timeout=0.3) as http,
+        pytest.raises(FetchError) as caught,
+    ):
+        http.get(fixture_server.url_for("/el.csv"), source="el")
+    assert "server trickling" in caught.value.message
+    assert caught.value.message.endswith("after 2 attempts")
+    assert len(fixture_server.requests) == 2
+
+
 def test_slow_but_in_time_and_trickled_bodies_arrive_whole(
     fixture_server: FixtureServer, client: HttpClient
 ) -> None:

@@ -19,9 +19,10 @@ policy | Federal Register citation. What this module resolves so callers see onl
 Anything else (a row of 2-4 or 6+ cells, values without an entity, a different header,
 no table or two tables) raises ShapeError: a partial table must never reach the differ.
 
-Safety: the XML is parsed with entity resolution, DTD loading and network access off,
-and a document that declares a DTD at all is refused (the eCFR XML has none), so
-external entities (local files) and entity expansion bombs are never read.
+Safety: a document that declares a DTD at all is refused before parsing (``xml_guard``;
+the eCFR XML has none), and the parser runs with entity resolution, DTD loading and
+network access off, so external entities (local files) and entity expansion bombs are
+never read.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.errors import ParseError, ShapeError
+from monitor.sources.xml_guard import declares_dtd
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,8 @@ def _parse_xml(raw: bytes, where: Where) -> Element:
         raise where.shape("empty body, not eCFR XML")
     if head.startswith((b"<!doctype html", b"<html")):
         raise where.shape("got an HTML page, not eCFR XML")
+    if declares_dtd(raw):
+        raise where.parse("the XML declares a DTD; refused (entities are never expanded)")
     from lxml import etree  # here, not at import: a "not modified" run never parses
 
     parser = etree.XMLParser(

@@ -16,10 +16,15 @@ source's URL is not the default API root, ``local_url`` maps those URLs onto it:
 ``<url>`` without a trailing ``/api/v1``. A mirror folder thus holds both the API answers
 (``documents.json``) and the site's files (``documents/full_text/xml/...``).
 
+Only URLs on the configured host are fetched: the answers are the publisher's, but a
+``next_page_url`` or ``full_text_xml_url`` on any other scheme or host (after the mirror
+mapping) is never requested; such a page link raises ShapeError, such a full text is
+flagged ``full text not fetched: not on <host>``.
+
 A full text that cannot be fetched (HTTP 404, say) does not fail the run: the action is
 stored from the document JSON with the review flag ``full text not fetched: HTTP 404``,
-and the next run tries again. Conditional GET applies to the first list page only, and
-only without public inspection (whose answer changes on its own).
+and the next run that reads the list tries again. Conditional GET applies to the first
+list page only, and only without public inspection (whose answer changes on its own).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from monitor.actions import is_action
 from monitor.config import SourceSettings
@@ -137,6 +142,10 @@ class FederalRegisterSource(SourceDefaults):
             if not page.next_url or len(items) >= options.max_pages:
                 return items, documents
             target = local_url(page.next_url, api)
+            if not on_host(target, api):
+                raise ShapeError(
+                    f"next_page_url is not on {_origin(api)}; not followed", source=NAME, url=target
+                )
             if target in seen:
                 raise ShapeError(
                     "next_page_url leads back to a page already read", source=NAME, url=target
@@ -153,8 +162,13 @@ class FederalRegisterSource(SourceDefaults):
             published = document.text("full_text_xml_url")
             if not published or document.number in known or published in items:
                 continue
+            target = local_url(published, api)
+            if not on_host(target, api):
+                note = f"not on {_origin(api)}".encode()
+                items[published] = BundleItem(published, note, "full_text_error")
+                continue
             try:
-                answer = client.get(local_url(published, api), source=NAME)
+                answer = client.get(target, source=NAME)
             except FetchError as error:
                 reason = f"HTTP {error.status}" if error.status else error.message
                 items[published] = BundleItem(published, reason.encode(), "full_text_error")
@@ -234,6 +248,16 @@ def local_url(published: str, api: str) -> str:
     if published.startswith(f"{DEFAULT_SITE}/"):
         return api.removesuffix("/api/v1") + published[len(DEFAULT_SITE) :]
     return published
+
+
+def on_host(url: str, api: str) -> bool:
+    """Whether ``url`` is on the scheme and host the source is configured for."""
+    return _origin(url) == _origin(api)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def known_documents(previous: Mapping[str, Record]) -> set[str]:

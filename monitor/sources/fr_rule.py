@@ -34,6 +34,7 @@ from monitor.errors import ParseError, ShapeError
 from monitor.keys import fold_name
 from monitor.sources.csl_fields import clean_alias, clean_aliases, parse_citations, unique
 from monitor.sources.fr_text import destination_iso, reason_sentences
+from monitor.sources.xml_guard import declares_dtd
 
 NAME: Final = "us_federal_register"
 
@@ -115,12 +116,12 @@ def _root(raw: bytes, url: str) -> ET.Element:
         raise _shape("empty body, not Federal Register full-text XML", url)
     if head.startswith((b"<!doctype html", b"<html")):
         raise _shape("got an HTML page, not Federal Register full-text XML", url)
-    # ElementTree never fetches external entities; refusing declarations also rules out
-    # entity expansion ("billion laughs"). FR full text declares none.
-    if re.search(rb"<!ENTITY", raw, re.IGNORECASE):
-        raise _shape("XML declares entities; refused", url)
+    # ElementTree never fetches external entities; refusing any DTD (``xml_guard``) also
+    # rules out entity expansion ("billion laughs") and entities used as text.
+    if declares_dtd(raw):
+        raise _shape("XML declares a DTD or entities; refused", url)
     try:
-        root = ET.fromstring(raw)  # noqa: S314 - see the entity check above
+        root = ET.fromstring(raw)  # noqa: S314 - declares_dtd refused any DTD above
     except ET.ParseError as exc:
         raise ParseError(f"full text is not well-formed XML: {exc}", source=NAME, url=url) from exc
     if root.tag != "RULE":

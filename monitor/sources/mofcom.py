@@ -5,11 +5,13 @@ JPaaS list API (stopping early at a short page). Page 1 of an index with no item
 ShapeError ("the site may have been redesigned"): the CMS ids are opaque and change without
 notice, and an empty answer must not read as "nothing new". Every linked article whose URL is
 not already held (the ``urls`` of the accepted action records, or ``skip_urls``) is fetched;
-known articles are never fetched again. The list answers and articles are packed into one
-bundle (roles ``list``, ``article``) together with a ``known`` item: the URLs of the held
-actions by key, so that a held announcement seen under a new URL keeps its old URLs (replaying
-a stored bundle gives the same records). No conditional GET: a bundle has no one validator,
-and list answers are small.
+known articles are never fetched again. Only links on the configured hosts (``settings.url``
+and ``options["hosts"]``) are followed: a list item linking anywhere else (another site, a
+``javascript:`` URL) is skipped with a warning, never fetched. The list answers and articles
+are packed into one bundle (roles ``list``, ``article``) together with a ``known`` item: the
+URLs of the held actions by key, so that a held announcement seen under a new URL keeps its
+old URLs (replaying a stored bundle gives the same records). No conditional GET: a bundle
+has no one validator, and list answers are small.
 
 Parse: every list answer is checked again (a stored bundle replays under the same rules),
 every article page is decoded (``mofcom_text``), split by text markers (``mofcom_article``)
@@ -25,6 +27,7 @@ mirror (``rebase``) and the live site give identical records.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
@@ -50,6 +53,8 @@ from monitor.sources.mofcom_options import (
     read_options,
 )
 from monitor.sources.mofcom_text import decode
+
+log = logging.getLogger(__name__)
 
 # Indexes a fixture mirror serves although their live ids are unknown (see ``rebase``).
 MIRROR_ONLY_INDEXES = ("spokesperson",)
@@ -86,6 +91,10 @@ class MofcomAnnouncementsSource:
         links: dict[str, ListEntry] = {}
         for index in options.indexes:
             for entry in _discover(client, options, index, items):
+                if not options.on_site(entry.url):
+                    log.warning("MOFCOM %s: link off the configured hosts skipped: %s",
+                                index.name, entry.url)  # fmt: skip
+                    continue
                 if options.site_url(entry.url) not in held:
                     links.setdefault(options.site_url(entry.url), entry)
         for entry in links.values():

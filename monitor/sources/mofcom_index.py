@@ -115,8 +115,11 @@ def _fragment(text: str, url: str) -> str:
 
 
 def _resolve(href: str, index: IndexSpec, options: MofcomOptions) -> str:
-    """Root-relative links belong to the index's host (a mirror keeps its path prefix)."""
+    """Root-relative links belong to the index's host (a mirror keeps its path prefix);
+    absolute and protocol-relative ones (``//host/path``) are the site's only on its origins."""
     href = href.split("#", 1)[0]
+    if href.startswith("//"):
+        href = f"{urlsplit(index.referer).scheme or 'https'}:{href}"
     if urlsplit(href).scheme in ("http", "https"):
         return options.fetch_url(href)
     if href.startswith("/"):

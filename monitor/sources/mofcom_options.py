@@ -141,6 +141,10 @@ class MofcomOptions:
                 return SITE_ORIGINS[host] + fetched[len(base.rstrip("/")) :]
         return fetched
 
+    def on_site(self, url: str) -> bool:
+        """Whether ``url`` is on one of this run's configured hosts (the only ones fetched)."""
+        return any(url.startswith(base.rstrip("/") + "/") for base in self.bases.values() if base)
+
     def fetch_url(self, site: str) -> str:
         """A public-origin URL rewritten onto this run's base (the inverse of ``site_url``)."""
         for host, origin in SITE_ORIGINS.items():

@@ -1,0 +1,35 @@
+"""Delivery channels: send only, never render (``monitor.digest`` renders).
+
+A channel takes an ``OutgoingMessage`` (already rendered and stored in the outbox)
+and either returns once the other side accepted it or raises ``DeliveryError``.
+The outbox (``monitor.outbox``) decides what to send, when to retry and what is
+delivered; channels know nothing of the store. Channels are looked up by name in
+``CHANNELS`` (the ``channel`` column of the outbox), so adding one is one module
+and one line here.
+
+The Atom feed (``monitor.notify.atom``) is not a message channel: it writes a file
+that feed readers poll, so it needs no outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from monitor.config import Settings
+from monitor.errors import DeliveryError
+from monitor.notify.base import Channel, OutgoingMessage
+from monitor.notify.email import EmailChannel
+
+__all__ = ["CHANNELS", "Channel", "DeliveryError", "OutgoingMessage", "channel"]
+
+CHANNELS: Mapping[str, Callable[[Settings], Channel]] = {
+    "email": lambda settings: EmailChannel(settings.email),
+}
+
+
+def channel(name: str, settings: Settings) -> Channel:
+    """The channel called ``name`` (as stored in the outbox), configured from ``settings``."""
+    try:
+        return CHANNELS[name](settings)
+    except KeyError:
+        raise DeliveryError(f"unknown delivery channel {name!r}") from None
