@@ -139,7 +139,8 @@ def diff(
     if _is_date(from_) or _is_date(to_):
         changes = _compare_dates(app, source, from_, to_)
         with app.store() as store:
-            emit(render_stored(changes, _date_query(source, from_, to_), fmt, store), output)
+            dates = _date_query(source, from_, to_)
+            emit(render_stored(changes, dates, fmt, store, app.settings().analysis), output)
         return
     from_run, to_run = _run_id(from_, "--from"), _run_id(to_, "--to")
     settings = app.settings()
@@ -153,7 +154,7 @@ def diff(
                 source=source, since=parse_date(since), from_run=from_run, to_run=to_run
             )
             query = {"source": source, "since": since, "from_run": from_run, "to_run": to_run}
-        emit(render_stored(changes, query, fmt, store), output)
+        emit(render_stored(changes, query, fmt, store, settings.analysis), output)
 
 
 def _latest_changes(store: Store, names: list[str]) -> tuple[list[StoredChange], list[int]]:

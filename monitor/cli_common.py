@@ -110,12 +110,17 @@ def parse_date(value: str | None, option: str = "--since") -> datetime | None:
 
 
 def render_stored(
-    changes: Sequence[StoredChange], query: dict[str, Any], fmt: TextFormat, store: Store | None
+    changes: Sequence[StoredChange],
+    query: dict[str, Any],
+    fmt: TextFormat,
+    store: Store | None,
+    analysis: config.AnalysisSettings | None = None,
 ) -> str:
+    """The change document for ``changes``, with rules, sectors and watchlist hits."""
     # Rendering pulls in Jinja and the enrichment; imported here so runs start faster.
     from monitor.changeset import changes_document, no_attribution
     from monitor.digest import render_changes
-    from monitor.enrich import attributor
+    from monitor.enrich import annotator, attributor
 
     titles = {name: src.info.title for name, src in REGISTRY.items()}
     doc = changes_document(
@@ -124,6 +129,7 @@ def render_stored(
         generated_at=utc_now(),
         source_titles=titles,
         attribute=attributor(store) if store is not None else no_attribution,
+        **({"annotate": annotator(store, analysis)} if store is not None else {}),
     )
     return render_changes(doc, fmt)
 

@@ -179,3 +179,17 @@ def test_python_dash_m_monitor_runs_the_cli() -> None:
         [sys.executable, "-m", "monitor", "--help"], capture_output=True, text=True, check=True
     )
     assert "ecmon" in result.stdout and "demo" in result.stdout
+
+
+def test_diff_shows_sectors_and_watchlist_hits(demo_db: Path, tmp_path: Path) -> None:
+    watchlist = Path(__file__).resolve().parent.parent / "fixtures" / "watchlist.example.toml"
+    config = tmp_path / "w.toml"
+    config.write_text(f'[analysis]\nwatchlist = "{watchlist}"\n', encoding="utf-8")
+    result = invoke(
+        tmp_path, "--config", str(config), "--db", str(demo_db), "diff", "--source",
+        "us_csl_entity_list",
+    )  # fmt: skip
+    out = section(result.stdout, "us_csl_entity_list")
+    assert "sectors: Semiconductors and integrated circuits (name: “Microelectronics”)" in out
+    assert out.count("WATCHLIST HIT (new): your “Fudan Microelectronics Grp” (EX-001)") == 4
+    assert "Fudan University" not in out
