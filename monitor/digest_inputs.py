@@ -9,7 +9,7 @@ its inputs, so ``ecmon digest``, the outbox and ``ecmon feed`` all build it the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.actions import is_action
@@ -23,6 +23,7 @@ from monitor.models import StoredChange
 from monitor.sectors import Taxonomy, tags_to_dicts
 from monitor.sources import REGISTRY
 from monitor.store import Store
+from monitor.store_health import statuses_with_alerts
 
 
 def change_document(
@@ -108,7 +109,8 @@ def digest_model(
     return build_model(
         doc,
         actions=_referenced_actions(store, doc),
-        statuses=store.statuses(enabled),
+        statuses=statuses_with_alerts(store, enabled),
+        stale_after=timedelta(hours=settings.daemon.stale_after_hours),
         source_titles={name: source.info.title for name, source in REGISTRY.items()},
         period=period,
         generated_at=now,

@@ -229,6 +229,10 @@ def _health(
             continue
         found = _problem(status, now, stale_after)
         entry = {"source": status.source, "title": titles.get(status.source, status.source)}
+        # The daemon's alert state (monitor.store_health): "broken" while alerted, or
+        # "recovered" when it came back since the last digest; "" otherwise.
+        entry["alert"] = status.details.get("alert", "")
+        entry["alert_since"] = status.details.get("alert_since", "")
         if found is None:
             healthy.append(entry)
         else:

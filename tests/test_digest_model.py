@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from monitor.digest import render_digest
 from monitor.digest_model import build_model, filter_document, health_key, subject
 from monitor.models import SourceStatus
 from tests.digest_support import change, document, record
@@ -239,7 +241,7 @@ def test_source_health_reports_failing_suspect_and_stale_sources() -> None:
         ("broken", "failing"), ("odd", "suspect"), ("quiet", "stale"), ("new", "stale"),
     ]  # fmt: skip
     assert health["problems"][0]["detail"] == "3 failed run(s) in a row: HTTP 503"
-    assert health["healthy"] == [{"source": "ok", "title": "ok"}]
+    assert health["healthy"] == [{"source": "ok", "title": "ok", "alert": "", "alert_since": ""}]
     assert (
         health_key(model_of(document(), statuses))
         == "broken:failing,odd:suspect,quiet:stale,new:stale"
@@ -287,3 +289,22 @@ def test_the_model_is_plain_json_and_deterministic() -> None:
     first = json.dumps(model_of(full_document(links=[LINK])), sort_keys=True, ensure_ascii=False)
     second = json.dumps(model_of(full_document(links=[LINK])), sort_keys=True, ensure_ascii=False)
     assert first == second
+
+
+def test_source_health_names_the_daemon_alerts() -> None:
+    """Alert state from the daemon (store_health.statuses_with_alerts) reaches the digest."""
+    since = "2026-11-20T06:00:00+00:00"
+    statuses = [
+        replace(
+            status("broken", last_outcome="failed", consecutive_failures=3, last_error="HTTP 503"),
+            details={"alert": "broken", "alert_since": since, "alert_reason": "3 failed runs"},
+        ),
+        replace(status("back"), details={"alert": "recovered", "alert_since": since}),
+    ]
+    model = model_of(document(), statuses)
+    health = model["health"]
+    assert health["problems"][0]["alert"] == "broken"
+    assert health["healthy"][0]["alert"] == "recovered"
+    text = render_digest(model, "text")
+    assert f"FAILING: broken (broken alert sent {since})" in text
+    assert f"RECOVERED: back (since {since})" in text
