@@ -5,8 +5,8 @@ recipient filters. Every record here is synthetic (names like "Example ...")."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
