@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from monitor.keys import record_key
 from monitor.models import FieldValue, Record
@@ -177,34 +177,35 @@ def to_record(entry: Entry) -> Record:
     )
 
 
-def merge_all(records: Iterable[Record]) -> list[Record]:
-    """One record per key, in first-seen order; repeated keys are merged, never dropped."""
+def merge_all(records: Iterable[Record], *, label: str = "CSL") -> list[Record]:
+    """One record per key, in first-seen order; repeated keys are merged, never dropped.
+
+    Shared by the list sources (the CSL file, the eCFR table): lists are united,
+    differing texts joined (``merge_value``), meta values joined per key, and the
+    number of merged rows kept in ``meta["merged_rows"]``.
+    """
     merged: dict[str, Record] = {}
     for record in records:
         prior = merged.get(record.key)
-        merged[record.key] = record if prior is None else merge(prior, record)
+        merged[record.key] = record if prior is None else merge(prior, record, label)
     return list(merged.values())
 
 
-def merge(first: Record, second: Record) -> Record:
+def merge(first: Record, second: Record, label: str = "CSL") -> Record:
     """Two rows of one key as one record; the count of merged rows goes to ``meta``."""
     count = int(first.meta.get("merged_rows", "1")) + 1
-    log.warning("CSL: %d rows share the key %s; merged into one record", count, first.key)
+    log.warning("%s: %d rows share the key %s; merged into one record", label, count, first.key)
     fields = {
         name: value if name == "name" else merge_value(value, second.fields.get(name, value))
         for name, value in first.fields.items()
     }
-    meta = dict(first.meta)
-    meta["row_id"] = "; ".join(unique([first.meta["row_id"], second.meta["row_id"]]))
+    meta = {
+        name: "; ".join(unique([value, second.meta.get(name, "")]))
+        for name, value in first.meta.items()
+        if name != "merged_rows"
+    }
     meta["merged_rows"] = str(count)
-    return Record(
-        key=first.key,
-        list_name=first.list_name,
-        name=first.name,
-        country=first.country,
-        fields=fields,
-        meta=meta,
-    )
+    return replace(first, fields=fields, meta=meta)
 
 
 def merge_value(first: FieldValue, second: FieldValue) -> FieldValue:

@@ -40,7 +40,7 @@ from monitor.http import FetchResult, HttpClient, Validators
 from monitor.keys import record_key
 from monitor.models import FieldValue, Record
 from monitor.sources.base import SourceDefaults, SourceInfo
-from monitor.sources.csl_fields import find_footnotes, merge_value, parse_citations, unique
+from monitor.sources.csl_fields import find_footnotes, merge_all, parse_citations, unique
 from monitor.sources.ecfr_cells import CellError, parse_entity
 from monitor.sources.ecfr_countries import address_country, iso_code
 from monitor.sources.ecfr_table import SUPPLEMENT, EntityRow, Where, entity_rows
@@ -241,21 +241,5 @@ def to_record(row: EntityRow, where: Where) -> Record:
 
 def merge_records(records: Iterable[Record]) -> list[Record]:
     """One record per key, in table order. An entity printed twice under one country
-    (or under two countries with addresses in the same one) is merged, never dropped:
-    lists are united and differing texts joined (the CSL rule, ``merge_value``)."""
-    merged: dict[str, Record] = {}
-    for record in records:
-        prior = merged.get(record.key)
-        merged[record.key] = record if prior is None else _merge(prior, record)
-    return list(merged.values())
-
-
-def _merge(first: Record, second: Record) -> Record:
-    count = int(first.meta.get("merged_rows", "1")) + 1
-    log.warning("eCFR: %d table rows share the key %s; merged", count, first.key)
-    fields = {
-        name: value if name == "name" else merge_value(value, second.fields.get(name, value))
-        for name, value in first.fields.items()
-    }
-    meta = {**first.meta, "merged_rows": str(count)}
-    return replace(first, fields=fields, meta=meta)
+    (or under two countries with addresses in the same one) is merged, never dropped."""
+    return merge_all(records, label="eCFR table")
