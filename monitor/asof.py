@@ -13,7 +13,7 @@ from monitor.diff import diff_records
 from monitor.errors import ConfigError, EcmonError
 from monitor.http import FetchResult, Validators
 from monitor.models import Provenance, RunOutcome, RunSummary, Snapshot, StoredChange
-from monitor.pipeline import RunContext, ingest, parse_snapshot, run_info
+from monitor.pipeline import RunContext, ingest, parse_snapshot, run_info, source_lock
 from monitor.sources import REGISTRY
 from monitor.sources.base import DatedSource
 
@@ -99,7 +99,10 @@ def backfill(ctx: RunContext, name: str, since: str) -> list[RunSummary]:
     summaries = []
     for number, date in enumerate(dates, start=1):
         ctx.progress(name, f"date {number} of {len(dates)}: {date}")
-        summaries.append(_backfill_one(ctx, source, date))
+        # The same per-source lock as a run: a daemon run of this source waits, and
+        # each date is diffed against the state the previous one accepted.
+        with source_lock(ctx.store.path, name, ctx.progress):
+            summaries.append(_backfill_one(ctx, source, date))
     return summaries
 
 

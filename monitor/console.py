@@ -6,10 +6,21 @@ Pure string building; the CLI prints what these return.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from monitor.models import Record, RunOutcome, RunSummary, SourceStatus, TimelineEvent
+
+# C0/C1 control characters except tab/newline: source text must not drive the terminal
+# (an escape sequence in a name could rewrite what the reader sees).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text from a source, safe to print on a terminal."""
+    return _CONTROL.sub("", str(text))
+
 
 _MARK = {
     RunOutcome.BASELINE: "baseline",
@@ -26,7 +37,7 @@ def summary_line(summary: RunSummary) -> str:
     """One line per source run, e.g. ``us_csl_entity_list: changed: 11 added, ...``."""
     count = f" [{summary.record_count} records]" if summary.record_count is not None else ""
     run = f" (run {summary.run_id})" if summary.run_id is not None else ""
-    return f"{summary.source}: {_MARK[summary.outcome]}: {summary.message}{count}{run}"
+    return printable(f"{summary.source}: {_MARK[summary.outcome]}: {summary.message}{count}{run}")
 
 
 def status_table(statuses: Sequence[SourceStatus]) -> str:
@@ -43,9 +54,9 @@ def status_table(statuses: Sequence[SourceStatus]) -> str:
         if s.last_success_at:
             lines.append(f"    last good run: {s.last_success_at}")
         if s.suspect_reason:
-            lines.append(f"    held as suspect: {s.suspect_reason}")
+            lines.append(f"    held as suspect: {printable(s.suspect_reason)}")
         elif s.last_error and s.last_outcome == "failed":
-            lines.append(f"    last error: {s.last_error}")
+            lines.append(f"    last error: {printable(s.last_error)}")
     return "\n".join(lines)
 
 
@@ -57,7 +68,8 @@ def problems_table(runs: Sequence[dict[str, Any]]) -> str:
     for run in runs:
         reason = run.get("error_message") or run.get("reason") or ""
         lines.append(
-            f"  run {run['id']} {run['started_at']} {run['source']}: {run['outcome']}: {reason}"
+            f"  run {run['id']} {run['started_at']} {run['source']}: {run['outcome']}: "
+            + printable(reason)
         )
     return "\n".join(lines)
 
@@ -81,7 +93,7 @@ def status_json(statuses: Sequence[SourceStatus]) -> str:
 
 
 def timeline_text(name: str, key: str, events: Sequence[TimelineEvent]) -> str:
-    lines = [f"{name}  ({key})"]
+    lines = [printable(f"{name}  ({key})")]
     for event in events:
         rec = event.record
         detail = ""
@@ -102,5 +114,9 @@ def search_text(hits: Sequence[tuple[str, Record]]) -> str:
     for source, rec in hits:
         aliases = rec.get_tuple("aliases")
         also = f"  a.k.a. {'; '.join(aliases[:3])}" if aliases else ""
-        lines.append(f"{rec.name} [{rec.country or '??'}] {rec.list_name.upper()} ({source}){also}")
+        lines.append(
+            printable(
+                f"{rec.name} [{rec.country or '??'}] {rec.list_name.upper()} ({source}){also}"
+            )
+        )
     return "\n".join(lines)

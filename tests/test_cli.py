@@ -193,3 +193,16 @@ def test_diff_shows_sectors_and_watchlist_hits(demo_db: Path, tmp_path: Path) ->
     assert "sectors: Semiconductors and integrated circuits (name: “Microelectronics”)" in out
     assert out.count("WATCHLIST HIT (new): your “Fudan Microelectronics Grp” (EX-001)") == 4
     assert "Fudan University" not in out
+
+
+def test_console_output_strips_terminal_control_characters() -> None:
+    """A name carrying an escape sequence cannot drive the reader's terminal."""
+    from monitor.console import printable, search_text
+    from monitor.keys import record_key
+    from monitor.models import Record
+
+    hostile = "SYNTHETIC \x1b[2J\x1b]0;pwned\x07 Ltd\x9b"
+    record = Record(record_key(hostile, "CN"), "el", hostile, "CN", {"name": hostile})
+    shown = search_text([("us_csl_entity_list", record)])
+    assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
+    assert printable("tab\tand newline\nkept") == "tab\tand newline\nkept"

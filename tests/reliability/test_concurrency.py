@@ -187,6 +187,10 @@ def test_processes_at_once_on_one_database(
             readers.append(Ecmon(config, logs, *next(reads)))
         time.sleep(0.05)
     if daemon is not None:
+        # Once it has run a job its SIGTERM handler is in place (before, SIGTERM kills it).
+        started = time.monotonic() + 30
+        while "(run " not in daemon.out_path.read_text() and time.monotonic() < started:
+            time.sleep(0.05)
         daemon.process.send_signal(signal.SIGTERM)
     procs = [*writers, *readers, *([daemon] if daemon else [])]
     outputs = [p.finish() for p in procs]
