@@ -185,13 +185,10 @@ class _Evidence:
 def match_renames(removed: list[Record], added: list[Record]) -> list[tuple[Record, Record]]:
     """Pair removed and added records that are the same entry; ambiguous pairs are left alone."""
     scored = []
-    for old in removed:
-        for new in added:
-            if old.list_name != new.list_name:
-                continue
-            score = rename_evidence(old, new).score
-            if score:
-                scored.append((score, old, new))
+    for old, new in _candidate_pairs(removed, added):
+        score = rename_evidence(old, new).score
+        if score:
+            scored.append((score, old, new))
     scored.sort(key=lambda item: (-item[0], item[1].key, item[2].key))
     contested = _contested(scored)
     pairs: list[tuple[Record, Record]] = []
@@ -203,6 +200,34 @@ def match_renames(removed: list[Record], added: list[Record]) -> list[tuple[Reco
         pairs.append((old, new))
         used |= sides
     return pairs
+
+
+def _candidate_pairs(removed: list[Record], added: list[Record]) -> list[tuple[Record, Record]]:
+    """Pairs that share a citation, a street address or a folded name or alias.
+
+    A pair sharing none of these scores 0 (see ``_Evidence.score``), so only these
+    are scored: a large churn stays linear instead of removed x added.
+    """
+    index: dict[str, list[Record]] = {}
+    for new in added:
+        for feature in _features(new):
+            index.setdefault(feature, []).append(new)
+    pairs: dict[tuple[str, str], tuple[Record, Record]] = {}
+    for old in removed:
+        for feature in _features(old):
+            for new in index.get(feature, ()):
+                if new.list_name == old.list_name:
+                    pairs.setdefault((old.key, new.key), (old, new))
+    return list(pairs.values())
+
+
+def _features(record: Record) -> set[str]:
+    names = {fold_name(record.name), *(fold_name(a) for a in record.get_tuple("aliases"))}
+    return (
+        {f"c:{c}" for c in record.get_tuple("citations")}
+        | {f"a:{a}" for a in _street_addresses(record)}
+        | {f"n:{n}" for n in names if n}
+    )
 
 
 def _contested(scored: list[tuple[int, Record, Record]]) -> set[str]:

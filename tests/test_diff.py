@@ -202,3 +202,22 @@ def test_diffing_only_changed_keys_gives_the_same_changes(
     subset_a = {k: r for k, r in a.items() if k in keys}
     subset_b = {k: r for k, r in b.items() if k in keys}
     assert diff_records(subset_a, subset_b) == diff_records(a, b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(states, states)
+def test_rename_candidates_lose_no_pair(a: dict[str, Record], b: dict[str, Record]) -> None:
+    """Scoring only pairs that share a feature gives the same renames as scoring all pairs."""
+    import monitor.diff as differ
+
+    removed = [a[k] for k in sorted(a.keys() - b.keys())]
+    added = [b[k] for k in sorted(b.keys() - a.keys())]
+    indexed = differ.match_renames(removed, added)
+    every = [(o, n) for o in removed for n in added if o.list_name == n.list_name]
+    original = differ._candidate_pairs
+    try:
+        differ._candidate_pairs = lambda _r, _a: every  # type: ignore[assignment]
+        brute = differ.match_renames(removed, added)
+    finally:
+        differ._candidate_pairs = original  # type: ignore[assignment]
+    assert [(o.key, n.key) for o, n in indexed] == [(o.key, n.key) for o, n in brute]
