@@ -34,11 +34,10 @@ from email.utils import parseaddr
 
 from monitor import store_health as sh
 from monitor.config import Settings
-from monitor.errors import DeliveryError
 from monitor.health import BROKEN, Thresholds, Transition, transitions
 from monitor.models import RunOutcome, RunSummary
-from monitor.notify import Channel, OutgoingMessage
-from monitor.outbox import MAX_ATTEMPTS, backoff
+from monitor.notify import Channel
+from monitor.outbox import send_stored
 from monitor.sources import REGISTRY
 from monitor.store import Store
 from monitor.store_analysis import StoredHit
@@ -130,22 +129,10 @@ def send_due(store: Store, channel_for: ChannelFor, *, now: datetime) -> tuple[i
     """Send every due alert mail once: (how many were accepted, the errors of the rest)."""
     sent, errors = 0, []
     for row in sh.due_alerts(store, now):
-        message = OutgoingMessage(
-            sender=row.sender,
-            recipient=row.recipient,
-            subject=row.subject,
-            text=row.text_body,
-            html=row.html_body,
-            message_id=row.message_id,
-            date=datetime.fromisoformat(row.created_at),
-        )
-        try:
-            channel_for("email").send(message)
-        except DeliveryError as error:
-            failures = row.attempts + 1
-            retry = now + backoff(failures)
-            sh.mark_failed(store, row.id, str(error), retry, give_up=failures >= MAX_ATTEMPTS)
-            errors.append(f"{row.kind} alert to {row.recipient}: {error}")
+        retry = send_stored(channel_for("email"), row, row.attempts, now)
+        if retry is not None:
+            sh.mark_failed(store, row.id, retry.error, retry.at, give_up=retry.give_up)
+            errors.append(f"{row.kind} alert to {row.recipient}: {retry.error}")
             continue
         sh.mark_sent(store, row.id, now)
         sent += 1

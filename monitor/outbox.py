@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, Protocol
 
 from monitor.config import Settings
 from monitor.digest import render_digest
@@ -147,28 +147,66 @@ def deliver(
         )
     ) is not None:
         try:
-            channel_for(row.channel).send(_outgoing(row))
-        except DeliveryError as error:
-            failures = row.attempts + 1
-            retry_at, give_up = now + backoff(failures), failures >= MAX_ATTEMPTS
-            box.mark_failed(row.id, str(error), retry_at, give_up=give_up)
-            attempts.append(Attempt(row, False, str(error), retry_at, give_up))
-            continue
+            retry = send_stored(channel_for(row.channel), row, row.attempts, now)
         except BaseException:
             box.release(row.id)  # not an attempt (e.g. a config error): leave it as it was
             raise
+        if retry is not None:
+            box.mark_failed(row.id, retry.error, retry.at, give_up=retry.give_up)
+            attempts.append(Attempt(row, False, retry.error, retry.at, retry.give_up))
+            continue
         box.mark_sent(row.id, now)
         attempts.append(Attempt(row, True))
     return attempts
 
 
-def _outgoing(row: Delivery) -> OutgoingMessage:
-    return OutgoingMessage(
-        sender=row.sender,
-        recipient=row.recipient,
-        subject=row.subject,
-        text=row.text_body,
-        html=row.html_body,
-        message_id=row.message_id,
-        date=datetime.fromisoformat(row.created_at),
-    )
+class StoredMessage(Protocol):
+    """A rendered mail kept until a channel accepts it (digest outbox or alert row)."""
+
+    @property
+    def sender(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def text_body(self) -> str: ...
+    @property
+    def html_body(self) -> str: ...
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Why a send failed and when to try again (``give_up``: attempts exhausted)."""
+
+    error: str
+    at: datetime
+    give_up: bool
+
+
+def send_stored(channel: Channel, row: StoredMessage, attempts: int, now: datetime) -> Retry | None:
+    """Send one stored message: None once the channel accepted it, else the retry.
+
+    The one place the retry rule lives, for digests and alerts alike: exponential
+    backoff from the attempts so far, giving up after ``MAX_ATTEMPTS``.
+    """
+    try:
+        channel.send(
+            OutgoingMessage(
+                sender=row.sender,
+                recipient=row.recipient,
+                subject=row.subject,
+                text=row.text_body,
+                html=row.html_body,
+                message_id=row.message_id,
+                date=datetime.fromisoformat(row.created_at),
+            )
+        )
+    except DeliveryError as error:
+        failures = attempts + 1
+        return Retry(str(error), now + backoff(failures), failures >= MAX_ATTEMPTS)
+    return None
