@@ -37,7 +37,7 @@ from monitor.config import Settings
 from monitor.health import BROKEN, Thresholds, Transition, transitions
 from monitor.models import RunOutcome, RunSummary
 from monitor.notify import Channel
-from monitor.outbox import send_stored
+from monitor.notify.retry import send_stored
 from monitor.sources import REGISTRY
 from monitor.store import Store
 from monitor.store_analysis import StoredHit

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from monitor import outbox
 from monitor.config import Recipient, Settings
 from monitor.errors import ConfigError
-from monitor.notify import Channel, DeliveryError, OutgoingMessage, channel
+from monitor.notify import Channel, DeliveryError, OutgoingMessage, channel, retry
 from monitor.notify.email import EmailChannel
 from monitor.store import Store
 from monitor.store_outbox import OutboxStore
@@ -156,8 +156,8 @@ def test_server_down_keeps_the_digest_pending_then_exactly_one_delivery(db: Path
 
 
 def test_backoff_doubles_up_to_a_cap_and_retry_now_skips_it(db: Path) -> None:
-    assert [outbox.backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (5, 10, 20)]
-    assert outbox.backoff(50) == outbox.RETRY_MAX
+    assert [retry.backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (5, 10, 20)]
+    assert retry.backoff(50) == retry.RETRY_MAX
     settings = mail_settings(db, free_port())
     send_all(db, settings, NOW)
     [again] = send_all(db, settings, NOW + timedelta(seconds=1), retry_now=True)
@@ -198,10 +198,10 @@ def test_two_composers_cannot_queue_the_same_changes(db: Path) -> None:
 def test_a_message_gives_up_after_max_attempts_until_retried_by_hand(db: Path) -> None:
     settings = mail_settings(db, free_port())
     moment = NOW
-    for _ in range(outbox.MAX_ATTEMPTS):
+    for _ in range(retry.MAX_ATTEMPTS):
         [attempt] = send_all(db, settings, moment, retry_now=True)
         moment += timedelta(seconds=1)
-    assert attempt.gave_up and outbox_rows(db)[0][:2] == ("failed", outbox.MAX_ATTEMPTS)
+    assert attempt.gave_up and outbox_rows(db)[0][:2] == ("failed", retry.MAX_ATTEMPTS)
     assert send_all(db, settings, moment + timedelta(days=1)) == []  # no longer retried alone
     with smtp_server(settings.email.port) as (inbox, _):
         [sent] = send_all(db, settings, moment, retry_now=True)

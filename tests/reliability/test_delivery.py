@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 
 from monitor import outbox
 from monitor.config import Recipient, Settings
-from monitor.notify import channel
+from monitor.notify import channel, retry
 from monitor.store import Store
 from monitor.store_outbox import OutboxStore
 from tests.digest_support import build_demo_db, copy_db, free_port, mail_settings
@@ -131,9 +131,9 @@ CASES = (
     Case(
         "permanent failure 554",
         "DATA answered 554 on every attempt until the outbox gives up",
-        f"kept as failed after {outbox.MAX_ATTEMPTS} attempts (never dropped); sent once by "
+        f"kept as failed after {retry.MAX_ATTEMPTS} attempts (never dropped); sent once by "
         "--retry-now",
-        data=("554",) * 2 * outbox.MAX_ATTEMPTS,
+        data=("554",) * 2 * retry.MAX_ATTEMPTS,
         give_up=True,
         error="554",
     ),
@@ -175,7 +175,7 @@ def test_delivery_fault(case: Case, demo_db_file: Path, tmp_path: Path) -> None:
     inbox.refuse.clear()
     inbox.data.clear()
     with server(inbox, port):
-        later = moment + outbox.RETRY_MAX + timedelta(minutes=1)
+        later = moment + retry.RETRY_MAX + timedelta(minutes=1)
         second = send(db, settings, later, retry_now=case.give_up)
         third = send(db, settings, later + timedelta(days=1), retry_now=True)  # nothing left
     final = rows(db)
@@ -198,7 +198,7 @@ def test_delivery_fault(case: Case, demo_db_file: Path, tmp_path: Path) -> None:
     assert all(status in ("pending", "failed") for _r, status, *_ in failed_rows)
     if case.give_up:
         assert {r[1] for r in after_fault} == {"failed"}
-        assert all(r[2] == outbox.MAX_ATTEMPTS for r in after_fault)
+        assert all(r[2] == retry.MAX_ATTEMPTS for r in after_fault)
     assert not any(third)
     assert {r[1] for r in final} == {"sent"}
     assert row.lost == 0 and row.duplicated == 0
