@@ -135,7 +135,7 @@ def test_server_down_keeps_the_digest_pending_then_exactly_one_delivery(db: Path
     settings = mail_settings(db, port)
 
     [failed] = send_all(db, settings, NOW)
-    assert not failed.sent and failed.retry_at == NOW + outbox.RETRY_FIRST
+    assert not failed.sent and failed.retry_at == NOW + retry.RETRY_FIRST
     [(status, attempts, error)] = outbox_rows(db)
     assert (status, attempts) == ("pending", 1) and error and "127.0.0.1" in error
 
