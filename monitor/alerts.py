@@ -102,7 +102,6 @@ def alert_hits(
     # only when a run changed something and a watchlist is set.
     from monitor import store_analysis
     from monitor.enrich import load_analysis
-    from monitor.watchlist import screen
 
     context = load_analysis(store, settings.analysis)
     records = [
@@ -111,7 +110,7 @@ def alert_hits(
         for stored in store.changes(source=s.source, from_run=(s.run_id or 1) - 1, to_run=s.run_id)
         if stored.change.kind != "removed"
     ]
-    found = screen(context.entries, records, threshold=context.threshold, lexicon=context.lexicon)
+    found = context.screen(records)
     if not found:
         return 0
     saved = store_analysis.save_hits(store, found, now, full=False)

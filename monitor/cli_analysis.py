@@ -144,7 +144,6 @@ def screen(
     from monitor.enrich import load_analysis
     from monitor.errors import ConfigError
     from monitor.pipeline import utc_now
-    from monitor.watchlist import screen as screen_records
 
     settings = app.settings()
     path = str(watchlist) if watchlist else settings.analysis.watchlist
@@ -155,7 +154,7 @@ def screen(
         context = load_analysis(store, analysis)
         limit = context.threshold if threshold is None else threshold
         counted = _Counter(store_analysis.current_records(store))
-        found = screen_records(context.entries, counted, threshold=limit, lexicon=context.lexicon)
+        found = context.screen(counted, threshold=limit)
         stored = store_analysis.save_hits(store, found, utc_now())
     shown = [h for h in stored if show_all or h.status != "dismissed"]
     if fmt == "json":

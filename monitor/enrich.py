@@ -18,7 +18,7 @@ document:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from monitor.sectors import (
 )
 from monitor.store import Store
 from monitor.watchlist import (
+    Hit,
     Lexicon,
     WatchEntry,
     effective_status,
@@ -124,6 +125,22 @@ class Analysis:
         found = classify_record(record, self.taxonomy, listing)
         return apply_overrides(found, self.overrides, source=source, key=record.key)
 
+    def screen(
+        self, records: Iterable[tuple[str, Record]], *, threshold: float | None = None
+    ) -> list[Hit]:
+        """Watchlist hits among ``records``, scored with the word statistics of every list.
+
+        The one way to screen: a change, an alert and ``ecmon screen`` score a name
+        alike, because the statistics never come from the few records screened.
+        """
+        return screen(
+            self.entries,
+            records,
+            threshold=self.threshold if threshold is None else threshold,
+            lexicon=self.lexicon,
+            rarity=self.rarity,
+        )
+
     def _rule(self, record: Record) -> Record | None:
         """The FR rule a BIS entry's citations point at, if we hold it."""
         found = attribute(record.get_tuple("citations"), self.rules)
@@ -188,13 +205,7 @@ def change_hits(
 ) -> list[dict[str, Any]]:
     """Watchlist hits of one changed record, with the stored decision on each."""
     source, record = stored.provenance.source, stored.change.record
-    hits = screen(
-        context.entries,
-        [(source, record)],
-        threshold=context.threshold,
-        lexicon=context.lexicon,
-        rarity=context.rarity,
-    )
+    hits = context.screen([(source, record)])
     items = []
     for hit in hits:
         known = decided.get((hit.ref, source, record.key))
