@@ -250,7 +250,7 @@ def status(app: App, fmt: str, as_json: bool) -> None:
     settings = app.settings()
     with app.store() as store:
         statuses = store.statuses([(n, s.enabled) for n, s in settings.sources.items()])
-        problems = [r for r in store.runs(limit=200) if r["outcome"] in ("failed", "suspect")][:10]
+        problems = store.problem_runs(limit=10)
         if fmt == "prometheus":
             from monitor import metrics, store_health
 

@@ -92,8 +92,9 @@ def report_summaries(summaries: list[RunSummary]) -> int:
     clear_progress()
     for summary in summaries:
         click.echo(console.summary_line(summary))
-    if any(s.outcome == RunOutcome.FAILED for s in summaries):
-        return 3 if any(s.error_kind and "Fetch" in s.error_kind for s in summaries) else 4
+    failed = [s.exit_code or 1 for s in summaries if s.outcome == RunOutcome.FAILED]
+    if failed:
+        return min(failed)  # the first in the documented order: fetch (3) before parse (4)
     return EXIT_SUSPECT if any(s.outcome == RunOutcome.SUSPECT for s in summaries) else 0
 
 

@@ -66,7 +66,7 @@ def problems_table(runs: Sequence[dict[str, Any]]) -> str:
         return ""
     lines = ["", "Recent problems (newest first):"]
     for run in runs:
-        reason = run.get("error_message") or run.get("reason") or ""
+        reason = run["reason"]
         lines.append(
             f"  run {run['id']} {run['started_at']} {run['source']}: {run['outcome']}: "
             + printable(reason)

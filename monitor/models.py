@@ -243,6 +243,7 @@ class RunSummary:
     modified: int = 0
     message: str = ""
     error_kind: str | None = None
+    exit_code: int = 0  # a failed run: the exit code of its error class (errors.py)
 
 
 @dataclass(frozen=True)

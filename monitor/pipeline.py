@@ -262,5 +262,10 @@ def _failed(ctx: RunContext, info: RunInfo, error: EcmonError, raw: bytes | None
         error.url = info.url
     run_id = ctx.store.record_failure(info, error, raw)
     return RunSummary(
-        info.source, RunOutcome.FAILED, run_id, message=str(error), error_kind=error.kind
+        info.source,
+        RunOutcome.FAILED,
+        run_id,
+        message=str(error),
+        error_kind=error.kind,
+        exit_code=error.exit_code,
     )

@@ -208,6 +208,18 @@ class Store:
         )
         return [dict(row) for row in rows]
 
+    def problem_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The newest failed or suspect runs, each with its reason (the error, or why the
+        snapshot was held as suspect)."""
+        rows = self._rows(
+            "SELECT r.id, r.started_at, r.source, r.outcome,"
+            " coalesce(r.error_message, s.reason, '') AS reason"
+            " FROM runs r LEFT JOIN snapshots s ON s.id = r.snapshot_id"
+            " WHERE r.outcome IN ('failed', 'suspect') ORDER BY r.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [dict(row) for row in rows]
+
     def statuses(self, sources: Sequence[tuple[str, bool]]) -> list[SourceStatus]:
         """Health of each (name, enabled) source, including sources that never ran."""
         return [self._status(name, enabled) for name, enabled in sources]

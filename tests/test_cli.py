@@ -206,3 +206,16 @@ def test_console_output_strips_terminal_control_characters() -> None:
     shown = search_text([("us_csl_entity_list", record)])
     assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
     assert printable("tab\tand newline\nkept") == "tab\tand newline\nkept"
+
+
+def test_a_body_over_the_size_cap_exits_as_a_fetch_error(
+    tmp_path: Path, fixture_server: FixtureServer
+) -> None:
+    config = write_config(
+        tmp_path / "c.toml", tmp_path / "cap.db", fixture_server.url_for("/c.csv")
+    )
+    config.write_text(config.read_text().replace("[http]\n", "[http]\nmax_bytes = 100\n"))
+    fixture_server.set_route("/c.csv", CSL_BEFORE.read_bytes())
+    result = invoke(tmp_path, "--config", str(config), "run")
+    assert "FAILED" in result.stdout
+    assert result.exit_code == 3, result.output

@@ -111,6 +111,10 @@ def test_bad_publication_changes_nothing(
     assert status.exit_code == 0, status.output
     assert problem in status.output
     assert ("held as suspect" if outcome == RunOutcome.SUSPECT else "last error") in status.output
+    # The list of recent problems names the reason too (a suspect run's is its snapshot's).
+    assert f"{outcome.value}: " in status.output
+    problems = status.output.split("Recent problems", 1)[1]
+    assert problem in problems
     diff = CliRunner().invoke(main, ["--config", str(config), "diff", "--format", "json"])
     assert diff.exit_code == 0, diff.output
     document = json.loads(diff.output)
