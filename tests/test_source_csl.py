@@ -222,10 +222,18 @@ def test_unknown_list_code_is_a_config_error() -> None:
     assert "SDNX" in str(caught.value) and caught.value.source == NAME
 
 
-def test_no_kept_rows_is_an_empty_list_not_an_error() -> None:
+def test_a_configured_list_with_no_rows_is_a_shape_error() -> None:
+    """An empty list would read as mass removals (e.g. a reworded ``source`` label)."""
     body = csv_body(row(source="Specially Designated Nationals (SDN) - Treasury Department"))
-    assert parse(body) == []
-    assert parse(csv_body()) == []
+    for raw in (body, csv_body()):
+        with pytest.raises(ShapeError, match="no rows of the configured list") as caught:
+            parse(raw)
+        assert caught.value.source == NAME
+    renamed = fixture("before/consolidated.csv").replace(
+        b"Military End User (MEU) List", b"Military End-User (MEU) List"
+    )
+    with pytest.raises(ShapeError, match="MEU"):
+        parse(renamed, "EL", "MEU")
 
 
 # --- field rules --------------------------------------------------------------------------------

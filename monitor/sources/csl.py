@@ -84,7 +84,19 @@ class CslEntityListSource(SingleFileSource):
             entries = _json_entries(_decode(raw, url), wanted, url)
         else:
             entries = _csv_entries(_lines(raw, url), wanted, url)
-        return merge_all(to_record(entry) for entry in entries)
+        records = merge_all(to_record(entry) for entry in entries)
+        _check_every_list_present(records, wanted, url)
+        return records
+
+
+def _check_every_list_present(records: list[Record], wanted: Mapping[str, str], url: str) -> None:
+    """A configured list with no rows means its ``source`` label changed or the file is
+    cut short: either way, an empty list would read as every entry removed."""
+    found = {record.list_name for record in records}
+    missing = [(code, label) for label, code in wanted.items() if code.lower() not in found]
+    if missing:
+        named = "; ".join(f"{code} ({label!r})" for code, label in missing)
+        raise _shape(f"no rows of the configured list(s) {named}; was a source label renamed?", url)
 
 
 # --- bytes -> text ---------------------------------------------------------------------------
