@@ -506,3 +506,12 @@ def test_rebase_points_both_hosts_at_the_mirror() -> None:
     fetched = "http://127.0.0.1:9/m/before/aqygzj/flzc/x.html"
     assert options.site_url(fetched) == "https://aqygzj.mofcom.gov.cn/flzc/x.html"
     assert options.fetch_url("https://aqygzj.mofcom.gov.cn/flzc/x.html") == fetched
+
+
+def test_an_impossible_date_is_refused_not_stored() -> None:
+    from monitor.errors import ShapeError
+    from monitor.sources.mofcom_trade import iso
+
+    assert iso("2025", "9", "13") == "2025-09-13"
+    with pytest.raises(ShapeError, match="impossible date"):
+        iso("2025", "2", "30")

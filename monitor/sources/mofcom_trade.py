@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 
+from monitor.errors import ShapeError
 from monitor.models import FieldValue
 from monitor.sources.mofcom_entities import Party, split_name
+from monitor.sources.mofcom_options import NAME
 
 _DATE = r"(\d{4})年(\d{1,2})月(\d{1,2})日"
 _PERIODS = {
@@ -32,7 +35,12 @@ _NUMBERED = re.compile(r"^\d{1,3}\s*[.、．]\s*(\S.*?)[；;。]?$")
 
 
 def iso(year: str, month: str, day: str) -> str:
-    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    """An ISO date from 年/月/日 digits; an impossible date (2月30日) is a ShapeError,
+    never a string that sorts as if it were real (the pipeline adds the URL)."""
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError as exc:
+        raise ShapeError(f"impossible date {year}年{month}月{day}日", source=NAME) from exc
 
 
 def anti_dumping_fields(text: str) -> dict[str, FieldValue]:
