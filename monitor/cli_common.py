@@ -52,9 +52,15 @@ class App:
     def __init__(self, config_path: Path | None, db: Path | None) -> None:
         self.config_path = config_path
         self.db = db
+        self._settings: config.Settings | None = None
 
     def settings(self) -> config.Settings:
-        return config.load(default_settings(), config_path=self.config_path, database=self.db)
+        """The settings, loaded once per command (file, environment, secrets)."""
+        if self._settings is None:
+            self._settings = config.load(
+                default_settings(), config_path=self.config_path, database=self.db
+            )
+        return self._settings
 
     @contextmanager
     def store(self) -> Iterator[Store]:

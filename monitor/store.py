@@ -484,7 +484,7 @@ class Store:
                 at=codec.iso(stored.provenance.fetched_at),
                 run_id=stored.provenance.run_id,
                 source=source,
-                kind="renamed" if stored.change.previous_key else stored.change.kind,
+                kind=_event_kind(stored.change.kind, stored.change.labels),
                 record=stored.change.record,
                 change=stored,
             )
@@ -520,3 +520,13 @@ def _schema_version_or_zero(conn: sqlite3.Connection) -> int:
         return schema_version(conn)
     except sqlite3.OperationalError:  # no schema_migrations table yet: a new database
         return 0
+
+
+def _event_kind(kind: str, labels: Sequence[str]) -> str:
+    """A timeline step's name: a key change is a rename only when the name changed
+    (the key holds the country too, so a move to another country is "moved")."""
+    if "renamed" in labels:
+        return "renamed"
+    if "country_changed" in labels:
+        return "moved"
+    return kind

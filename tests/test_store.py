@@ -380,18 +380,12 @@ def test_last_changed_run_skips_unchanged_runs(store: Store) -> None:
 
 
 def rename(old: Record, new: Record) -> Change:
-    return Change(
-        "modified",
-        new.key,
-        new.list_name,
-        new.name,
-        new.country,
-        old,
-        new,
-        (FieldChange("name", old.name, new.name),),
-        ("name_changed",),
-        previous_key=old.key,
-    )
+    """The modification the differ reports for a rename (labels included)."""
+    from monitor.diff import modified
+
+    change = modified(old, new)
+    assert change.previous_key == old.key and "renamed" in change.labels
+    return change
 
 
 def test_rename_moves_the_key(store: Store, db_path: Path) -> None:
@@ -567,3 +561,16 @@ def test_old_raw_bytes_are_released_but_provenance_stays(tmp_path: Path) -> None
         assert store.blob(hashes[-1]) == b"version 4"
         sizes = store._rows("SELECT size FROM blobs ORDER BY first_seen_at")
         assert all(row["size"] > 0 for row in sizes) and len(sizes) == 5
+
+
+def test_a_country_move_is_shown_as_moved_not_renamed(store: Store) -> None:
+    from monitor.diff import modified
+
+    accept(store, 0, ACME, BETA)
+    moved = Record(record_key(ACME.name, "HK"), ACME.list_name, ACME.name, "HK", ACME.fields)
+    change = modified(ACME, moved)
+    assert "country_changed" in change.labels and "renamed" not in change.labels
+    snapshot, raw = snap(1, moved, BETA)
+    store.record_accepted(run_info(1), snapshot, [change], raw, baseline=False)
+    kinds = [e.kind for e in store.timeline(SRC, moved.key)]
+    assert kinds == ["baseline", "moved"]
