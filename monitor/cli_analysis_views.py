@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from monitor.linkage import Event, Link
+from monitor.linkage import Event, Link, event_dict, evidence_dicts
 from monitor.linkage_chains import Chain
 from monitor.models import Record
 from monitor.sectors import SectorTag, Taxonomy, tags_to_dicts
@@ -28,25 +28,6 @@ def to_json(document: Any) -> str:
 # ------------------------------------------------------------------ links
 
 
-def event_dict(event: Event, taxonomy: Taxonomy) -> dict[str, Any]:
-    return {
-        "key": event.key,
-        "jurisdiction": event.jurisdiction,
-        "kind": event.kind,
-        "date": event.date,
-        "date_basis": event.date_basis,
-        "title": event.title,
-        "instrument": event.instrument,
-        "url": event.url,
-        "derived": event.derived,
-        "members": list(event.members),
-        "countries": list(event.countries),
-        "sectors": tags_to_dicts(event.sectors, taxonomy),
-        "sector_counts": dict(event.sector_counts),
-        "notes": list(event.notes),
-    }
-
-
 def links_document(
     links: Sequence[Link], chains: Sequence[Chain], taxonomy: Taxonomy, query: dict[str, Any]
 ) -> dict[str, Any]:
@@ -61,9 +42,7 @@ def links_document(
                 "response": event_dict(link.response, taxonomy),
                 "days": link.days,
                 "score": link.score,
-                "evidence": [
-                    {"kind": e.kind, "text": e.text, "weight": e.weight} for e in link.evidence
-                ],
+                "evidence": evidence_dicts(link),
             }
         )
     return {

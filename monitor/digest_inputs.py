@@ -18,9 +18,8 @@ from monitor.config import Recipient, Settings
 from monitor.digest_actions import link_keys
 from monitor.digest_model import build_model, filter_document
 from monitor.enrich import annotator, attributor, links_report
-from monitor.linkage import Event
+from monitor.linkage import Event, event_dict, evidence_dicts
 from monitor.models import StoredChange
-from monitor.sectors import Taxonomy, tags_to_dicts
 from monitor.sources import REGISTRY
 from monitor.store import Store
 from monitor.store_health import statuses_with_alerts
@@ -66,29 +65,15 @@ def links_touching(
 
     return [
         {
-            "trigger": _event(link.trigger, report.taxonomy),
-            "response": _event(link.response, report.taxonomy),
+            "trigger": event_dict(link.trigger, report.taxonomy),
+            "response": event_dict(link.response, report.taxonomy),
             "days": link.days,
             "score": link.score,
-            "evidence": [{"kind": e.kind, "text": e.text} for e in link.evidence],
+            "evidence": evidence_dicts(link),
         }
         for link in report.links
         if touches(link.trigger) or touches(link.response)
     ]
-
-
-def _event(event: Event, taxonomy: Taxonomy) -> dict[str, Any]:
-    return {
-        "key": event.key,
-        "kind": event.kind,
-        "jurisdiction": event.jurisdiction,
-        "date": event.date,
-        "title": event.title,
-        "instrument": event.instrument,
-        "url": event.url,
-        "members": list(event.members),
-        "sectors": tags_to_dicts(event.sectors, taxonomy),
-    }
 
 
 def digest_model(

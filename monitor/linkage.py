@@ -48,10 +48,11 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from monitor.keys import fold_name
 from monitor.models import Record
-from monitor.sectors import SectorTag
+from monitor.sectors import SectorTag, Taxonomy, tags_to_dicts
 
 DEFAULT_WINDOW_DAYS = 14
 MIN_SCORE = 0.5
@@ -244,3 +245,27 @@ def _targets(trigger: Event, response: Event) -> list[LinkEvidence]:
         f" {trigger.jurisdiction}"
     )
     return [LinkEvidence("country", text, WEIGHTS["country"])]
+
+
+def event_dict(event: Event, taxonomy: Taxonomy) -> dict[str, Any]:
+    """An event as plain data (``ecmon links --format json`` and the digest use the same)."""
+    return {
+        "key": event.key,
+        "jurisdiction": event.jurisdiction,
+        "kind": event.kind,
+        "date": event.date,
+        "date_basis": event.date_basis,
+        "title": event.title,
+        "instrument": event.instrument,
+        "url": event.url,
+        "derived": event.derived,
+        "members": list(event.members),
+        "countries": list(event.countries),
+        "sectors": tags_to_dicts(event.sectors, taxonomy),
+        "sector_counts": dict(event.sector_counts),
+        "notes": list(event.notes),
+    }
+
+
+def evidence_dicts(link: Link) -> list[dict[str, Any]]:
+    return [{"kind": e.kind, "text": e.text, "weight": e.weight} for e in link.evidence]
