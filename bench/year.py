@@ -66,6 +66,8 @@ def scenario(days: int, entities: int = 3_500) -> list[str]:
                 rows = [synth.row(n, v) for n, v in sorted(live.items())]
                 server.set_route("/csl.csv", synth.csv_bytes(rows))
                 [summary] = run_sources(RunContext(settings, store, client), [CSL])
+                if summary.outcome.value not in ("baseline", "changed", "unchanged"):
+                    raise SystemExit(f"day {day}: {summary}")
                 changed_days += summary.outcome.value == "changed"
                 if day in (1, 30, 90, 180, 365) or day == days:
                     store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -4,7 +4,6 @@ no change recorded twice."""
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import re
 import signal
@@ -137,15 +136,6 @@ READS = (
 )
 
 
-def _daemon_available() -> str:
-    try:
-        for module in ("monitor.scheduler", "monitor.cli_daemon"):
-            importlib.import_module(module)
-    except ImportError as error:  # the daemon is being written beside this suite
-        return f"monitor.scheduler / cli_daemon not importable: {error}"
-    return ""
-
-
 @pytest.mark.parametrize("with_daemon", [False, True], ids=["runs+reads", "daemon+runs+reads"])
 def test_processes_at_once_on_one_database(
     with_daemon: bool, baselines: Baselines, mirror: FixtureServer, tmp_path: Path
@@ -164,10 +154,6 @@ def test_processes_at_once_on_one_database(
             "-",
         )
     )
-    missing = _daemon_available() if with_daemon else ""
-    if missing:
-        row.skipped, row.observed = True, f"skipped: {missing}"
-        pytest.skip(missing)
     mirror.clear()
     db = tmp_path / "shared.db"
     with Store.open(db) as store:
