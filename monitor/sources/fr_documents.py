@@ -53,8 +53,8 @@ _DATES: Final = frozenset({"publication_date", "effective_on"})
 _ENVELOPE: Final = frozenset(
     {"count", "description", "total_pages", "next_page_url", "previous_page_url", "results"}
 )
-# The query asks for rules only; the API answers "Rule" (null where a mirror lacks it).
-_RULE_TYPES: Final = frozenset({"Rule", ""})
+# The query asks for rules only; anything else is not the answer we asked for.
+_RULE_TYPES: Final = frozenset({"Rule"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DOCUMENT_NUMBER = re.compile(r"[A-Z0-9][A-Za-z0-9-]{2,40}")
 
