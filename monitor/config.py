@@ -297,29 +297,12 @@ def _number(value: object, name: str, path: Path) -> float:
 def _load_http(
     table: object, env: Mapping[str, str], path: Path, origins: dict[str, str]
 ) -> HttpSettings:
-    if not isinstance(table, dict):
-        raise ConfigError(f"[http] in {path} must be a table")
-    defaults = HttpSettings()
-    values: dict[str, Any] = {}
-    for name, value in table.items():
-        if not hasattr(defaults, name):
-            raise ConfigError(f"unknown setting http.{name} in {path}")
-        expected = type(getattr(defaults, name))
-        if name == "ca_bundle":
-            expected = str
-        if expected in (int, float):
-            value = _number(value, f"http.{name}", path)
-            value = int(value) if expected is int else value
-        elif not isinstance(value, str):
-            raise ConfigError(f"http.{name} in {path} must be text, got {value!r}")
-        values[name] = value
-        origins[f"http.{name}"] = f"file {path}"
+    """The [http] table (the generic section rules), then ECMON_CA_BUNDLE over it."""
+    http = _load_section(HttpSettings(), table, "http", path, origins)
     if env.get("ECMON_CA_BUNDLE"):
-        values["ca_bundle"] = env["ECMON_CA_BUNDLE"]
         origins["http.ca_bundle"] = "env ECMON_CA_BUNDLE"
-    for name in vars(defaults):
-        origins.setdefault(f"http.{name}", "default")
-    return replace(defaults, **values)
+        return replace(http, ca_bundle=env["ECMON_CA_BUNDLE"])
+    return http
 
 
 _T = TypeVar("_T")
