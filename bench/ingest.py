@@ -27,11 +27,11 @@ def child(folder: Path, db: Path) -> dict[str, float]:
     """In the child: baseline of base.csv, then the churn run; timings as JSON."""
     sys.path.insert(0, str(HERE.parent))
     from monitor.config import HttpSettings, Settings
-    from monitor.fixture_server import FixtureServer
     from monitor.http import HttpClient
     from monitor.pipeline import RunContext, run_sources
     from monitor.sources import REGISTRY
     from monitor.store import Store
+    from monitor.testing.fixture_server import FixtureServer
 
     timings: dict[str, float] = {}
     with FixtureServer(root=folder) as server, Store.open(db) as store:

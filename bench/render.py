@@ -42,7 +42,7 @@ def synthetic_changes() -> list[object]:
 def scenario(repeats: int) -> list[str]:
     sys.path.insert(0, str(ROOT))
     from monitor.changeset import changes_document
-    from monitor.digest import render_changes
+    from monitor.digest.render import render_changes
 
     changes = synthetic_changes()
     lines = []

@@ -47,7 +47,7 @@ def write_config(path: Path, db: Path, urls: dict[str, str]) -> Path:
 
 def scenario(rows: int, runs: int) -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from monitor.fixture_server import FixtureServer
+    from monitor.testing.fixture_server import FixtureServer
 
     with tempfile.TemporaryDirectory(prefix="ecmon-steady-") as tmp, FixtureServer() as server:
         folder = Path(tmp)

@@ -73,7 +73,7 @@ def _first_list_url(server_url: str) -> str:
 
 def scenario(warm_runs: int) -> tuple[list[str], str]:
     sys.path.insert(0, str(ROOT))
-    from monitor.fixture_server import FixtureServer
+    from monitor.testing.fixture_server import FixtureServer
 
     base = [synth.row(n) for n in range(3_500)]
     with (

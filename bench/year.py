@@ -34,11 +34,11 @@ def day_events(rng: random.Random) -> dict[str, int]:
 def scenario(days: int, entities: int = 3_500) -> list[str]:
     sys.path.insert(0, str(ROOT))
     from monitor.config import HttpSettings, Settings
-    from monitor.fixture_server import FixtureServer
     from monitor.http import HttpClient
     from monitor.pipeline import RunContext, run_sources
     from monitor.sources import REGISTRY
     from monitor.store import Store
+    from monitor.testing.fixture_server import FixtureServer
 
     rng = random.Random(365)
     live = {n: 0 for n in range(entities)}  # entity number -> modification count

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from monitor.diff import diff_records
 from monitor.errors import ConfigError, EcmonError
 from monitor.http import FetchResult, Validators
+from monitor.locks import source_lock
 from monitor.models import Provenance, RunOutcome, RunSummary, Snapshot, StoredChange
-from monitor.pipeline import RunContext, ingest, parse_snapshot, run_info, source_lock
+from monitor.pipeline import RunContext, ingest, parse_snapshot, run_info
 from monitor.sources import REGISTRY
 from monitor.sources.base import DatedSource
 

@@ -1,8 +1,8 @@
 """Enrichment that needs stored state: which government action is behind a change
 (``attributor``), and its sector tags and watchlist hits (``annotator``).
 
-The matching itself is pure (``monitor.attribution``, ``monitor.sectors``,
-``monitor.watchlist``); this module only gathers the stored actions, the analyst's
+The matching itself is pure (``monitor.analysis.attribution``, ``monitor.analysis.sectors``,
+``monitor.analysis.watchlist``); this module only gathers the stored actions, the analyst's
 files and the stored hit decisions it needs, and shapes the answers for the change
 document:
 
@@ -23,18 +23,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from monitor import store_analysis
 from monitor.actions import is_action
-from monitor.attribution import Attribution, attribute, attribute_by_name
-from monitor.changeset import Annotator, Attributor, no_attribution
-from monitor.config import AnalysisSettings
-from monitor.linkage import Link, find_links
-from monitor.linkage_chains import Chain, find_chains
-from monitor.linkage_events import all_events, build_events
-from monitor.models import Record, StoredChange
-from monitor.nameindex import NameIndex
-from monitor.namematch import PLAIN, Rarity
-from monitor.sectors import (
+from monitor.analysis.attribution import Attribution, attribute, attribute_by_name
+from monitor.analysis.chains import Chain, find_chains
+from monitor.analysis.link_events import all_events, build_events
+from monitor.analysis.links import Link, find_links
+from monitor.analysis.nameindex import NameIndex
+from monitor.analysis.namematch import PLAIN, Rarity
+from monitor.analysis.sectors import (
     Override,
     SectorTag,
     Taxonomy,
@@ -43,8 +39,7 @@ from monitor.sectors import (
     default_taxonomy,
     tags_to_dicts,
 )
-from monitor.store import Store
-from monitor.watchlist import (
+from monitor.analysis.watchlist import (
     Hit,
     Lexicon,
     WatchEntry,
@@ -53,7 +48,12 @@ from monitor.watchlist import (
     record_names,
     screen,
 )
-from monitor.watchlist_file import read_overrides, read_watchlist
+from monitor.analysis.watchlist_file import read_overrides, read_watchlist
+from monitor.changeset import Annotator, Attributor, no_attribution
+from monitor.config import AnalysisSettings
+from monitor.models import Record, StoredChange
+from monitor.store import Store
+from monitor.store import analysis as store_analysis
 
 # Sources whose changes a Federal Register rule can explain, and where rules are stored.
 BIS_LIST_SOURCES = store_analysis.BIS_LIST_SOURCES

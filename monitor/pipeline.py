@@ -4,44 +4,31 @@ Every source is isolated: an error in one is recorded against that source
 (its stored state untouched) and the run goes on with the next. The CLI and
 the daemon both call ``run_sources``; only they turn results into messages.
 
-Runs of one source never overlap, even from two processes (the daemon beside an
-``ecmon run``): ``run_source`` holds an exclusive ``flock`` on
-``<database>.<source>.lock`` from before it reads the accepted state until its
-write committed. Without it, two runs could diff against the same old state and
-the later write would either be refused (a failed ``ecmon run``) or, for
-modifications only, record the same change twice. A second run waits (progress
-step "waiting for another run"), then sees the first one's state.
+Runs of one source never overlap (``monitor.locks.source_lock``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from monitor.config import Settings, SourceSettings
 from monitor.diff import changed_keys, diff_records
 from monitor.errors import EcmonError, ParseError
 from monitor.gate import GateLimits, count_problem, shrink_problem
 from monitor.http import FetchResult, HttpClient, Validators
+from monitor.locks import Progress, quiet, source_lock
 from monitor.models import Change, Record, RunInfo, RunOutcome, RunSummary, Snapshot
 from monitor.sources import REGISTRY, Source
 from monitor.store import Store
 
 Clock = Callable[[], datetime]
-Progress = Callable[[str, str], None]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def _quiet(source: str, step: str) -> None:
-    """The default progress sink: says nothing."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +39,7 @@ class RunContext:
     store: Store
     client: HttpClient
     clock: Clock = utc_now
-    progress: Progress = _quiet
+    progress: Progress = quiet
 
 
 def selected_sources(settings: Settings, names: Sequence[str] = ()) -> list[str]:
@@ -72,27 +59,6 @@ def run_source(ctx: RunContext, source: Source) -> RunSummary:
     """Run one source end to end; never raises for a source-level problem."""
     with source_lock(ctx.store.path, source.info.name, ctx.progress):
         return _run_source(ctx, source)
-
-
-@contextmanager
-def source_lock(database: Path, name: str, progress: Progress = _quiet) -> Iterator[None]:
-    """Hold the exclusive run lock of source ``name`` on ``database`` (module docstring)."""
-    if sys.platform == "win32":  # no flock there: runs of one source are not serialised
-        yield
-        return
-    import fcntl
-
-    path = database.with_name(f"{database.name}.{name}.lock")
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            progress(name, "waiting for another run of this source")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _run_source(ctx: RunContext, source: Source) -> RunSummary:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.fixture_server import FixtureServer
+from monitor.testing.fixture_server import FixtureServer
 
 
 @pytest.fixture(autouse=True)

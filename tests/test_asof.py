@@ -10,7 +10,7 @@ import jsonschema
 from click.testing import CliRunner, Result
 
 from monitor.cli import main
-from monitor.fixture_server import FixtureServer
+from monitor.testing.fixture_server import FixtureServer
 from tests.support import CSL, FIXTURES, write_sources_config
 
 ECFR = "us_ecfr_entity_list"

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from monitor import config, scheduler
+from monitor import config
 from monitor.cli import main
+from monitor.daemon import scheduler
 from monitor.sources import default_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +161,7 @@ def test_dockerfile_copies_files_that_exist() -> None:
         for source in sources:
             assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
     copied = {s for *sources, _ in copies for s in sources}
-    # The digest needs templates/ beside the package (monitor.digest.TEMPLATES_DIR).
+    # The digest needs templates/ beside the package (monitor.digest.render.TEMPLATES_DIR).
     assert {"monitor", "templates", "pyproject.toml"} <= copied
     install = next(args for word, args in dockerfile() if word == "RUN" and "pip install" in args)
     assert "--editable ." in install

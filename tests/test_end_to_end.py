@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.fixture_server import Fault, FixtureServer
 from monitor.models import RunOutcome
 from monitor.store import Store
+from monitor.testing.fixture_server import Fault, FixtureServer
 from tests.support import CSL, CSL_AFTER, CSL_BEFORE, csl_settings, run_csl, write_config
 
 PATH = "/csl/consolidated.csv"

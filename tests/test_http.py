@@ -16,7 +16,6 @@ import pytest
 
 from monitor.config import HttpSettings
 from monitor.errors import ConfigError, FetchError, ResponseTooLarge
-from monitor.fixture_server import Fault, FixtureServer, gzip_bomb_bytes
 from monitor.http import (
     HttpClient,
     Validators,
@@ -24,6 +23,7 @@ from monitor.http import (
     parse_retry_after,
     tls_verification,
 )
+from monitor.testing.fixture_server import Fault, FixtureServer, gzip_bomb_bytes
 
 BODY = b"name,country\nACME Ltd,CN\nFoo GmbH,DE\n"
 FAST = HttpSettings(

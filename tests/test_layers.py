@@ -8,8 +8,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 
-# Rank of each module (by its dotted name under monitor, or its sub-package).
+# Rank of each unit: a top-level module of the spine, or a package under monitor/.
 LAYERS: dict[str, int] = {
+    "__init__": 0,
     "errors": 0,
     "models": 0,
     "keys": 0,
@@ -18,39 +19,20 @@ LAYERS: dict[str, int] = {
     "gate": 1,
     "changeset": 1,
     "actions": 1,
-    "sectors": 1,
-    "taxonomy": 1,
-    "linkage": 1,
-    "linkage_events": 1,
-    "linkage_chains": 1,
-    "namematch": 1,
-    "nameindex": 1,
-    "watchlist": 1,
-    "watchlist_file": 1,
-    "digest_model": 1,
-    "digest_actions": 1,
-    "digest_entities": 1,
-    "digest_inputs": 3,
-    "outbox": 3,
-    "health": 1,
-    "alerts": 3,
-    "metrics": 3,
-    "attribution": 1,
+    "analysis": 1,
     "http": 2,
     "sources": 2,
     "store": 2,
-    "fixture_server": 2,
+    "locks": 2,
     "pipeline": 3,
-    "digest": 3,
-    "notify": 3,
-    "demo": 3,
     "asof": 3,
     "enrich": 3,
-    "console": 3,
-    "scheduler": 4,
-    "cli": 4,
-    "__main__": 5,
-    "__init__": 0,
+    "digest": 3,
+    "notify": 3,
+    "testing": 3,
+    "daemon": 4,
+    "cli": 5,
+    "__main__": 6,
 }
 LIBRARY_HOMES = {
     "httpx": {"http"},
@@ -59,18 +41,16 @@ LIBRARY_HOMES = {
     "sqlite_utils": {"store"},
     "sqlite3": {"store"},
     "jinja2": {"digest"},
-    "apscheduler": {"scheduler"},
+    "apscheduler": {"daemon"},
     "click": {"cli"},
+    "apprise": {"notify"},
+    "datasette": {"cli"},
 }
 
 
 def module_unit(path: Path) -> str:
-    rel = path.relative_to(PACKAGE).with_suffix("")
-    # The store may be split over store*.py modules and the CLI over cli*.py; each is one unit.
-    for unit in ("store", "cli"):
-        if rel.parts[0].startswith(unit):
-            return unit
-    return rel.parts[0]
+    """The unit a file belongs to: its package under monitor/, or the spine module itself."""
+    return path.relative_to(PACKAGE).with_suffix("").parts[0]
 
 
 def imports(path: Path) -> set[str]:
@@ -107,7 +87,7 @@ def test_lower_layers_never_import_higher_ones() -> None:
             parts = name.split(".")
             if parts[0] != "monitor" or len(parts) < 2:
                 continue
-            target = next((u for u in ("store", "cli") if parts[1].startswith(u)), parts[1])
+            target = parts[1]
             if LAYERS.get(target, 99) > LAYERS[unit]:
                 problems.append(f"{path.name} ({unit}) imports {name}")
     assert not problems, problems
@@ -122,3 +102,25 @@ def test_each_library_lives_in_one_place() -> None:
             if lib in LIBRARY_HOMES and unit not in LIBRARY_HOMES[lib]:
                 problems.append(f"{path.relative_to(PACKAGE)} imports {lib}")
     assert not problems, problems
+
+
+FAMILY_PREFIXES = ("store_", "cli_", "digest_", "linkage_", "mofcom_", "fr_", "ecfr_", "csl_")
+
+
+def test_module_families_are_packages() -> None:
+    """A family of modules is a folder, never a filename prefix."""
+    flat = [p for p in python_files() if p.stem.startswith(FAMILY_PREFIXES)]
+    assert not flat, [str(p.relative_to(PACKAGE)) for p in flat]
+
+
+def test_only_the_store_holds_sql() -> None:
+    sql_words = ("SELECT ", "INSERT INTO", "DELETE FROM", "CREATE TABLE", "UPDATE ")
+    found = []
+    for path in python_files():
+        if module_unit(path) == "store":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and text.lstrip().upper().startswith(sql_words):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not found, found

@@ -1,8 +1,8 @@
-"""Delivery channels: send only, never render (``monitor.digest`` renders).
+"""Delivery channels: send only, never render (``monitor.digest.render`` renders).
 
 A channel takes an ``OutgoingMessage`` (already rendered and stored in the outbox)
 and either returns once the other side accepted it or raises ``DeliveryError``.
-The outbox (``monitor.outbox``) decides what to send, when to retry and what is
+The outbox (``monitor.digest.outbox``) decides what to send, when to retry and what is
 delivered; channels know nothing of the store. Channels are looked up by name in
 ``CHANNELS`` (the ``channel`` column of the outbox), so adding one is one module
 and one line here.

@@ -1,5 +1,5 @@
 """The Atom channel: write a rendered feed to a file that feed readers (or a web
-server in front of them) poll. Send only: the feed is rendered by ``monitor.digest``.
+server in front of them) poll. Send only: the feed is rendered by ``monitor.digest.render``.
 
 The file is replaced atomically (a temporary file in the same folder, then a
 rename), so a reader polling mid-write never sees half a feed.

@@ -7,10 +7,10 @@ from types import MappingProxyType
 
 from monitor.config import SourceSettings
 from monitor.sources.base import Source, SourceInfo
-from monitor.sources.csl import CslEntityListSource
-from monitor.sources.ecfr import EcfrEntityListSource
-from monitor.sources.federal_register import FederalRegisterSource
-from monitor.sources.mofcom import MofcomAnnouncementsSource
+from monitor.sources.csl.source import CslEntityListSource
+from monitor.sources.ecfr.source import EcfrEntityListSource
+from monitor.sources.federal_register.source import FederalRegisterSource
+from monitor.sources.mofcom.source import MofcomAnnouncementsSource
 
 REGISTRY: Mapping[str, Source] = MappingProxyType(
     {

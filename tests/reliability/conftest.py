@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.demo import FIXTURES_DIR
-from monitor.fixture_server import FixtureServer
+from monitor.testing.demo import FIXTURES_DIR
+from monitor.testing.fixture_server import FixtureServer
 from tests.reliability import report
 
 HERE = Path(__file__).resolve().parent

@@ -28,7 +28,7 @@ def main() -> None:
 
     settings = settings_for(db, Mirror(url), source)
     with Store.open(db) as store:
-        store._conn.set_trace_callback(trace)
+        store.db.conn.set_trace_callback(trace)
         summary = run_once(store, settings, source, Sleeps())
     print(count, summary.outcome.value)
 

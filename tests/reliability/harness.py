@@ -19,13 +19,13 @@ from types import MappingProxyType
 from typing import Any
 
 from monitor.config import HttpSettings, Settings
-from monitor.demo import demo_settings
-from monitor.fixture_server import FixtureServer
 from monitor.http import HttpClient
 from monitor.models import RunSummary, StoredChange
 from monitor.pipeline import RunContext, run_sources
 from monitor.sources import REGISTRY
 from monitor.store import Store
+from monitor.testing.demo import demo_settings
+from monitor.testing.fixture_server import FixtureServer
 from tests.reliability.scenarios import SOURCES
 
 # Small timeouts, one retry: a fault shows within a second. Sleeps are recorded, not slept.

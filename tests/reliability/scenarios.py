@@ -31,8 +31,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.demo import FIXTURES_DIR
-from monitor.fixture_server import Fault
+from monitor.testing.demo import FIXTURES_DIR
+from monitor.testing.fixture_server import Fault
 
 CSL = "us_csl_entity_list"
 ECFR = "us_ecfr_entity_list"

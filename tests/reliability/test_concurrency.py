@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from monitor.fixture_server import FixtureServer
 from monitor.http import HttpClient
 from monitor.pipeline import RunContext, run_sources
 from monitor.store import Store
+from monitor.testing.fixture_server import FixtureServer
 from tests.reliability import report
 from tests.reliability.harness import (
     Baselines,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.fixture_server import FixtureServer
 from monitor.store import Store
+from monitor.testing.fixture_server import FixtureServer
 from tests.reliability import report
 from tests.reliability.harness import (
     Baselines,

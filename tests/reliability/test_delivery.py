@@ -1,6 +1,6 @@
 """Delivery faults against a real SMTP server on 127.0.0.1 (aiosmtpd) that answers as scripted:
 temporary 451, permanent 554, a connection dropped after the message data, a recipient refused,
-nothing listening. Through ``monitor.outbox``: nothing queued is lost (it stays pending or
+nothing listening. Through ``monitor.digest.outbox``: nothing queued is lost (it stays pending or
 failed until sent), and nothing the server accepted is sent again.
 
 ``tests/test_email.py`` covers the message itself, TLS and login, backoff, leases and the CLI;
@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from monitor import outbox
 from monitor.config import Recipient, Settings
+from monitor.digest import outbox
 from monitor.notify import channel, retry
 from monitor.store import Store
-from monitor.store_outbox import OutboxStore
-from tests.digest_support import build_demo_db, copy_db, free_port, mail_settings
+from monitor.store.outbox import OutboxStore
+from tests.digest.support import build_demo_db, copy_db, free_port, mail_settings
 from tests.reliability import report
 
 NOW = datetime.now(UTC).replace(microsecond=0)  # the demo database's runs are from now

@@ -11,9 +11,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from monitor.fixture_server import FixtureServer
 from monitor.models import RunOutcome
 from monitor.store import Store
+from monitor.testing.fixture_server import FixtureServer
 from tests.reliability import report
 from tests.reliability.harness import (
     Baselines,

@@ -21,10 +21,10 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.digest import changes_csv, render_changes, spreadsheet_cell
-from monitor.fixture_server import FixtureServer
+from monitor.digest.render import changes_csv, render_changes, spreadsheet_cell
 from monitor.models import RunOutcome
 from monitor.store import Store
+from monitor.testing.fixture_server import FixtureServer
 from tests.reliability import report
 from tests.reliability.harness import (
     Baselines,

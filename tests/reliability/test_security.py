@@ -26,13 +26,13 @@ import pytest
 from monitor import config
 from monitor.config import HttpSettings
 from monitor.errors import ConfigError, FetchError
-from monitor.fixture_server import FixtureServer
 from monitor.http import FetchResult, HttpClient, tls_verification
 from monitor.models import RunOutcome
 from monitor.pipeline import RunContext, run_sources
 from monitor.sources import REGISTRY, default_settings
 from monitor.store import Store
-from tests.digest_support import USER, authenticator, build_demo_db, self_signed, smtp_server
+from monitor.testing.fixture_server import FixtureServer
+from tests.digest.support import USER, authenticator, build_demo_db, self_signed, smtp_server
 from tests.reliability import report
 from tests.reliability.harness import Baselines, Sleeps, run_once, settings_for
 from tests.reliability.scenarios import CSL, FR, MOFCOM, STAGE, TARGETS, fixture

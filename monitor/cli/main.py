@@ -1,0 +1,367 @@
+"""The ``ecmon`` command: the composition root.
+
+Settings are loaded, the store opened and the HTTP client built here and
+passed down; logging is configured here and nowhere else. Each command's body
+is short; the logic lives in the library. Errors from the library become a
+message on stderr and the exit code of their class (see ``monitor/errors.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor import __version__, config
+from monitor.cli import console
+from monitor.cli.common import (
+    FORMATS,
+    App,
+    TextFormat,
+    clear_progress,
+    emit,
+    handle_errors,
+    parse_date,
+    pass_app,
+    progress_printer,
+    render_stored,
+    report_summaries,
+)
+from monitor.http import HttpClient
+from monitor.models import StoredChange
+from monitor.pipeline import RunContext, run_sources, selected_sources
+from monitor.store import Store
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML settings file (default: $ECMON_CONFIG, else the user config dir).",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="SQLite database (default: $ECMON_DB, the config file, else the user data dir).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.version_option(__version__, prog_name="ecmon")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, db: Path | None, verbose: int) -> None:
+    """ecmon: what changed on the export-control lists, and where it came from.
+
+    Snapshots public sources (the BIS Entity List via the Consolidated Screening
+    List), diffs each snapshot against the last accepted state in SQLite, and
+    reports added, removed and modified entries field by field, with provenance.
+
+    Start with `ecmon demo` (offline, bundled fixtures), then `ecmon run`.
+
+    Exit codes: 0 ok, 2 configuration, 3 fetch failed, 4 parse failed,
+    5 database, 6 a snapshot was held as suspect, 7 a digest message was not sent.
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    ctx.obj = App(config_path, db)
+
+
+@main.command()
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Run only this source (repeatable). Default: every enabled source.",
+)
+@pass_app
+@handle_errors
+def run(app: App, sources: tuple[str, ...]) -> None:
+    """Fetch, check and diff each source once; print one line per source.
+
+    A snapshot that fails to parse is recorded as a failure and leaves the stored
+    state untouched; one outside its count bounds or removing more than the
+    allowed share is held as suspect (see `ecmon status`).
+    """
+    settings = app.settings()
+    names = selected_sources(settings, sources)
+    with app.store() as store, HttpClient(settings.http) as client:
+        ctx = RunContext(settings, store, client, progress=progress_printer())
+        code = report_summaries(run_sources(ctx, names))
+    sys.exit(code)
+
+
+@main.command()
+@click.option("--source", metavar="NAME", help="Only this source.")
+@click.option("--since", metavar="DATE", help="Changes detected on or after DATE (YYYY-MM-DD).")
+@click.option(
+    "--from", "from_", metavar="RUN|DATE", help="Changes after run RUN, or the list as of DATE."
+)
+@click.option(
+    "--to", "to_", metavar="RUN|DATE", help="Changes up to run RUN, or the list as of DATE."
+)
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE, not stdout."
+)
+@pass_app
+@handle_errors
+def diff(
+    app: App,
+    source: str | None,
+    since: str | None,
+    from_: str | None,
+    to_: str | None,
+    fmt: TextFormat,
+    output: Path | None,
+) -> None:
+    """Show stored changes over any range (default: the latest run with changes).
+
+    \b
+    Ranges:
+      --since DATE            changes detected on or after DATE
+      --from RUN --to RUN     changes recorded by runs after RUN up to RUN
+                              (run ids from `ecmon run` and `ecmon status`)
+      --from DATE --to DATE   with --source us_ecfr_entity_list: the list as it
+                              stood on the two dates, fetching any date not yet
+                              stored (e.g. --from 2025-09-11 --to 2025-09-16)
+
+    JSON output follows monitor/schemas/changes.schema.json. CSV output has one
+    row per change for spreadsheets; a cell that would run as a formula (=, +,
+    -, @ first) is prefixed with '.
+    """
+    if since and (from_ is not None or to_ is not None):
+        raise click.UsageError("use either --since or --from/--to, not both")
+    if _is_date(from_) or _is_date(to_):
+        changes = _compare_dates(app, source, from_, to_)
+        with app.store() as store:
+            dates = _date_query(source, from_, to_)
+            emit(render_stored(changes, dates, fmt, store, app.settings().analysis), output)
+        return
+    from_run, to_run = _run_id(from_, "--from"), _run_id(to_, "--to")
+    settings = app.settings()
+    names = [settings.source(source).name] if source else list(settings.sources)
+    with app.store() as store:
+        if since is None and from_run is None and to_run is None:
+            changes, runs = _latest_changes(store, names)
+            query: dict[str, Any] = {"source": source, "runs": runs}
+        else:
+            changes = store.changes(
+                source=source, since=parse_date(since), from_run=from_run, to_run=to_run
+            )
+            query = {"source": source, "since": since, "from_run": from_run, "to_run": to_run}
+        emit(render_stored(changes, query, fmt, store, settings.analysis), output)
+
+
+def _latest_changes(store: Store, names: list[str]) -> tuple[list[StoredChange], list[int]]:
+    """Each source's most recent run with changes (the default of `ecmon diff`)."""
+    changes: list[StoredChange] = []
+    runs = []
+    for name in names:
+        latest = store.last_changed_run(name)
+        if latest is not None:
+            runs.append(latest)
+            changes += store.changes(source=name, from_run=latest - 1, to_run=latest)
+    return changes, sorted(runs)
+
+
+def _is_date(value: str | None) -> bool:
+    return value is not None and len(value) == 10 and value[4] == "-" and value[7] == "-"
+
+
+def _run_id(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither a run id nor a date like 2025-09-11", param_hint=option
+        ) from None
+
+
+def _date_query(source: str | None, from_: str | None, to_: str | None) -> dict[str, Any]:
+    return {"source": source, "from_date": from_, "to_date": to_}
+
+
+def _compare_dates(
+    app: App, source: str | None, from_: str | None, to_: str | None
+) -> list[StoredChange]:
+    if not (source and _is_date(from_) and _is_date(to_)):
+        raise click.UsageError("comparing dates needs --source NAME --from DATE --to DATE")
+    assert source is not None and from_ is not None and to_ is not None
+    for value, option in ((from_, "--from"), (to_, "--to")):
+        parse_date(value, option)
+    settings = app.settings()
+    with app.store() as store, HttpClient(settings.http) as client:
+        ctx = RunContext(settings, store, client, progress=progress_printer())
+        from monitor import asof  # only date comparisons need it
+
+        comparison = asof.compare_dates(ctx, source, from_, to_)
+    clear_progress()
+    return comparison.changes
+
+
+@main.command()
+@click.option("--source", required=True, metavar="NAME", help="A source that can show past dates.")
+@click.option("--since", required=True, metavar="DATE", help="First amendment date to store.")
+@pass_app
+@handle_errors
+def backfill(app: App, source: str, since: str) -> None:
+    """Store every amendment of a dated source since DATE, oldest first.
+
+    For us_ecfr_entity_list: each date the Entity List changed is fetched from
+    the eCFR and diffed in order, so `ecmon diff` and `ecmon history` cover the
+    past. Dates already stored are not fetched again. Progress goes to stderr.
+    """
+    parse_date(since, "--since")
+    settings = app.settings()
+    with app.store() as store, HttpClient(settings.http) as client:
+        ctx = RunContext(settings, store, client, progress=progress_printer(lines=True))
+        from monitor import asof
+
+        code = report_summaries(asof.backfill(ctx, source, since))
+    sys.exit(code)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "prometheus"]),
+    default="text",
+    show_default=True,
+    help="json for scripts; prometheus: text exposition format 0.0.4 (metrics).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@pass_app
+@handle_errors
+def status(app: App, fmt: str, as_json: bool) -> None:
+    """Health of each source: last outcome, last good run, failures, suspect reasons.
+
+    --format prometheus prints gauges per source (last success time, consecutive
+    failures, records, last outcome, broken alert) and run counters, e.g. for a
+    node_exporter textfile collector.
+    """
+    settings = app.settings()
+    with app.store() as store:
+        statuses = store.statuses([(n, s.enabled) for n, s in settings.sources.items()])
+        problems = store.problem_runs(limit=10)
+        if fmt == "prometheus":
+            from monitor.cli import metrics
+            from monitor.store import alerts as store_health
+
+            broken = store_health.broken_sources(store)
+            counts, alerts = store_health.run_counts(store), store_health.alert_counts(store)
+            click.echo(metrics.render(statuses, counts, broken, alerts), nl=False)
+            return
+    if as_json or fmt == "json":
+        click.echo(console.status_json(statuses))
+        return
+    click.echo(f"database: {settings.database}")
+    click.echo(console.status_table(statuses))
+    text = console.problems_table(problems)
+    if text:
+        click.echo(text)
+
+
+@main.command()
+@click.argument("query")
+@pass_app
+@handle_errors
+def history(app: App, query: str) -> None:
+    """An entity's timeline: when it was first seen, changed and removed.
+
+    QUERY is a record key (as in `ecmon diff --format json`) or a name.
+    """
+    with app.store() as store:
+        found = store.find_entities(query)
+        if not found:
+            click.echo(f"No entity matches {query!r}.")
+            sys.exit(1)
+        for source, key, name, _country in found[:10]:
+            click.echo(console.timeline_text(name, key, store.timeline(source, key)))
+    if len(found) > 10:
+        click.echo(f"… and {len(found) - 10} more; narrow the query.")
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", default=50, show_default=True, help="Most matches to show.")
+@pass_app
+@handle_errors
+def search(app: App, text: str, limit: int) -> None:
+    """Full-text search over current names and aliases."""
+    with app.store() as store:
+        click.echo(console.search_text(store.search(text, limit=limit)))
+
+
+@main.command("demo")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Keep the demo database here (default: a temporary one, deleted after).",
+)
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@handle_errors
+def demo_command(db: Path | None, fmt: TextFormat) -> None:
+    """Run the whole pipeline offline on the bundled real-format fixtures.
+
+    Serves fixtures/ from a local HTTP server on 127.0.0.1, stores the "before"
+    snapshot as the baseline, diffs the "after" snapshot against it and prints
+    the changes. No network needed.
+    """
+    with tempfile.TemporaryDirectory(prefix="ecmon-demo-") as tmp:
+        path = db or Path(tmp) / "demo.db"
+        with Store.open(path) as store:
+            from monitor.testing import demo  # the fixture server is only for the demo
+
+            result = demo.run_demo(store, path, progress_printer())
+            for stage, summaries in result.stages.items():
+                click.echo(f"[{stage}]", err=True)
+                for summary in summaries:
+                    click.echo("  " + console.summary_line(summary), err=True)
+            changes = store.changes(from_run=result.first_after_run)
+            text = render_stored(changes, {"from_run": result.first_after_run}, fmt, store)
+        click.echo(text, nl=False)
+        if db:
+            click.echo(f"demo database kept at {db}; try: ecmon --db {db} status", err=True)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Inspect the effective configuration."""
+
+
+@config_group.command("show")
+@pass_app
+@handle_errors
+def config_show(app: App) -> None:
+    """Print every effective setting and where it came from."""
+    rows = config.effective_items(app.settings())
+    width = max(len(r[0]) for r in rows)
+    for name, value, origin in rows:
+        click.echo(f"{name:<{width}}  {value}    ({origin})")
+
+
+# Commands from the other cli_*.py modules are registered here, one line each:
+# main.add_command(module.command). Those modules import only cli_common.
+from monitor.cli.digest import digest, feed  # noqa: E402  (registered here, at the end)
+
+main.add_command(digest)
+main.add_command(feed)
+from monitor.cli.analysis import hits, links, screen, sectors  # noqa: E402  (registered here)
+
+main.add_command(links)
+main.add_command(sectors)
+main.add_command(screen)
+main.add_command(hits)
+from monitor.cli.daemon import daemon  # noqa: E402  (registered here, at the end)
+
+main.add_command(daemon)

@@ -1,0 +1,108 @@
+"""What the daemon's jobs do: the composition of library calls the one-shot commands make.
+
+``run_sources`` (as ``ecmon run``), then ``alerts.after_run`` (broken / recovered /
+watchlist-hit mails) and the heartbeat ping; the digest job is ``outbox.compose`` then
+``outbox.deliver`` (as ``ecmon digest --send``). Output goes through the ``say`` callback
+the CLI passes in, so this package never imports click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from monitor.config import Settings
+from monitor.errors import ConfigError, EcmonError
+from monitor.http import HttpClient
+from monitor.models import RunOutcome, RunSummary
+from monitor.pipeline import RunContext, run_sources, utc_now
+from monitor.store import Store
+
+if TYPE_CHECKING:
+    from monitor.notify import Channel
+
+Say = Callable[[str, bool], None]  # (line, to stderr)
+Describe = Callable[[RunSummary], str]
+
+_BAD = (RunOutcome.FAILED, RunOutcome.SUSPECT)
+
+
+class DaemonJobs:
+    """What the daemon's jobs do; each opens its own store (and HTTP client) per run."""
+
+    def __init__(self, settings: Settings, *, say: Say, describe: Describe) -> None:
+        self.settings = settings
+        self._say_line = say
+        self._describe = describe
+
+    def store(self) -> Store:
+        return Store.open(self.settings.database, keep_raw=self.settings.raw_keep)
+
+    def check_email(self) -> None:
+        """Fail at start, not at the first digest, on a mail setup that cannot work."""
+        from monitor import notify
+
+        if not self.settings.email.recipients:
+            raise ConfigError("no digest recipients: add [[email.recipients]] to the config file")
+        notify.channel("email", self.settings)
+
+    def channel_for(self, name: str) -> Channel:
+        from monitor import notify
+
+        return notify.channel(name, self.settings)
+
+    def run_source(self, name: str) -> None:
+        """The job of one source (errors are reported, never raised into the scheduler)."""
+        try:
+            for summary in self.run_sources([name]):
+                self._say(self._describe(summary))
+        except EcmonError as error:
+            self._say(f"{name}: error: {error}", err=True)
+
+    def run_sources(self, names: Sequence[str]) -> list[RunSummary]:
+        """What `ecmon run` does, then the alerts and the heartbeat."""
+        from monitor.daemon import alerts
+
+        settings = self.settings
+        with self.store() as store, HttpClient(settings.http) as client:
+            summaries = run_sources(RunContext(settings, store, client), names)
+            report = alerts.after_run(store, settings, summaries, self.channel_for, now=utc_now())
+            if settings.daemon.heartbeat_url and not any(s.outcome in _BAD for s in summaries):
+                self._ping(client, settings.daemon.heartbeat_url)
+        for change in report.transitions:
+            self._say(f"alert: {change.source} {change.kind}: {change.reason}", err=True)
+        if report.hits:
+            self._say(f"alert: {report.hits} new watchlist hit(s) mailed", err=True)
+        for error in report.not_sent:
+            self._say(f"alert NOT SENT (retried later): {error}", err=True)
+        return summaries
+
+    def send_digest(self) -> None:
+        """The digest job: queue what is pending, deliver the outbox."""
+        from monitor.digest import outbox
+
+        try:
+            with self.store() as store:
+                now = utc_now()
+                queued = outbox.compose(store, self.settings, now=now)
+                attempts = outbox.deliver(store, self.channel_for, now=now)
+        except EcmonError as error:
+            self._say(f"digest: error: {error}", err=True)
+            return
+        if queued is not None:
+            self._say(f"digest {queued.digest_id} queued ({queued.change_count} change(s))")
+        for attempt in attempts:
+            row = attempt.delivery
+            state = "sent" if attempt.sent else f"NOT SENT ({attempt.error}); retried later"
+            self._say(f"digest {row.digest_id} to {row.recipient}: {state}")
+        if queued is None and not attempts:
+            self._say("digest: nothing new")
+
+    def _ping(self, client: HttpClient, url: str) -> None:
+        try:
+            client.get(url, source="heartbeat")
+        except EcmonError as error:  # a dead-man switch that is down must not stop runs
+            self._say(f"heartbeat: {error}", err=True)
+
+    def _say(self, line: str, *, err: bool = False) -> None:
+        self._say_line(line, err)

@@ -1,0 +1,152 @@
+"""The digest outbox: compose what is pending into stored messages, then deliver them.
+
+``compose`` takes every change no digest covers yet, builds the digest model once
+and, per recipient, filters it, renders text and HTML and stores both in the outbox
+together with the digest row, in one transaction. ``deliver`` sends each due outbox
+row and marks it sent only after the channel accepted it. A failed send stays
+pending with a later ``next_attempt_at`` (exponential backoff) and is retried by the
+next ``deliver``; a restart finds the same rows in the database, so nothing accepted
+is sent again and nothing queued is lost.
+
+The one gap no SMTP client can close: a crash after the server accepted a message but
+before ``mark_sent`` committed. The row's lease then expires and the message is sent
+again, with the same Message-ID so mail clients can recognise the duplicate.
+
+An empty period (no changes) queues nothing unless a heartbeat is asked for, or the
+sources' health changed since the last digest (a source started failing, or
+recovered): a broken source must not go unnoticed just because it reports no changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from typing import Any
+
+from monitor.config import Settings
+from monitor.digest.inputs import change_document, digest_model, period_of
+from monitor.digest.model import health_key, subject
+from monitor.digest.render import render_digest
+from monitor.errors import ConfigError
+from monitor.notify import Channel
+from monitor.notify.retry import send_stored
+from monitor.store import Store
+from monitor.store.outbox import Delivery, NewDelivery, OutboxStore
+
+LEASE = timedelta(minutes=15)  # longer than any one SMTP conversation
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A digest ``compose`` stored: its id, the change ids it covers, who gets it."""
+
+    digest_id: int
+    after: int
+    through: int
+    change_count: int
+    recipients: tuple[str, ...]
+    skipped: tuple[str, ...]  # recipients whose filters left nothing to send
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one send."""
+
+    delivery: Delivery
+    sent: bool
+    error: str | None = None
+    retry_at: datetime | None = None
+    gave_up: bool = False
+
+
+# ----------------------------------------------------------------- compose
+
+
+def compose(
+    store: Store, settings: Settings, *, now: datetime, heartbeat: bool = False
+) -> Queued | None:
+    """Queue a digest of every change no digest covers yet; None when there is nothing to
+    send (or another process queued the same changes first)."""
+    recipients = settings.email.recipients
+    if not recipients:
+        raise ConfigError("no digest recipients: add [[email.recipients]] to the config file")
+    box = OutboxStore(store)
+    after, through = box.queued_through(), box.newest_change_id()
+    changes = box.changes_in(after, through)
+    query = {"after_change": after, "through_change": through}
+    doc = change_document(store, settings, changes, query=query, now=now)
+    period = period_of(changes, "new since the last digest" if after else "all stored changes")
+    whole = digest_model(store, settings, doc, period=period, now=now)
+    key = health_key(whole)
+    wanted = heartbeat or settings.email.heartbeat or key != box.last_health_key()
+    if whole["empty"] and not wanted:
+        return None
+    messages, skipped = [], []
+    for recipient in recipients:
+        model = digest_model(store, settings, doc, period=period, now=now, recipient=recipient)
+        if model["empty"] and not wanted:
+            skipped.append(recipient.address)
+            continue
+        messages.append(_message(settings, model, recipient.address))
+    digest_id = box.queue(
+        after=after, through=through, change_count=len(changes), health_key=key,
+        heartbeat=whole["empty"], subject=subject(whole, settings.digest.subject_prefix),
+        created_at=now, deliveries=messages,
+    )  # fmt: skip
+    if digest_id is None:
+        return None
+    sent_to = tuple(m.recipient for m in messages)
+    return Queued(digest_id, after, through, len(changes), sent_to, tuple(skipped))
+
+
+def _message(settings: Settings, model: dict[str, Any], address: str) -> NewDelivery:
+    text, html = render_digest(model, "text"), render_digest(model, "html")
+    return NewDelivery(
+        channel="email",
+        recipient=address,
+        sender=settings.email.sender,
+        subject=subject(model, settings.digest.subject_prefix),
+        text_body=text,
+        html_body=html,
+        message_id=message_id(settings.email.sender, model, address, text + html),
+    )
+
+
+def message_id(sender: str, model: dict[str, Any], address: str, body: str) -> str:
+    """A Message-ID fixed when the digest is queued (stored; every retry reuses it)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "ecmon.invalid"
+    seed = "\n".join((address, model["generated_at"], body))
+    span = f"{model['period']['first_change_id'] or 0}-{model['period']['last_change_id'] or 0}"
+    return f"<ecmon.digest.{span}.{hashlib.sha256(seed.encode()).hexdigest()[:24]}@{domain}>"
+
+
+# ----------------------------------------------------------------- deliver
+
+
+def deliver(
+    store: Store, channel_for: Callable[[str], Channel], *, now: datetime, retry_now: bool = False
+) -> list[Attempt]:
+    """Send every due outbox row once; ``retry_now`` ignores the backoff (and revives rows
+    that gave up). Each row is claimed, sent, then marked in its own transaction."""
+    box = OutboxStore(store)
+    attempts: list[Attempt] = []
+    while (
+        row := box.claim_next(
+            now, now + LEASE, ignore_backoff=retry_now, skip=[a.delivery.id for a in attempts]
+        )
+    ) is not None:
+        try:
+            retry = send_stored(channel_for(row.channel), row, row.attempts, now)
+        except BaseException:
+            box.release(row.id)  # not an attempt (e.g. a config error): leave it as it was
+            raise
+        if retry is not None:
+            box.mark_failed(row.id, retry.error, retry.at, give_up=retry.give_up)
+            attempts.append(Attempt(row, False, retry.error, retry.at, retry.give_up))
+            continue
+        box.mark_sent(row.id, now)
+        attempts.append(Attempt(row, True))
+    return attempts

@@ -1,0 +1,204 @@
+"""The Jinja environment and rendering: render only, never send.
+
+Templates live in the top-level ``templates/`` folder. Undefined variables are
+errors (StrictUndefined) so a template typo cannot silently drop a section;
+HTML and Atom templates autoescape everything (all text in them came from a
+source or is derived from one), and links are only ever http(s) (``safe_url``).
+
+Two documents are rendered here: the change document (``render_changes``, for
+``ecmon diff``) and the digest model (``render_digest`` and ``render_feed``, from
+``monitor.digest.model``).
+
+Nothing a source wrote can act on the reader's tools: C0 control characters
+(terminal escape sequences) are removed from every text rendering, and in CSV
+(``changes_csv``) a cell a spreadsheet would run as a formula (starting with
+``=``, ``+``, ``-``, ``@``, tab or carriage return) is prefixed with ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
+
+import jinja2
+
+from monitor.errors import ConfigError
+
+TextFormat = Literal["text", "json", "markdown", "csv"]
+DigestFormat = Literal["text", "html", "markdown", "json"]
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+_TEMPLATE_FOR = {"text": "diff.txt.j2", "markdown": "diff.md.j2"}
+_DIGEST_TEMPLATE_FOR = {
+    "text": "digest.txt.j2",
+    "html": "digest.html.j2",
+    "markdown": "digest.md.j2",
+}
+# C0 controls other than tab and newline (and DEL): never legitimate in a source's text,
+# invalid in XML 1.0, and in a terminal an escape sequence could rewrite what is shown.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|T)")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    if not TEMPLATES_DIR.is_dir():
+        raise ConfigError(f"templates folder not found at {TEMPLATES_DIR} (install with pip -e)")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "html.j2", "atom.j2", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["short_hash"] = lambda value: str(value)[:12]
+    env.filters["listing"] = _listing
+    env.filters["safe_url"] = safe_url
+    env.filters["md"] = markdown_text
+    env.filters["iso_day"] = lambda value: str(value)[:10] if _ISO_DAY.match(str(value)) else ""
+    return env
+
+
+def _listing(value: object) -> str:
+    """A field value for display: lists joined with '; ', empty shown as a dash."""
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value) or "—"
+    return str(value) if value not in (None, "") else "—"
+
+
+def safe_url(value: object) -> str:
+    """``value`` if it is an absolute http(s) URL, else "": a source could hand us a
+    ``javascript:`` or ``data:`` link, which escaping alone does not disarm."""
+    text = str(value or "").strip()
+    parts = urlsplit(text)
+    ok = parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    return text if ok and not _CONTROLS.search(text) and " " not in text else ""
+
+
+def markdown_text(value: object) -> str:
+    """Source text made literal in Markdown: no raw HTML, links, emphasis or table breaks."""
+    text = " ".join(str(value if value is not None else "").split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
+
+
+def render_changes(document: dict[str, Any], fmt: TextFormat) -> str:
+    """The change document in the requested format."""
+    if fmt == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return changes_csv(document)
+    return _CONTROLS.sub("", environment().get_template(_TEMPLATE_FOR[fmt]).render(doc=document))
+
+
+CSV_COLUMNS = (
+    "id", "source", "kind", "list", "key", "name", "country", "labels", "citations",
+    "effective_date", "changed_fields", "attribution", "run_id", "fetched_at", "url",
+)  # fmt: skip
+# What makes Excel, LibreOffice or Google Sheets evaluate a cell (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def changes_csv(document: dict[str, Any]) -> str:
+    """One CSV row per change (RFC 4180: CRLF line ends, quoted where needed), for
+    spreadsheets; every cell passes through ``spreadsheet_cell``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for change in document["changes"]:
+        writer.writerow([spreadsheet_cell(value) for value in _csv_row(change)])
+    return out.getvalue()
+
+
+def _csv_row(change: Mapping[str, Any]) -> list[object]:
+    prov, found = change["provenance"], change.get("attribution") or {}
+    return [
+        change["id"], change["source"], change["kind"], change["list"], change["key"],
+        change["name"], change["country"], "; ".join(change["labels"]),
+        "; ".join(change["citations"]), change["effective_date"] or "",
+        "; ".join(f["field"] for f in change["fields"]), found.get("instrument", ""),
+        prov["run_id"], prov["fetched_at"], prov["url"],
+    ]  # fmt: skip
+
+
+def spreadsheet_cell(value: object) -> str:
+    """``value`` as text no spreadsheet runs: controls removed, formula starts quoted."""
+    text = _CONTROLS.sub("", "" if value is None else str(value))
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def render_digest(model: Mapping[str, Any], fmt: DigestFormat) -> str:
+    """The digest model (``monitor.digest.model.build_model``) in the requested format."""
+    if fmt == "json":
+        return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+    template = environment().get_template(_DIGEST_TEMPLATE_FOR[fmt])
+    return _CONTROLS.sub("", template.render(d=model))
+
+
+def render_feed(model: Mapping[str, Any], *, self_url: str = "") -> str:
+    """An Atom 1.0 feed of the model: its actions and change groups (``feed_entries``)."""
+    entries = feed_entries(model)
+    updated = max((e["updated"] for e in entries), default=model["generated_at"])
+    text = (
+        environment()
+        .get_template("feed.atom.j2")
+        .render(d=model, entries=entries, updated=updated, self_url=safe_url(self_url))
+    )
+    return _CONTROLS.sub("", text)
+
+
+def feed_entries(model: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Atom entries for the model: one per action, per listing group, per modified or
+    removed entry. Ids and times derive from content and fetch times only, so a re-render
+    of the same changes gives the same feed."""
+    entries = [
+        _entry(
+            f"action/{a['key']}/{a['identity'].rsplit('/', 1)[-1]}",
+            _action_title(a),
+            a["seen_at"],
+            {"action": a},
+        )
+        for a in model["actions"]
+    ]
+    for group in model["groups"]:
+        members = sorted(i for e in group["entities"] for i in e["identities"])
+        digest = hashlib.sha256("\n".join(members).encode()).hexdigest()[:32]
+        title = f"{group['heading']} ({len(group['entities'])})"
+        seen = max(e["seen_at"] for e in group["entities"])
+        entries.append(_entry(f"group/{digest}", title, seen, {"group": group}))
+    for item in [*model["modifications"], *model["removals"]]:
+        word = "Modified" if item["kind"] == "modified" else "Removed"
+        title = f"{word}: {item['name']} ({item['list'].upper()})"
+        entries.append(
+            _entry(f"change/{item['identities'][0]}", title, item["seen_at"], {"entity": item})
+        )
+    for entry in entries:  # Atom requires a time; a record without provenance gets the render's
+        entry["updated"] = entry["updated"] or model["generated_at"]
+    return sorted(entries, key=lambda e: (e["updated"], e["id"]), reverse=True)
+
+
+def _entry(tail: str, title: str, updated: str, body: dict[str, Any]) -> dict[str, Any]:
+    # An Atom id is an IRI: percent-encode what a key may hold ("|", spaces); keep "/" and ":".
+    return {
+        "id": "tag:ecmon,2025:" + quote(tail, safe="/:-._~"),
+        "title": title,
+        "updated": updated,
+        **body,
+    }
+
+
+def _action_title(action: Mapping[str, Any]) -> str:
+    number = action["instrument"] or action["document_number"]
+    return (
+        f"{number}: {action['title']}"
+        if number and number not in action["title"]
+        else action["title"]
+    )

@@ -1,0 +1,98 @@
+"""Locks: one run of a source at a time, and one daemon per database.
+
+Runs of one source never overlap, even from two processes (the daemon beside an
+``ecmon run``): ``source_lock`` is an exclusive ``flock`` on ``<database>.<source>.lock``
+held from before the run reads the accepted state until its write committed. The
+daemon holds ``DaemonLock``. The OS drops an flock when its process ends, however it
+ends, so a crash leaves no stale lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+from monitor.errors import EcmonError
+
+Progress = Callable[[str, str], None]
+
+
+def quiet(_source: str, _step: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+@contextmanager
+def source_lock(database: Path, name: str, progress: Progress = quiet) -> Iterator[None]:
+    """Hold the exclusive run lock of source ``name`` on ``database`` (module docstring)."""
+    if sys.platform == "win32":  # no flock there: runs of one source are not serialised
+        yield
+        return
+    path = database.with_name(f"{database.name}.{name}.lock")
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress(name, "waiting for another run of this source")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class DaemonLock:
+    """``fcntl.flock`` on ``<database>.daemon.lock``, held while the daemon lives.
+
+    The file holds the daemon's PID, so a second daemon (or ``--once``) refuses to start
+    naming it. The OS drops the lock when the process ends, however it ends, so a crash
+    leaves no stale lock. Other commands do not take it: SQLite (WAL) lets them read and
+    write beside the daemon.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.path = database.with_name(database.name + ".daemon.lock")
+        self._fd: int | None = None
+
+    def __enter__(self) -> DaemonLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        """Take the lock or raise EcmonError naming the daemon that holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise EcmonError(
+                f"another ecmon daemon (pid {holder}) is already running on {self.database}"
+                f" (it holds {self.path}); stop it first. Other commands such as"
+                " `ecmon status` work beside it."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        os.ftruncate(self._fd, 0)  # no stale PID for the next reader
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None

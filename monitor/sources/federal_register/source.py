@@ -1,0 +1,279 @@
+"""Federal Register API: BIS rules on the Entity List (and other end-user rules), as actions.
+
+A feed source (see ``monitor.sources.base``): each run asks ``documents.json`` for the
+newest BIS rules matching "Entity List" since ``options["since"]``, follows
+``next_page_url`` for at most ``options["max_pages"]`` pages, and fetches the full-text
+XML of every document not already stored complete. With ``options["public_inspection"]``
+it also reads ``public-inspection-documents.json`` for BIS rules filed but not yet
+published (an early warning). Everything fetched is packed into one bundle
+(``monitor.sources.bundle``); ``fr_actions`` turns it into action records.
+
+Mirrors. The API answers with absolute URLs on ``https://www.federalregister.gov``
+(``next_page_url``, ``full_text_xml_url``) and the fixtures keep them so. When the
+source's URL is not the default API root, ``local_url`` maps those URLs onto it:
+``https://www.federalregister.gov/api/v1/<rest>`` -> ``<url>/<rest>``, any other path
+``https://www.federalregister.gov/<rest>`` -> ``<site>/<rest>``, where ``<site>`` is
+``<url>`` without a trailing ``/api/v1``. A mirror folder thus holds both the API answers
+(``documents.json``) and the site's files (``documents/full_text/xml/...``).
+
+Only URLs on the configured host are fetched: the answers are the publisher's, but a
+``next_page_url`` or ``full_text_xml_url`` on any other scheme or host (after the mirror
+mapping) is never requested; such a page link raises ShapeError, such a full text is
+flagged ``full text not fetched: not on <host>``.
+
+A full text that cannot be fetched (HTTP 404, say) does not fail the run: the action is
+stored from the document JSON with the review flag ``full text not fetched: HTTP 404``,
+and the next run that reads the list tries again. Conditional GET applies to the first
+list page only, and only without public inspection (whose answer changes on its own).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Final
+from urllib.parse import urlencode, urlsplit
+
+from monitor.actions import is_action
+from monitor.config import SourceSettings
+from monitor.errors import ConfigError, FetchError, ShapeError
+from monitor.http import FetchResult, HttpClient, Validators
+from monitor.models import Record
+from monitor.sources.base import SourceDefaults, SourceInfo
+from monitor.sources.bundle import BundleItem, pack, unpack
+from monitor.sources.federal_register.actions import NO_FULL_TEXT, RULE_KINDS, records_from_bundle
+from monitor.sources.federal_register.documents import (
+    AGENCY,
+    DOCUMENT_FIELDS,
+    Document,
+    read_inspection,
+    read_page,
+)
+from monitor.sources.federal_register.rule import NAME
+
+DEFAULT_SITE: Final = "https://www.federalregister.gov"
+DEFAULT_API: Final = f"{DEFAULT_SITE}/api/v1"
+SEARCH_TERM: Final = '"Entity List"'
+
+
+@dataclass(frozen=True)
+class Options:
+    per_page: int
+    max_pages: int
+    since: str
+    public_inspection: bool
+
+
+class FederalRegisterSource(SourceDefaults):
+    info = SourceInfo(
+        name=NAME,
+        title="Federal Register: BIS rules (Entity List)",
+        url=DEFAULT_API,
+        schedule_hours=1,
+        schedule="0 * * * mon-fri",  # rules are published on weekdays
+        min_records=1,
+        max_records=100000,
+        key_fields=("document_number",),
+        accumulate=True,
+        feed_lists=("action",),
+        options={
+            "per_page": 100,
+            "max_pages": 5,
+            "since": "2024-01-01",
+            "public_inspection": False,
+        },
+    )
+
+    def rebase(self, settings: SourceSettings, base: str) -> SourceSettings:
+        """The mirror folder stands for the API root and the site root at once."""
+        return replace(settings, url=base.rstrip("/"))
+
+    def fetch(
+        self,
+        client: HttpClient,
+        settings: SourceSettings,
+        validators: Validators | None,
+        previous: Mapping[str, Record],
+    ) -> FetchResult:
+        options = read_options(settings)
+        api = settings.url.rstrip("/")
+        conditional = None if options.public_inspection else validators
+        first = client.get(search_url(api, options), source=NAME, validators=conditional)
+        # The bundle keeps every exact URL; the run is filed under the search endpoint.
+        endpoint = f"{api}/documents.json"
+        if first.not_modified:
+            return replace(first, url=endpoint)
+        items, documents = self._pages(client, api, first, options)
+        numbers = [d.number for d in documents]
+        if options.public_inspection:
+            answer = client.get(inspection_url(api), source=NAME)
+            items.append(_item(answer, "public_inspection"))
+            numbers.extend(_inspection_numbers(answer))
+        known = known_documents(previous)
+        items.extend(self._full_texts(client, api, documents, known))
+        items.append(
+            BundleItem(url="", body=json.dumps(sorted(known & set(numbers))).encode(), role="known")
+        )
+        return replace(
+            first,
+            url=endpoint,
+            content=pack(items),
+            content_type="application/json",
+            charset=None,
+        )
+
+    def parse(self, raw: bytes, *, url: str, settings: SourceSettings) -> list[Record]:
+        return records_from_bundle(unpack(raw, source=NAME, url=url), url=url)
+
+    def _pages(
+        self, client: HttpClient, api: str, first: FetchResult, options: Options
+    ) -> tuple[list[BundleItem], list[Document]]:
+        """Every list page up to ``max_pages``, and their documents in order."""
+        items: list[BundleItem] = []
+        documents: list[Document] = []
+        seen = {first.url}
+        result = first
+        while True:
+            items.append(_item(result, "list"))
+            page = read_page(result.content, url=result.url)
+            documents.extend(page.documents)
+            if not page.next_url or len(items) >= options.max_pages:
+                return items, documents
+            target = local_url(page.next_url, api)
+            if not on_host(target, api):
+                raise ShapeError(
+                    f"next_page_url is not on {_origin(api)}; not followed", source=NAME, url=target
+                )
+            if target in seen:
+                raise ShapeError(
+                    "next_page_url leads back to a page already read", source=NAME, url=target
+                )
+            seen.add(target)
+            result = client.get(target, source=NAME)
+
+    def _full_texts(
+        self, client: HttpClient, api: str, documents: list[Document], known: set[str]
+    ) -> list[BundleItem]:
+        """The full text of each document not stored complete, or why it could not be had."""
+        items: dict[str, BundleItem] = {}
+        for document in documents:
+            published = document.text("full_text_xml_url")
+            if not published or document.number in known or published in items:
+                continue
+            target = local_url(published, api)
+            if not on_host(target, api):
+                note = f"not on {_origin(api)}".encode()
+                items[published] = BundleItem(published, note, "full_text_error")
+                continue
+            try:
+                answer = client.get(target, source=NAME)
+            except FetchError as error:
+                reason = f"HTTP {error.status}" if error.status else error.message
+                items[published] = BundleItem(published, reason.encode(), "full_text_error")
+                continue
+            items[published] = replace(_item(answer, "full_text"), url=published)
+        return list(items.values())
+
+
+def read_options(settings: SourceSettings) -> Options:
+    """The source's options, checked; a wrong value raises ConfigError naming it."""
+    options = settings.options
+
+    def bad(name: str, wanted: str) -> ConfigError:
+        return ConfigError(
+            f"option {name} = {options.get(name)!r}: {wanted}", source=NAME, url=settings.url
+        )
+
+    per_page, max_pages = options.get("per_page"), options.get("max_pages")
+    if not _whole(per_page, 1, 1000):
+        raise bad("per_page", "a whole number from 1 to 1000")
+    if not _whole(max_pages, 1, None):
+        raise bad("max_pages", "a whole number of at least 1")
+    since = _iso_date(options.get("since"))
+    if since is None:
+        raise bad("since", "an ISO date (YYYY-MM-DD)")
+    public_inspection = options.get("public_inspection")
+    if not isinstance(public_inspection, bool):
+        raise bad("public_inspection", "true or false")
+    return Options(int(str(per_page)), int(str(max_pages)), since, public_inspection)
+
+
+def _whole(value: object, low: int, high: int | None) -> bool:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    return low <= value and (high is None or value <= high)
+
+
+def _iso_date(value: object) -> str | None:
+    """An ISO date from text or a TOML date (``since = 2024-01-01``); None if it is neither."""
+    if isinstance(value, date):
+        return value.isoformat()[:10]  # a TOML date-time keeps its date
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        return None
+
+
+def search_query(options: Options) -> list[tuple[str, str]]:
+    """The ``documents.json`` query: BIS rules mentioning "Entity List", newest first."""
+    return [
+        ("conditions[agencies][]", AGENCY),
+        ("conditions[term]", SEARCH_TERM),
+        ("conditions[type][]", "RULE"),
+        ("conditions[publication_date][gte]", options.since),
+        ("order", "newest"),
+        ("per_page", str(options.per_page)),
+        *(("fields[]", name) for name in DOCUMENT_FIELDS),
+    ]
+
+
+def search_url(api: str, options: Options) -> str:
+    return f"{api.rstrip('/')}/documents.json?{urlencode(search_query(options))}"
+
+
+def inspection_url(api: str) -> str:
+    query = urlencode([("conditions[agencies][]", AGENCY), ("conditions[type][]", "RULE")])
+    return f"{api.rstrip('/')}/public-inspection-documents.json?{query}"
+
+
+def local_url(published: str, api: str) -> str:
+    """Where to GET a URL the API gave, when the source points at ``api`` (module docstring)."""
+    api = api.rstrip("/")
+    if api == DEFAULT_API:
+        return published
+    if published.startswith(f"{DEFAULT_API}/"):
+        return api + published[len(DEFAULT_API) :]
+    if published.startswith(f"{DEFAULT_SITE}/"):
+        return api.removesuffix("/api/v1") + published[len(DEFAULT_SITE) :]
+    return published
+
+
+def on_host(url: str, api: str) -> bool:
+    """Whether ``url`` is on the scheme and host the source is configured for."""
+    return _origin(url) == _origin(api)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def known_documents(previous: Mapping[str, Record]) -> set[str]:
+    """Document numbers stored as published rules with their full text (or none to get)."""
+    return {
+        record.get_text("document_number")
+        for record in previous.values()
+        if is_action(record)
+        and record.get_text("kind") in RULE_KINDS
+        and not any(flag.startswith(NO_FULL_TEXT) for flag in record.get_tuple("review"))
+    }
+
+
+def _item(result: FetchResult, role: str) -> BundleItem:
+    return BundleItem(result.url, result.content, role, result.content_type, result.charset)
+
+
+def _inspection_numbers(answer: FetchResult) -> list[str]:
+    return [entry.number for entry in read_inspection(answer.content, url=answer.url)]

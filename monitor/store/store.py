@@ -1,0 +1,499 @@
+"""The SQLite store. With its helpers (``store_schema``: migrations,
+``store_write``: one run's rows, ``store_codec``: models <-> rows) it is the only
+code in ecmon that speaks SQL.
+
+``Store.open`` connects in autocommit mode (we manage transactions ourselves),
+turns on WAL, a busy timeout and foreign keys, and applies the numbered
+migrations in ``monitor.store.schema``. Every ``record_*`` write is exactly one
+``BEGIN IMMEDIATE`` ... ``COMMIT`` transaction that inserts a ``runs`` row and
+updates ``source_state``; any exception rolls it back, so a crash leaves the last
+good state, and sqlite errors surface as ``StoreError``.
+
+Writes inside a run use plain parameterised SQL (``monitor.store.write``);
+sqlite-utils is used for schema work only. Reads return models, never rows.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from monitor.errors import EcmonError, StoreError
+from monitor.keys import fold_name
+from monitor.models import (
+    Change,
+    Record,
+    RunInfo,
+    RunOutcome,
+    Snapshot,
+    SourceStatus,
+    StoredChange,
+    TimelineEvent,
+)
+from monitor.store import codec
+from monitor.store import write as w
+from monitor.store.db import Db
+from monitor.store.schema import MIGRATIONS, apply_migrations, schema_version
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=30000",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+)
+_WORD = re.compile(r"\w+")
+_SUCCESS_OUTCOMES = (RunOutcome.NOT_MODIFIED, RunOutcome.UNCHANGED)
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the store remembers about a source between runs."""
+
+    etag: str | None
+    last_modified: str | None
+    last_success_at: str | None
+    consecutive_failures: int
+    last_error: str | None
+    last_outcome: str | None
+    accepted_raw_sha256: str | None
+    last_run_at: str | None = None
+
+
+class Store:
+    """One open ecmon database. Use ``Store.open``; close it (or use ``with``)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, keep_raw: int = 10) -> None:
+        self.db = Db(conn, path)
+        self.path = path
+        # Raw bytes are kept for the newest ``keep_raw`` runs of each source (plus the
+        # accepted and archived snapshots); older ones keep only their hash and size.
+        self.keep_raw = keep_raw
+
+    @classmethod
+    def open(cls, path: Path, *, keep_raw: int = 10) -> Store:
+        """Open (creating if needed) and migrate the database at ``path``."""
+        conn: sqlite3.Connection | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            for pragma in _PRAGMAS:
+                conn.execute(pragma)
+            if _schema_version_or_zero(conn) != len(MIGRATIONS):
+                # sqlite-utils is only needed to migrate; a current database skips the import.
+                from sqlite_utils import Database
+
+                apply_migrations(Database(conn, execute_plugins=False))
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            if conn is not None:
+                conn.close()
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+        return cls(conn, path, keep_raw)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        """The highest applied migration."""
+        return schema_version(self.db.conn)
+
+    # ----------------------------------------------------------------- reads
+
+    def source_state(self, source: str) -> SourceState | None:
+        """The remembered state of ``source``; None if it never ran."""
+        row = self.db.one(
+            "SELECT st.*, sn.raw_sha256 AS accepted_raw_sha256 FROM source_state st"
+            " LEFT JOIN snapshots sn ON sn.id = st.accepted_snapshot_id WHERE st.source = ?",
+            (source,),
+        )
+        if row is None:
+            return None
+        return SourceState(
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            last_success_at=row["last_success_at"],
+            consecutive_failures=row["consecutive_failures"],
+            last_error=row["last_error"],
+            last_outcome=row["last_outcome"],
+            accepted_raw_sha256=row["accepted_raw_sha256"],
+            last_run_at=row["last_run_at"],
+        )
+
+    def accepted_records(self, source: str, keys: Iterable[str] | None = None) -> dict[str, Record]:
+        """The current accepted state of ``source`` (or only ``keys`` of it), by record key."""
+        if keys is None:
+            cursor = self.db.conn.execute(
+                "SELECT record_json FROM records WHERE source = ?", (source,)
+            )
+            records = (codec.record_from_json(str(row[0])) for row in cursor)
+            return {record.key: record for record in records}
+        wanted = sorted(set(keys))
+        found: dict[str, Record] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.rows(
+                f"SELECT record_json FROM records WHERE source = ? AND key IN ({marks})",
+                (source, *chunk),
+            ):
+                record = codec.record_from_json(row["record_json"])
+                found[record.key] = record
+        return found
+
+    def accepted_hashes(self, source: str) -> dict[str, str]:
+        """Record key -> content hash of the accepted state: enough to find what changed."""
+        cursor = self.db.conn.execute(
+            "SELECT key, content_hash FROM records WHERE source = ?", (source,)
+        )
+        return {str(key): str(content_hash) for key, content_hash in cursor}
+
+    def record_count(self, source: str) -> int:
+        """How many records the accepted state of ``source`` holds."""
+        row = self.db.one("SELECT count(*) AS n FROM records WHERE source = ?", (source,))
+        return int(row["n"]) if row else 0
+
+    def accepted_raw_sha256(self, source: str) -> str | None:
+        """The raw hash of the last accepted snapshot of ``source``."""
+        state = self.source_state(source)
+        return state.accepted_raw_sha256 if state else None
+
+    def changes(
+        self,
+        *,
+        source: str | None = None,
+        since: datetime | None = None,
+        from_run: int | None = None,
+        to_run: int | None = None,
+    ) -> list[StoredChange]:
+        """Stored changes, by run then id; runs are selected by ``from_run < id <= to_run``."""
+        where = codec.Filter()
+        where.add("c.source = ?", source)
+        where.add("c.detected_at >= ?", codec.iso(since) if since else None)
+        where.add("c.run_id > ?", from_run)
+        where.add("c.run_id <= ?", to_run)
+        return self.load_changes(where.sql(), where.params)
+
+    def last_changed_run(self, source: str | None = None) -> int | None:
+        """The newest run whose outcome is 'changed'."""
+        where = codec.Filter()
+        where.add("outcome = ?", RunOutcome.CHANGED.value)
+        where.add("source = ?", source)
+        row = self.db.one(f"SELECT max(id) AS id FROM runs WHERE {where.sql()}", where.params)
+        return None if row is None or row["id"] is None else int(row["id"])
+
+    def runs(self, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Run rows, newest first."""
+        where = codec.Filter()
+        where.add("source = ?", source)
+        rows = self.db.rows(
+            f"SELECT * FROM runs WHERE {where.sql()} ORDER BY id DESC LIMIT ?",
+            [*where.params, limit],
+        )
+        return [dict(row) for row in rows]
+
+    def problem_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The newest failed or suspect runs, each with its reason (the error, or why the
+        snapshot was held as suspect)."""
+        rows = self.db.rows(
+            "SELECT r.id, r.started_at, r.source, r.outcome,"
+            " coalesce(r.error_message, s.reason, '') AS reason"
+            " FROM runs r LEFT JOIN snapshots s ON s.id = r.snapshot_id"
+            " WHERE r.outcome IN ('failed', 'suspect') ORDER BY r.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [dict(row) for row in rows]
+
+    def statuses(self, sources: Sequence[tuple[str, bool]]) -> list[SourceStatus]:
+        """Health of each (name, enabled) source, including sources that never ran."""
+        return [self._status(name, enabled) for name, enabled in sources]
+
+    def find_entities(self, query: str, limit: int = 50) -> list[tuple[str, str, str, str]]:
+        """(source, key, name, country) by exact key, else by folded name, current or past."""
+        text = query.strip()
+        hits = self._entity_rows("key = ?", (text,))
+        folded = fold_name(text)
+        if not hits and folded:
+            hits = self._entity_rows("instr(name_folded, ?) > 0", (folded,), folded)
+        seen: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+        for row in hits:
+            seen.setdefault((row["source"], row["key"]), codec.entity(row))
+        return list(seen.values())[:limit]
+
+    def timeline(self, source: str, key: str) -> list[TimelineEvent]:
+        """An entity's history in time order, following renames in both directions."""
+        keys = self._linked_keys(source, key)
+        events = self._baseline_events(source, keys) + self._change_events(source, keys)
+        return sorted(events, key=lambda e: (e.run_id, e.change.id if e.change else 0))
+
+    def search(self, text: str, limit: int = 50) -> list[tuple[str, Record]]:
+        """Full-text search over current names and aliases; every word is a prefix."""
+        words = _WORD.findall(text)
+        if not words:
+            return []
+        match = " ".join(f'"{word}"*' for word in words)
+        self._refresh_search_index()
+        rows = self.db.rows(
+            "SELECT r.source, r.record_json FROM records_fts"
+            " JOIN records r ON r.id = records_fts.rowid"
+            " WHERE records_fts MATCH ? ORDER BY records_fts.rank, r.id LIMIT ?",
+            (match, limit),
+        )
+        return [(row["source"], codec.record_from_json(row["record_json"])) for row in rows]
+
+    def _refresh_search_index(self) -> None:
+        """Rebuild the full-text index if a write since the last search marked it stale."""
+        row = self.db.one("SELECT stale FROM search_state WHERE id = 1")
+        if row is not None and not row["stale"]:
+            return
+        with self.db.transaction("search") as cur:
+            cur.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+            cur.execute("UPDATE search_state SET stale = 0 WHERE id = 1")
+
+    def blob(self, sha256: str) -> bytes | None:
+        """The raw bytes stored under ``sha256``, decompressed; None if unknown or
+        released by the retention rule (the hash and size stay for provenance)."""
+        row = self.db.one("SELECT size, data FROM blobs WHERE sha256 = ?", (sha256,))
+        if row is None or (row["size"] and not row["data"]):
+            return None
+        return zlib.decompress(row["data"])
+
+    # ---------------------------------------------------------------- writes
+
+    def record_accepted(
+        self,
+        run: RunInfo,
+        snapshot: Snapshot,
+        changes: Sequence[Change],
+        raw: bytes,
+        *,
+        baseline: bool,
+    ) -> int:
+        """Accept ``snapshot`` as the new state of its source; returns the run id.
+
+        ``changes`` must be diff(accepted_records, snapshot.records); a mismatch
+        raises StoreError and nothing is written. A baseline stores no changes.
+        """
+        _check_source(run, snapshot)
+        outcome = w.accepted_outcome(changes, baseline=baseline)
+        with self.db.transaction(run.source) as cur:
+            writer = w.RunWriter(cur, run, outcome)
+            sha = writer.put_blob(raw, expected=snapshot.raw_sha256)
+            counts = {} if baseline else w.change_counts(changes)
+            run_id = writer.insert_run(raw_sha256=sha, record_count=snapshot.count, **counts)
+            snapshot_id = writer.insert_snapshot(snapshot, "accepted")
+            if not baseline:
+                writer.apply_changes(changes)
+            writer.sync_records(snapshot.records, strict=not baseline)
+            cur.execute("UPDATE search_state SET stale = 1 WHERE id = 1")
+            writer.mark_success(snapshot_id=snapshot_id, keep_validators=False)
+            writer.release_old_blobs(self.keep_raw)
+        return run_id
+
+    def record_unchanged(self, run: RunInfo, outcome: RunOutcome) -> int:
+        """Record a NOT_MODIFIED (HTTP 304) or UNCHANGED (byte-identical) run."""
+        if outcome not in _SUCCESS_OUTCOMES:
+            raise ValueError(f"record_unchanged takes not_modified or unchanged, not {outcome}")
+        with self.db.transaction(run.source) as cur:
+            writer = w.RunWriter(cur, run, outcome)
+            raw_sha = writer.accepted_raw_sha256() if outcome is RunOutcome.UNCHANGED else None
+            run_id = writer.insert_run(raw_sha256=raw_sha, record_count=writer.current_count())
+            writer.mark_success(snapshot_id=None, keep_validators=True)
+        return run_id
+
+    def record_suspect(self, run: RunInfo, snapshot: Snapshot, raw: bytes, reason: str) -> int:
+        """Keep a snapshot for inspection without accepting it; counts as a failure."""
+        _check_source(run, snapshot)
+        with self.db.transaction(run.source) as cur:
+            writer = w.RunWriter(cur, run, RunOutcome.SUSPECT)
+            sha = writer.put_blob(raw, expected=snapshot.raw_sha256)
+            run_id = writer.insert_run(raw_sha256=sha, record_count=snapshot.count)
+            writer.insert_snapshot(snapshot, "suspect", reason=reason)
+            writer.mark_failure(reason)
+            writer.release_old_blobs(self.keep_raw)
+        return run_id
+
+    def record_archived(self, run: RunInfo, snapshot: Snapshot, raw: bytes) -> int:
+        """Keep an as-of snapshot (e.g. the eCFR on a past date) for later comparisons.
+
+        Neither the accepted state nor the source's health changes: it is a cache of
+        what the source said for ``snapshot.valid_for``, found again by ``as_of``.
+        """
+        _check_source(run, snapshot)
+        if not snapshot.valid_for:
+            raise ValueError("an archived snapshot needs the date it is valid for")
+        with self.db.transaction(run.source) as cur:
+            writer = w.RunWriter(cur, run, RunOutcome.ARCHIVED)
+            sha = writer.put_blob(raw, expected=snapshot.raw_sha256)
+            run_id = writer.insert_run(raw_sha256=sha, record_count=snapshot.count)
+            writer.insert_snapshot(snapshot, "archived")
+        return run_id
+
+    def as_of(self, source: str, valid_for: str) -> tuple[str, bytes] | None:
+        """(url, raw bytes) of a stored snapshot of ``source`` valid for that date."""
+        row = self.db.one(
+            "SELECT url, raw_sha256 FROM snapshots WHERE source = ? AND valid_for = ?"
+            " AND status IN ('accepted', 'archived') ORDER BY id DESC LIMIT 1",
+            (source, valid_for),
+        )
+        if row is None:
+            return None
+        raw = self.blob(row["raw_sha256"])
+        return None if raw is None else (str(row["url"]), raw)
+
+    def accepted_valid_for(self, source: str) -> str | None:
+        """The date the accepted snapshot of ``source`` is valid for, if it says."""
+        row = self.db.one(
+            "SELECT s.valid_for FROM source_state st JOIN snapshots s"
+            " ON s.id = st.accepted_snapshot_id WHERE st.source = ?",
+            (source,),
+        )
+        return None if row is None or row["valid_for"] is None else str(row["valid_for"])
+
+    def record_failure(self, run: RunInfo, error: EcmonError, raw: bytes | None = None) -> int:
+        """Record a failed run (and its raw bytes, if any, for replay)."""
+        with self.db.transaction(run.source) as cur:
+            writer = w.RunWriter(cur, run, RunOutcome.FAILED)
+            sha = writer.put_blob(raw) if raw is not None else None
+            run_id = writer.insert_run(
+                raw_sha256=sha,
+                error_kind=error.kind,
+                error_message=str(error),
+            )
+            writer.mark_failure(str(error))
+        return run_id
+
+    # --------------------------------------------------------------- helpers
+
+    def load_changes(self, where: str, params: Sequence[object]) -> list[StoredChange]:
+        rows = self.db.rows(
+            "SELECT c.*, r.url AS run_url, r.finished_at, s.url AS snapshot_url,"
+            " s.raw_sha256, s.fetched_at FROM changes c JOIN runs r ON r.id = c.run_id"
+            f" LEFT JOIN snapshots s ON s.id = r.snapshot_id WHERE {where}"
+            " ORDER BY c.run_id, c.id",
+            params,
+        )
+        return [codec.stored_change(row) for row in rows]
+
+    def _status(self, source: str, enabled: bool) -> SourceStatus:
+        state = self.db.one("SELECT * FROM source_state WHERE source = ?", (source,))
+        suspect = self.db.one(
+            "SELECT s.reason FROM source_state st JOIN snapshots s ON s.run_id = st.last_run_id"
+            " WHERE st.source = ? AND st.last_outcome = ?",
+            (source, RunOutcome.SUSPECT.value),
+        )
+        return SourceStatus(
+            source=source,
+            enabled=enabled,
+            last_outcome=state["last_outcome"] if state else None,
+            last_run_at=state["last_run_at"] if state else None,
+            last_success_at=state["last_success_at"] if state else None,
+            consecutive_failures=state["consecutive_failures"] if state else 0,
+            last_error=state["last_error"] if state else None,
+            record_count=self.record_count(source),
+            suspect_reason=suspect["reason"] if suspect else None,
+        )
+
+    def _entity_rows(
+        self, condition: str, params: Sequence[object], folded: str = ""
+    ) -> list[sqlite3.Row]:
+        """Current records, then past versions, matching ``condition``; exact names first."""
+        return self.db.rows(
+            "SELECT source, key, name, country, name_folded = ? AS exact, 1 AS current, id"
+            f" FROM records WHERE {condition} UNION ALL"
+            " SELECT source, key, name, country, name_folded = ? AS exact, 0 AS current, id"
+            f" FROM record_versions WHERE {condition}"
+            " ORDER BY exact DESC, current DESC, id DESC",
+            (folded, *params, folded, *params),
+        )
+
+    def _baseline_events(self, source: str, keys: Sequence[str]) -> list[TimelineEvent]:
+        marks = ",".join("?" * len(keys))
+        rows = self.db.rows(
+            "SELECT v.record_json, v.from_run, coalesce(s.fetched_at, r.finished_at) AS at"
+            " FROM record_versions v JOIN runs r ON r.id = v.from_run"
+            " LEFT JOIN snapshots s ON s.id = r.snapshot_id WHERE v.source = ?"
+            f" AND r.outcome = ? AND v.key IN ({marks}) ORDER BY v.id",
+            (source, RunOutcome.BASELINE.value, *keys),
+        )
+        return [
+            TimelineEvent(
+                at=row["at"],
+                run_id=row["from_run"],
+                source=source,
+                kind="baseline",
+                record=codec.record_from_json(row["record_json"]),
+            )
+            for row in rows
+        ]
+
+    def _change_events(self, source: str, keys: Sequence[str]) -> list[TimelineEvent]:
+        marks = ",".join("?" * len(keys))
+        where = f"c.source = ? AND (c.key IN ({marks}) OR c.previous_key IN ({marks}))"
+        return [
+            TimelineEvent(
+                at=codec.iso(stored.provenance.fetched_at),
+                run_id=stored.provenance.run_id,
+                source=source,
+                kind=_event_kind(stored.change.kind, stored.change.labels),
+                record=stored.change.record,
+                change=stored,
+            )
+            for stored in self.load_changes(where, [source, *keys, *keys])
+        ]
+
+    def _linked_keys(self, source: str, key: str) -> tuple[str, ...]:
+        """``key`` plus every key it was renamed from or to (transitively)."""
+        keys = {key}
+        while True:
+            marks = ",".join("?" * len(keys))
+            rows = self.db.rows(
+                "SELECT key, previous_key FROM changes WHERE source = ? AND previous_key"
+                f" IS NOT NULL AND (key IN ({marks}) OR previous_key IN ({marks}))",
+                (source, *keys, *keys),
+            )
+            found = keys | {row["key"] for row in rows} | {row["previous_key"] for row in rows}
+            if found == keys:
+                return tuple(sorted(keys))
+            keys = found
+
+
+def _check_source(run: RunInfo, snapshot: Snapshot) -> None:
+    if run.source != snapshot.source:
+        raise StoreError(
+            f"snapshot of {snapshot.source!r} recorded for run of {run.source!r}",
+            source=run.source,
+        )
+
+
+def _schema_version_or_zero(conn: sqlite3.Connection) -> int:
+    try:
+        return schema_version(conn)
+    except sqlite3.OperationalError:  # no schema_migrations table yet: a new database
+        return 0
+
+
+def _event_kind(kind: str, labels: Sequence[str]) -> str:
+    """A timeline step's name: a key change is a rename only when the name changed
+    (the key holds the country too, so a move to another country is "moved")."""
+    if "renamed" in labels:
+        return "renamed"
+    if "country_changed" in labels:
+        return "moved"
+    return kind

@@ -1,0 +1,394 @@
+"""The write half of the store: the SQL one run issues inside its transaction.
+
+Used only by ``monitor.store.store``, which opens the transaction and hands a cursor
+to a ``RunWriter``. Everything here is plain parameterised SQL on that cursor:
+sqlite-utils' write helpers manage transactions of their own.
+
+``records`` holds the current accepted state; ``record_versions`` one row per
+distinct version (``to_run`` NULL while current). Changes are applied first
+(so each change moves exactly the rows it names), then the state is reconciled
+against the snapshot: a key or content difference left over means the changes
+were not diff(accepted, snapshot) and the run is refused; a difference in
+``meta`` or in the order of a multi-valued field (neither is a change) is
+refreshed in place so the stored state equals the snapshot exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+
+from monitor.errors import StoreError
+from monitor.keys import fold_name
+from monitor.models import (
+    Change,
+    Record,
+    RunInfo,
+    RunOutcome,
+    Snapshot,
+)
+from monitor.store import codec
+
+
+def accepted_outcome(changes: Sequence[Change], *, baseline: bool) -> RunOutcome:
+    if baseline:
+        return RunOutcome.BASELINE
+    return RunOutcome.CHANGED if changes else RunOutcome.UNCHANGED
+
+
+def change_counts(changes: Iterable[Change]) -> dict[str, int]:
+    counts = {"added": 0, "removed": 0, "modified": 0}
+    for change in changes:
+        counts[change.kind] += 1
+    return counts
+
+
+def _insert_many(cur: sqlite3.Cursor, table: str, rows: Sequence[Mapping[str, object]]) -> None:
+    """INSERT rows that all have the same columns (ours, never user input)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    marks = ", ".join("?" * len(columns))
+    cur.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+        [tuple(row[c] for c in columns) for row in rows],
+    )
+
+
+def _insert(cur: sqlite3.Cursor, table: str, row: Mapping[str, object]) -> int:
+    """INSERT one row (column names are ours, never user input); returns its rowid."""
+    columns = ", ".join(row)
+    marks = ", ".join("?" * len(row))
+    cur.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values()))
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+class RunWriter:
+    """Writes one run's rows on a cursor whose transaction the caller owns."""
+
+    def __init__(self, cur: sqlite3.Cursor, run: RunInfo, outcome: RunOutcome) -> None:
+        self.cur = cur
+        self.run = run
+        self.outcome = outcome
+        self.source = run.source
+        self.at = codec.iso(run.finished_at)
+        self.run_id = 0
+
+    # ------------------------------------------------------------ run rows
+
+    def put_blob(self, raw: bytes, expected: str | None = None) -> str:
+        """Store ``raw`` once per distinct content; returns its sha256."""
+        sha = hashlib.sha256(raw).hexdigest()
+        if expected is not None and expected != sha:
+            raise StoreError(
+                f"snapshot raw_sha256 {expected} is not the hash of its raw bytes ({sha})",
+                source=self.source,
+            )
+        self.cur.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, size, data, first_seen_at) VALUES (?, ?, ?, ?)",
+            (sha, len(raw), zlib.compress(raw, 6), self.at),
+        )
+        return sha
+
+    def insert_run(self, **columns: object) -> int:
+        row = {
+            "source": self.source,
+            "url": self.run.url,
+            "started_at": codec.iso(self.run.started_at),
+            "finished_at": self.at,
+            "outcome": self.outcome.value,
+            "http_status": self.run.http_status,
+            **columns,
+        }
+        self.run_id = _insert(self.cur, "runs", row)
+        return self.run_id
+
+    def insert_snapshot(self, snapshot: Snapshot, status: str, reason: str | None = None) -> int:
+        """A snapshot row for this run (the records themselves are not kept here)."""
+        snapshot_id = _insert(
+            self.cur,
+            "snapshots",
+            {
+                "source": snapshot.source,
+                "run_id": self.run_id,
+                "raw_sha256": snapshot.raw_sha256,
+                "url": snapshot.url,
+                "fetched_at": codec.iso(snapshot.fetched_at),
+                "valid_for": snapshot.valid_for,
+                "record_count": snapshot.count,
+                "status": status,
+                "reason": reason,
+            },
+        )
+        self.cur.execute("UPDATE runs SET snapshot_id = ? WHERE id = ?", (snapshot_id, self.run_id))
+        return snapshot_id
+
+    def accepted_raw_sha256(self) -> str | None:
+        row = self.cur.execute(
+            "SELECT s.raw_sha256 FROM source_state st JOIN snapshots s"
+            " ON s.id = st.accepted_snapshot_id WHERE st.source = ?",
+            (self.source,),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def current_count(self) -> int:
+        row = self.cur.execute(
+            "SELECT count(*) FROM records WHERE source = ?", (self.source,)
+        ).fetchone()
+        return int(row[0])
+
+    def release_old_blobs(self, keep: int) -> None:
+        """Release the raw bytes of this source's runs older than its newest ``keep``.
+
+        A list that changes most days would otherwise store a whole new file per day.
+        The accepted snapshot's bytes and archived (as-of) snapshots are kept; a
+        released blob keeps its row, hash and size, so provenance stays checkable.
+        The bytes are set to an empty blob (the column is NOT NULL); the freed pages
+        are reused by SQLite.
+        """
+        self.cur.execute(
+            "UPDATE blobs SET data = X'' WHERE length(data) > 0"
+            " AND sha256 IN (SELECT raw_sha256 FROM runs WHERE source = :s)"
+            " AND sha256 NOT IN (SELECT raw_sha256 FROM runs WHERE source = :s"
+            "   AND raw_sha256 IS NOT NULL ORDER BY id DESC LIMIT :keep)"
+            " AND sha256 NOT IN (SELECT raw_sha256 FROM snapshots WHERE status = 'archived')"
+            " AND sha256 NOT IN (SELECT s.raw_sha256 FROM snapshots s JOIN source_state st"
+            "   ON s.id = st.accepted_snapshot_id)",
+            {"s": self.source, "keep": max(keep, 1)},
+        )
+
+    # -------------------------------------------------------- source_state
+
+    def _touch_state(self) -> None:
+        self.cur.execute(
+            "INSERT INTO source_state (source) VALUES (?) ON CONFLICT (source) DO NOTHING",
+            (self.source,),
+        )
+        self.cur.execute(
+            "UPDATE source_state SET last_run_id = ?, last_run_at = ?, last_outcome = ?"
+            " WHERE source = ?",
+            (self.run_id, self.at, self.outcome.value, self.source),
+        )
+
+    def mark_success(self, *, snapshot_id: int | None, keep_validators: bool) -> None:
+        """Reset the failure streak; save validators (kept when not given and asked to)."""
+        self._touch_state()
+        etag, modified = (
+            ("coalesce(?, etag)", "coalesce(?, last_modified)") if keep_validators else ("?", "?")
+        )
+        self.cur.execute(
+            "UPDATE source_state SET last_success_at = ?, consecutive_failures = 0,"
+            " last_error = NULL, accepted_snapshot_id = coalesce(?, accepted_snapshot_id),"
+            f" etag = {etag}, last_modified = {modified} WHERE source = ?",
+            (self.at, snapshot_id, self.run.etag, self.run.last_modified, self.source),
+        )
+
+    def mark_failure(self, error: str) -> None:
+        """Lengthen the failure streak; validators and accepted state stay as they were."""
+        self._touch_state()
+        self.cur.execute(
+            "UPDATE source_state SET consecutive_failures = consecutive_failures + 1,"
+            " last_error = ? WHERE source = ?",
+            (error, self.source),
+        )
+
+    # ------------------------------------------------------------- records
+
+    def apply_changes(self, changes: Iterable[Change]) -> None:
+        """Move the rows each change names and store the change itself."""
+        for change in changes:
+            self._apply(change)
+            self._insert_change(change)
+
+    def _apply(self, change: Change) -> None:
+        if change.kind == "removed":
+            self._remove(change.key)
+            return
+        if change.after is None:
+            raise StoreError(
+                f"{change.kind} change of {change.key} has no after", source=self.source
+            )
+        if change.previous_key is not None:
+            first_seen = self._remove(change.previous_key)
+            self._add(change.after, first_seen=first_seen)
+        elif change.kind == "added":
+            self._add(change.after)
+        else:
+            self._replace(change.after)
+
+    def _insert_change(self, change: Change) -> None:
+        row = {"run_id": self.run_id, "source": self.source, "detected_at": self.at}
+        _insert(self.cur, "changes", {**row, **codec.change_columns(change)})
+
+    def sync_records(self, records: Mapping[str, Record], *, strict: bool) -> None:
+        """Make the current state equal ``records``.
+
+        ``strict``: the changes were already applied, so only meta/order may differ;
+        anything else raises. Otherwise (a baseline) adds, removes and replaces rows.
+        Stored JSON is compared row by row, never held all at once (a 20,000-record
+        list would hold ~20 MB of text).
+        """
+        stored = {
+            str(key): str(content_hash)
+            for key, content_hash in self.cur.execute(
+                "SELECT key, content_hash FROM records WHERE source = ?", (self.source,)
+            )
+        }
+        gone = stored.keys() - records.keys()
+        new = records.keys() - stored.keys()
+        moved = {k for k in records.keys() & stored.keys() if stored[k] != records[k].content_hash}
+        if strict and (gone or new or moved):
+            example = sorted(gone | new | moved)[0]
+            raise StoreError(
+                f"changes do not match the snapshot: {len(gone | new | moved)} keys differ"
+                f" (e.g. {example!r})",
+                source=self.source,
+            )
+        for key in sorted(gone):
+            self._remove(key)
+        self._add_many([records[key] for key in sorted(new)])
+        for key in sorted(moved):
+            self._replace(records[key])
+        self._refresh_unchanged(records, skip=gone | new | moved)
+
+    def _refresh_unchanged(self, records: Mapping[str, Record], skip: set[str]) -> None:
+        """Rewrite rows whose content is the same but whose meta or order changed."""
+        rows = self.cur.execute(
+            "SELECT key, record_json FROM records WHERE source = ?", (self.source,)
+        )
+        stale = [
+            records[key]
+            for key, text in rows
+            if key not in skip and key in records and text != codec.record_json(records[key])
+        ]
+        for record in stale:
+            self._refresh(record)
+
+    def _add_many(self, records: Sequence[Record]) -> None:
+        """Insert new current rows and open their versions, in batches.
+
+        A baseline inserts every record of a snapshot (tens of thousands): one
+        serialisation per record and ``executemany`` instead of two statements each.
+        """
+        for start in range(0, len(records), 1000):
+            batch = records[start : start + 1000]
+            rows = [self._record_row(record, codec.record_json(record)) for record in batch]
+            _insert_many(self.cur, "records", rows)
+            _insert_many(self.cur, "record_versions", [self._version_row(row) for row in rows])
+
+    def _record_row(
+        self, record: Record, text: str, first_seen: int | None = None
+    ) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "key": record.key,
+            "list_name": record.list_name,
+            "name": record.name,
+            "name_folded": fold_name(record.name),
+            "country": record.country,
+            "content_hash": record.content_hash,
+            "record_json": text,
+            "search_text": codec.search_text(record),
+            "first_seen_run": first_seen or self.run_id,
+            "last_changed_run": self.run_id,
+        }
+
+    def _version_row(self, row: Mapping[str, object]) -> dict[str, object]:
+        names = ("source", "key", "name", "name_folded", "country", "content_hash", "record_json")
+        return {**{name: row[name] for name in names}, "from_run": self.run_id}
+
+    def _add(self, record: Record, first_seen: int | None = None) -> None:
+        _insert(
+            self.cur,
+            "records",
+            {
+                "source": self.source,
+                "key": record.key,
+                "list_name": record.list_name,
+                "name": record.name,
+                "name_folded": fold_name(record.name),
+                "country": record.country,
+                "content_hash": record.content_hash,
+                "record_json": codec.record_json(record),
+                "search_text": codec.search_text(record),
+                "first_seen_run": first_seen or self.run_id,
+                "last_changed_run": self.run_id,
+            },
+        )
+        self._open_version(record)
+
+    def _remove(self, key: str) -> int:
+        """Delete the current row of ``key`` and close its version; returns first_seen_run."""
+        row = self.cur.execute(
+            "SELECT first_seen_run FROM records WHERE source = ? AND key = ?", (self.source, key)
+        ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"cannot remove {key!r}: it is not in the accepted state", source=self.source
+            )
+        self.cur.execute("DELETE FROM records WHERE source = ? AND key = ?", (self.source, key))
+        self._close_version(key)
+        return int(row[0])
+
+    def _replace(self, record: Record) -> None:
+        self.cur.execute(
+            "UPDATE records SET list_name = ?, name = ?, name_folded = ?, country = ?,"
+            " content_hash = ?, record_json = ?, search_text = ?, last_changed_run = ?"
+            " WHERE source = ? AND key = ?",
+            (
+                record.list_name,
+                record.name,
+                fold_name(record.name),
+                record.country,
+                record.content_hash,
+                codec.record_json(record),
+                codec.search_text(record),
+                self.run_id,
+                self.source,
+                record.key,
+            ),
+        )
+        if self.cur.rowcount != 1:
+            raise StoreError(
+                f"cannot modify {record.key!r}: it is not in the accepted state", source=self.source
+            )
+        self._close_version(record.key)
+        self._open_version(record)
+
+    def _refresh(self, record: Record) -> None:
+        """Same content, different meta or order: rewrite the JSON, no new version."""
+        text = codec.record_json(record)
+        self.cur.execute(
+            "UPDATE records SET record_json = ?, search_text = ? WHERE source = ? AND key = ?",
+            (text, codec.search_text(record), self.source, record.key),
+        )
+        self.cur.execute(
+            "UPDATE record_versions SET record_json = ?"
+            " WHERE source = ? AND key = ? AND to_run IS NULL",
+            (text, self.source, record.key),
+        )
+
+    def _open_version(self, record: Record) -> None:
+        _insert(
+            self.cur,
+            "record_versions",
+            {
+                "source": self.source,
+                "key": record.key,
+                "name": record.name,
+                "name_folded": fold_name(record.name),
+                "country": record.country,
+                "content_hash": record.content_hash,
+                "record_json": codec.record_json(record),
+                "from_run": self.run_id,
+            },
+        )
+
+    def _close_version(self, key: str) -> None:
+        self.cur.execute(
+            "UPDATE record_versions SET to_run = ? WHERE source = ? AND key = ? AND to_run IS NULL",
+            (self.run_id, self.source, key),
+        )

@@ -1,0 +1,178 @@
+"""The HTML digest as a reader gets it, parsed with BeautifulSoup: after `ecmon demo`,
+`ecmon digest --format html` shows the September 2025 additions, the MOFCOM actions in
+Chinese and English and source health; sectors and linked actions when present; and it
+is mail-client safe (inline CSS, no scripts or remote assets, readable on a phone)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+from click.testing import CliRunner
+
+from monitor.cli import main
+from monitor.digest.model import build_model
+from monitor.digest.render import environment, render_digest
+from tests.digest.support import build_demo_db, change, document
+from tests.digest.test_model import ANNOUNCEMENT, LINK, MICRO, SECTOR_TAG
+
+SEPTEMBER_ADDITIONS = {
+    "Shanghai Fudan Microelectronics Group Co., Ltd.",
+    "Beijing Fudan Microelectronics Technology Co., Ltd.",
+    "Shenzhen Fudan Microelectronics Co., Ltd.",
+    "Shanghai Fudan Microelectronics (HK) Co., Ltd.",
+    "Shanghai Fukong Hualong Microsystem Technology Co., Ltd.",
+    "Shanghai Fuwei Xunjie Digital Technology Co., Ltd.",
+    "Sino IC Technology",
+    "GMC Semiconductor Technology (Wuxi) Co.",
+    "Jicun Semiconductor Technology (Shanghai)",
+    "Aerospace Information Research Institute, CAS",
+    "Hong Kong Suochen Information Technology",
+}
+
+
+def ecmon(tmp_path: Path, *args: str) -> str:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def demo_page(tmp_path_factory: pytest.TempPathFactory) -> BeautifulSoup:
+    tmp = tmp_path_factory.mktemp("html")
+    db = build_demo_db(tmp / "demo.db")
+    out = tmp / "digest.html"
+    ecmon(tmp, "--db", str(db), "digest", "--format", "html", "--output", str(out))
+    return BeautifulSoup(out.read_text(encoding="utf-8"), "html.parser")
+
+
+def section(soup: BeautifulSoup, name: str) -> Tag:
+    found = soup.find(id=name)
+    assert isinstance(found, Tag), f"no section {name}"
+    return found
+
+
+def test_demo_digest_shows_the_september_2025_additions(demo_page: BeautifulSoup) -> None:
+    listings = section(demo_page, "new-listings")
+    group = listings.find(attrs={"data-group": "start:el:2025-09-12"})
+    assert isinstance(group, Tag)
+    heading = group.find("h3")
+    assert heading and "BIS Entity List additions with start date 2025-09-12" in heading.text
+    names = {t.find("strong").text for t in group.find_all("table", class_="entity")}
+    assert names == SEPTEMBER_ADDITIONS
+    sino = group.find("table", attrs={"data-key": "sino-ic-technology|CN"})
+    assert sino and "Presumption of denial." in sino.text and "start date: 2025-09-12" in sino.text
+    assert "reported by BIS Entity List (ITA Consolidated Screening List) and" in sino.text
+
+
+def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
+    demo_page: BeautifulSoup,
+) -> None:
+    group = demo_page.find(attrs={"data-group": "start:el:2025-09-12"})
+    assert isinstance(group, Tag)
+    sino = group.find("table", attrs={"data-key": "sino-ic-technology|CN"})
+    assert sino and "Semiconductors and integrated circuits" in sino.text
+    headline = section(demo_page, "headline").get_text(" ", strip=True)
+    assert "by sector: Semiconductors and integrated circuits 10" in headline
+    timeline = section(demo_page, "timeline")
+    [link] = timeline.find_all("table", class_="link")
+    assert "BIS Entity List additions of 2025-09-12" in link.text
+    responses = link.find_all(class_="response")
+    assert {"商务部公告2025年第27号", "商务部公告2025年第50号"} == {
+        r.find("strong").text for r in responses
+    }
+    for response in responses:
+        assert "1 day later" in response.text and "investigation" in response.text
+        assert any("shared sectors: semiconductors" in li.text for li in response.find_all("li"))
+
+
+def test_demo_digest_headline_modifications_removals_and_health(demo_page: BeautifulSoup) -> None:
+    headline = section(demo_page, "headline").get_text(" ", strip=True)
+    assert "23 new listings, 1 modified, 1 removed, 5 government actions" in headline
+    assert "BIS Entity List 11 1 1" in headline and "CN 10" in headline
+    modified = section(demo_page, "modifications")
+    cells = [td.get_text(" ", strip=True) for td in modified.find_all("td")]
+    assert "citations" in cells and "+ 87 FR 77505" in cells
+    assert "A.P. Finance Limited" in section(demo_page, "removals").text
+    health = section(demo_page, "source-health").get_text(" ", strip=True)
+    assert "All 4 sources healthy" in health
+
+
+def test_demo_digest_shows_mofcom_actions_in_chinese_and_english(demo_page: BeautifulSoup) -> None:
+    actions = section(demo_page, "actions")
+    investigation = actions.find("table", attrs={"data-key": "cn:商务部公告2025年第27号"})
+    assert investigation and "anti-dumping investigation" in investigation.text
+    assert "Texas Instruments" in investigation.text
+    link = investigation.find("a")
+    assert link and link["href"].startswith("https://www.mofcom.gov.cn/")
+    ecl = demo_page.find(attrs={"data-group": "action:cn:商务部公告2025年第22号"})
+    assert isinstance(ecl, Tag)
+    photonics = ecl.find("table", attrs={"data-key": "ecl:american-photonics|US"})
+    assert photonics and "American Photonics" in photonics.text and "美国光子公司" in photonics.text
+    assert "stated reason: 为维护国家安全和利益" in ecl.text
+
+
+def test_demo_digest_is_mail_client_safe(demo_page: BeautifulSoup) -> None:
+    assert not demo_page.find_all(["script", "style", "link", "img", "iframe", "object", "form"])
+    assert not [t for t in demo_page.find_all(True) if any(a.startswith("on") for a in t.attrs)]
+    assert all(a["href"].startswith("https://") for a in demo_page.find_all("a"))
+    viewport = demo_page.find("meta", attrs={"name": "viewport"})
+    assert viewport and "width=device-width" in viewport["content"]
+    outer = demo_page.find_all("table")[1]
+    assert "max-width:640px" in outer["style"]  # one column that fits a phone
+    assert all(t.get("style") for t in demo_page.find_all(["h1", "h2", "h3", "td", "th"]))
+
+
+def test_sectors_and_linked_actions_render_when_present() -> None:
+    doc = document(
+        change(1, "added", "us_csl_entity_list", MICRO, sectors=[SECTOR_TAG]),
+        change(2, "added", "cn_mofcom_announcements", ANNOUNCEMENT),
+        links=[LINK],
+    )
+    model = build_model(
+        doc, actions={}, statuses=[], source_titles={}, period={"label": "synthetic"},
+        generated_at=datetime(2025, 9, 13, tzinfo=UTC),
+    )  # fmt: skip
+    soup = BeautifulSoup(render_digest(model, "html"), "html.parser")
+    chip = soup.find("span", attrs={"title": "name “Microelectronics”"})
+    assert chip and chip.text == "Semiconductors and integrated circuits"
+    assert "by sector: Semiconductors and integrated circuits 1" in soup.find(id="headline").text
+    timeline = section(soup, "timeline")
+    assert "BIS Entity List additions of 2025-09-12" in timeline.text
+    response = timeline.find(class_="response")
+    assert response and "商务部公告2025年第99号" in response.text
+    assert [li.text for li in response.find_all("li")] == [
+        "shared sectors: semiconductors",
+        "1 day after the trigger",
+    ]
+    for fmt in ("text", "markdown"):
+        rendered = render_digest(model, fmt)
+        assert "shared sectors: semiconductors" in rendered
+        assert "Semiconductors and integrated circuits" in rendered
+
+
+def test_other_formats_render_the_same_model(tmp_path: Path) -> None:
+    db = build_demo_db(tmp_path / "demo.db")
+    text = ecmon(tmp_path, "--db", str(db), "digest")
+    markdown = ecmon(tmp_path, "--db", str(db), "digest", "--format", "markdown")
+    model = json.loads(ecmon(tmp_path, "--db", str(db), "digest", "--format", "json"))
+    assert model["headline"]["added"] == 23
+    for rendered in (text, markdown):
+        assert "BIS Entity List additions with start date 2025-09-12" in rendered
+        assert "Sino IC Technology" in rendered and "美国光子公司" in rendered
+    assert "| BIS Entity List | 11 | 1 | 1 |" in markdown
+    since = ecmon(tmp_path, "--db", str(db), "digest", "--since", "2100-01-01")
+    assert "No changes on the monitored lists in this period." in since
+
+
+def test_every_html_template_autoescapes() -> None:
+    env = environment()
+    names = [n for n in env.list_templates() if n.endswith((".html.j2", ".atom.j2"))]
+    assert "digest.html.j2" in names and "_digest_macros.html.j2" in names
+    assert callable(env.autoescape)
+    assert all(env.autoescape(name) for name in names)
+    assert not env.autoescape("digest.txt.j2")

@@ -1,0 +1,385 @@
+"""The Federal Register source against its fixture mirrors on a real 127.0.0.1 server.
+
+The mirrors (fixtures/us_federal_register/README.md) hold reference values only: eight
+BIS documents over two pages, and one reconstructed full text (2025-00704) that names a
+single entry of the eleven its summary states.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+
+from monitor.analysis.attribution import attribute
+from monitor.config import Settings, SourceSettings
+from monitor.errors import ConfigError, ShapeError
+from monitor.http import HttpClient
+from monitor.models import Record, RunOutcome
+from monitor.pipeline import RunContext, run_sources
+from monitor.sources.federal_register.source import (
+    FederalRegisterSource,
+    known_documents,
+    local_url,
+    read_options,
+)
+from monitor.store import Store
+from monitor.testing.fixture_server import Fault, FixtureServer
+from tests.support import FAST_HTTP
+
+NAME = "us_federal_register"
+SOURCE = FederalRegisterSource()
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+MIRROR = FIXTURES / NAME
+ZHIPU = "Beijing Zhipu Huazhang Technology Co., Ltd."
+BEFORE = {
+    "2025-05427",
+    "2025-05426",
+    "2025-00704",
+    "2025-00480",
+    "2024-28267",
+    "2024-25411",
+}
+NEW_IN_AFTER = {"2025-19001", "2025-19846"}
+
+
+@pytest.fixture
+def server() -> Iterator[FixtureServer]:
+    with FixtureServer(root=FIXTURES) as running:
+        yield running
+
+
+def settings_for(url: str, **options: Any) -> SourceSettings:
+    own = SOURCE.rebase(SOURCE.info.default_settings(), url)
+    return replace(own, options={**own.options, **options})
+
+
+def fetch_parse(
+    url: str, previous: Mapping[str, Record] | None = None, **options: Any
+) -> dict[str, Record]:
+    own = settings_for(url, **options)
+    with HttpClient(FAST_HTTP, sleep=lambda _s: None) as client:
+        result = SOURCE.fetch(client, own, None, previous or {})
+    records = SOURCE.parse(result.content, url=result.url, settings=own)
+    return {r.key: r for r in records}
+
+
+def stage(server: FixtureServer, name: str) -> str:
+    return server.url_for(f"{NAME}/{name}")
+
+
+def paths(server: FixtureServer) -> list[str]:
+    return [seen.path for seen in server.requests]
+
+
+# --- fetch: pagination, full texts, known documents ------------------------------------------
+
+
+def test_both_pages_are_read_and_every_document_becomes_an_action(server: FixtureServer) -> None:
+    records = fetch_parse(stage(server, "after"))
+    assert set(records) == {f"us:{n}" for n in BEFORE | NEW_IN_AFTER}
+    listing = [p for p in paths(server) if "/documents.json?" in p]
+    assert len(listing) == 2
+    assert "page=2" not in listing[0] and "page=2" in listing[1]
+    assert all(r.list_name == "action" and r.country == "US" for r in records.values())
+
+
+def test_the_query_asks_for_bis_entity_list_rules_and_the_fields(server: FixtureServer) -> None:
+    fetch_parse(stage(server, "before"))
+    first = paths(server)[0]
+    for part in (
+        "conditions%5Bagencies%5D%5B%5D=industry-and-security-bureau",
+        "conditions%5Bterm%5D=%22Entity+List%22",
+        "conditions%5Btype%5D%5B%5D=RULE",
+        "conditions%5Bpublication_date%5D%5Bgte%5D=2024-01-01",
+        "order=newest",
+        "per_page=100",
+        "fields%5B%5D=full_text_xml_url",
+        "fields%5B%5D=regulation_id_numbers",
+    ):
+        assert part in first
+
+
+def test_max_pages_stops_the_walk(server: FixtureServer) -> None:
+    records = fetch_parse(stage(server, "after"), max_pages=1)
+    assert set(records) == {"us:2025-19846", "us:2025-19001", "us:2025-05427", "us:2025-05426"}
+    assert sum("/documents.json?" in p for p in paths(server)) == 1
+
+
+def test_zhipu_rule_action_fields(server: FixtureServer) -> None:
+    action = fetch_parse(stage(server, "before"))["us:2025-00704"]
+    f = action.fields
+    assert (f["kind"], f["jurisdiction"], f["actor"]) == ("entity_list_rule", "US", "BIS")
+    assert f["instrument"] == "90 FR 4617"
+    assert f["citations"] == ("90 FR 4617",)
+    assert (f["document_number"], f["volume"], f["start_page"], f["end_page"]) == (
+        "2025-00704",
+        "90",
+        "4617",
+        "4620",
+    )
+    assert (f["published"], f["effective"]) == ("2025-01-16", "2025-01-16")
+    assert (
+        f["title"]
+        == action.name
+        == ("Addition of Entities to and Revision of Entry on the Entity List")
+    )
+    assert str(f["url"]).startswith(
+        "https://www.federalregister.gov/documents/2025/01/16/2025-00704/"
+    )
+    assert f["country_counts"] == ("CN=11",)
+    assert f["stated_count"] == "11"
+    assert f["rins"] == ("0694-AJ76",)
+    assert f["parties_en"] == (ZHIPU,)
+    assert f["party_countries"] == ("CN",)
+    assert f["party_aliases"] == ("Zhipu AI; Beijing Knowledge Atlas Technology Co., Ltd.",)
+    assert f["party_citations"] == ("90 FR 4619",)
+    assert f["operations"] == ("add",)
+    assert f["parties_zh"] == ()
+    # The full text is an excerpt: one entry of the eleven (and no India revision).
+    assert f["review"] == (
+        "summary states 11 entities, tables add 1",
+        "summary states 1 revised entry, tables revise 0",
+    )
+
+
+def test_a_missing_full_text_is_flagged_not_fatal(server: FixtureServer) -> None:
+    records = fetch_parse(stage(server, "before"))
+    action = records["us:2025-00480"]
+    assert action.get_tuple("review") == ("full text not fetched: HTTP 404",)
+    assert action.get_tuple("country_counts") == ("CN=14", "SG=2")
+    assert action.get_text("stated_count") == "16"
+    assert action.get_tuple("parties_en") == ()
+    assert f"/{NAME}/before/documents/full_text/xml/2025/01/16/2025-00480.xml" in paths(server)
+
+
+def test_a_failing_full_text_server_is_flagged_too(server: FixtureServer) -> None:
+    path = f"/{NAME}/before/documents/full_text/xml/2025/03/28/2025-05427.xml"
+    server.set_faults(path, [Fault.http_status(500), Fault.http_status(500)])
+    action = fetch_parse(stage(server, "before"))["us:2025-05427"]
+    assert action.get_tuple("review") == ("full text not fetched: HTTP 500",)
+
+
+def test_document_json_alone_gives_a_complete_action(server: FixtureServer) -> None:
+    action = fetch_parse(stage(server, "before"))["us:2025-05426"]
+    assert action.get_text("instrument") == "FR Doc. 2025-05426"  # its citation is unknown
+    assert action.get_tuple("country_counts") == ("CN=42", "IR=2", "PK=19", "ZA=3", "AE=4")
+    assert action.get_text("stated_count") == "70"
+    assert action.get_tuple("review") == ("full text not listed (no full_text_xml_url)",)
+    assert action.get_text("kind") == "entity_list_rule"
+
+
+def test_kinds(server: FixtureServer) -> None:
+    records = fetch_parse(stage(server, "after"))
+    kinds = {key: r.get_text("kind") for key, r in records.items()}
+    assert kinds.pop("us:2025-19001") == "end_user_rule"  # the Affiliates rule
+    assert kinds.pop("us:2025-19846") == "end_user_rule"  # its one-year suspension
+    assert set(kinds.values()) == {"entity_list_rule"}
+
+
+def test_the_suspension_refers_to_the_affiliates_rule(server: FixtureServer) -> None:
+    action = fetch_parse(stage(server, "after"))["us:2025-19846"]
+    assert action.get_text("effective") == "2025-11-10"  # from its DATES text
+    assert action.get_tuple("cited") == ("90 FR 47201",)
+    assert action.get_tuple("refers_to") == ("us:2025-19001",)
+    assert (action.get_text("volume"), action.get_text("start_page")) == ("90", "50857")
+
+
+def test_known_documents_are_not_fetched_again(server: FixtureServer) -> None:
+    before = fetch_parse(stage(server, "before"))
+    # 2025-00704 is complete; the 404 ones and those without a full-text URL are not.
+    assert known_documents(before) == {"2025-00704"}
+    server.clear()
+    after = fetch_parse(stage(server, "after"), previous=before)
+    fetched = [p for p in paths(server) if "/full_text/" in p]
+    assert not any("2025-00704" in p for p in fetched)
+    assert any("2025-19001" in p for p in fetched) and any("2025-19846" in p for p in fetched)
+    assert "us:2025-00704" not in after  # the stored record stands
+    assert {"us:2025-19001", "us:2025-19846", "us:2025-00480"} <= set(after)
+
+
+def test_zhipu_citation_is_attributed_to_its_rule(server: FixtureServer) -> None:
+    records = fetch_parse(stage(server, "after"))
+    [page] = records["us:2025-00704"].get_tuple("party_citations")
+    found = attribute([page], records.values())
+    assert found is not None and found.action.key == "us:2025-00704"
+
+
+# --- strict errors ---------------------------------------------------------------------------
+
+PAGE = "/fr/documents.json"
+
+
+def page_body(results: list[dict[str, object]]) -> bytes:
+    body = {"count": len(results), "total_pages": 1, "next_page_url": None, "results": results}
+    return json.dumps(body).encode()
+
+
+def reference_document(number: str) -> dict[str, object]:
+    for name in ("documents.page-1.json", "documents.page-2.json"):
+        for item in json.loads((MIRROR / "after" / name).read_text(encoding="utf-8"))["results"]:
+            if item["document_number"] == number:
+                return dict(item)
+    raise KeyError(number)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"count": 3, "total_pages": 1}', "no 'results' list"),
+        (b"<!DOCTYPE html><html><body>Service Unavailable</body></html>", "HTML page"),
+        (page_body([{**reference_document("2025-00704"), "excerpts": "x"}]), "unexpected key"),
+        (page_body([{**reference_document("2025-00704"), "type": "Notice"}]), "only rules"),
+        (page_body([{**reference_document("2025-00704"), "start_page": "4617"}]), "whole number"),
+        (page_body([{**reference_document("2025-00704"), "publication_date": "1/16/25"}]), "ISO"),
+        (b'{"count": 1, "results": [], "surprise": 1}', "unexpected key"),
+    ],
+)
+def test_unknown_layouts_raise_shape_error(
+    fixture_server: FixtureServer, body: bytes, message: str
+) -> None:
+    fixture_server.set_route(PAGE, body, content_type="application/json")
+    with pytest.raises(ShapeError, match=message) as caught:
+        fetch_parse(fixture_server.url_for("fr"))
+    assert caught.value.source == NAME
+    assert caught.value.url is not None and "/fr/documents.json" in caught.value.url
+
+
+def test_a_full_text_that_is_an_html_page_raises(fixture_server: FixtureServer) -> None:
+    fixture_server.set_route(PAGE, page_body([reference_document("2025-00704")]))
+    fixture_server.set_route(
+        "/fr/documents/full_text/xml/2025/01/16/2025-00704.xml",
+        b"<!DOCTYPE html><html><body>Not here</body></html>",
+        content_type="text/html",
+    )
+    with pytest.raises(ShapeError, match="HTML page") as caught:
+        fetch_parse(fixture_server.url_for("fr"))
+    assert caught.value.source == NAME
+    assert caught.value.url == reference_document("2025-00704")["full_text_xml_url"]
+
+
+def test_bad_options_raise_config_error() -> None:
+    for options in ({"per_page": "100"}, {"max_pages": 0}, {"since": "last year"}):
+        with pytest.raises(ConfigError) as caught:
+            read_options(settings_for("http://127.0.0.1:9/fr", **options))
+        assert caught.value.source == NAME
+
+
+def test_published_urls_are_mapped_onto_a_mirror() -> None:
+    mirror = "http://127.0.0.1:8000/us_federal_register/after"
+    xml = "https://www.federalregister.gov/documents/full_text/xml/2025/01/16/2025-00704.xml"
+    api = "https://www.federalregister.gov/api/v1/documents.json?page=2"
+    assert local_url(xml, mirror) == f"{mirror}/documents/full_text/xml/2025/01/16/2025-00704.xml"
+    assert local_url(api, mirror) == f"{mirror}/documents.json?page=2"
+    assert local_url(api, "http://m/fr/api/v1") == "http://m/fr/api/v1/documents.json?page=2"
+    assert local_url(xml, "http://m/fr/api/v1") == (
+        "http://m/fr/documents/full_text/xml/2025/01/16/2025-00704.xml"
+    )
+    assert local_url(xml, SOURCE.info.url) == xml  # the real API: untouched
+
+
+# --- the pipeline: a feed accumulates ----------------------------------------------------------
+
+
+def fr_settings(db: Path, url: str, **options: Any) -> Settings:
+    own = replace(settings_for(url, **options), min_records=1)
+    return Settings(
+        config_path=None,
+        database=db,
+        max_shrink=0.25,
+        http=FAST_HTTP,
+        sources=MappingProxyType({NAME: own}),
+        origins=MappingProxyType({}),
+    )
+
+
+def run(store: Store, settings: Settings) -> Any:
+    with HttpClient(settings.http, sleep=lambda _s: None) as client:
+        [summary] = run_sources(RunContext(settings, store, client), [NAME])
+    return summary
+
+
+def test_two_runs_accumulate_actions(server: FixtureServer, tmp_path: Path) -> None:
+    db = tmp_path / "fr.db"
+    with Store.open(db) as store:
+        first = run(store, fr_settings(db, stage(server, "before")))
+        assert (first.outcome, first.record_count) == (RunOutcome.BASELINE, 6)
+        kept = store.accepted_records(NAME)
+        second = run(store, fr_settings(db, stage(server, "after")))
+        assert second.outcome == RunOutcome.CHANGED, second
+        assert (second.added, second.modified, second.removed) == (2, 0, 0)
+        assert second.record_count == 8
+        now = store.accepted_records(NAME)
+        assert {k: r.content_hash for k, r in kept.items()} == {
+            k: now[k].content_hash for k in kept
+        }
+        added = {c.change.key for c in store.changes() if c.change.kind == "added"}
+        assert added == {"us:2025-19001", "us:2025-19846"}
+        # The same first page again: the server answers 304 and nothing else is fetched.
+        server.clear()
+        third = run(store, fr_settings(db, stage(server, "after")))
+        assert third.outcome == RunOutcome.NOT_MODIFIED, third
+        assert len(server.requests) == 1
+
+
+# --- public inspection ---------------------------------------------------------------------
+
+# Synthetic answer in the API's envelope: 2025-00704 filed for public inspection (filing time
+# unknown, so null), a BIS notice and another agency's rule (synthetic numbers) to be ignored.
+BIS = {"name": "Industry and Security Bureau", "slug": "industry-and-security-bureau"}
+INSPECTION = {
+    "count": 3,
+    "results": [
+        {
+            "document_number": "2025-00704",
+            "title": "Addition of Entities to and Revision of Entry on the Entity List",
+            "type": "Rule",
+            "agencies": [BIS],
+            "filed_at": None,
+            "publication_date": "2025-01-16",
+            "html_url": None,
+            "pdf_url": None,
+        },
+        {"document_number": "0000-00001", "title": "t", "type": "Notice", "agencies": [BIS]},
+        {
+            "document_number": "0000-00002",
+            "title": "t",
+            "type": "Rule",
+            "agencies": [{"name": "Other Agency", "slug": "other-agency"}],
+        },
+    ],
+}
+
+
+def test_public_inspection_is_replaced_once_published(
+    fixture_server: FixtureServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "pi.db"
+    url = fixture_server.url_for("fr")
+    fixture_server.set_route(
+        "/fr/public-inspection-documents.json", json.dumps(INSPECTION).encode()
+    )
+    fixture_server.set_route(PAGE, page_body([]))
+    with Store.open(db) as store:
+        first = run(store, fr_settings(db, url, public_inspection=True))
+        assert first.outcome == RunOutcome.BASELINE, first
+        [early] = store.accepted_records(NAME).values()
+        assert early.key == "us:2025-00704"
+        assert early.get_text("kind") == "public_inspection"
+        assert early.get_text("scheduled") == "2025-01-16"
+        fixture_server.set_route(PAGE, page_body([reference_document("2025-00704")]))
+        fixture_server.set_route(
+            "/fr/documents/full_text/xml/2025/01/16/2025-00704.xml",
+            (MIRROR / "full_text" / "2025-00704.xml").read_bytes(),
+            content_type="application/xml",
+        )
+        second = run(store, fr_settings(db, url, public_inspection=True))
+        assert (second.added, second.modified, second.removed) == (0, 1, 0), second
+        [rule] = store.accepted_records(NAME).values()
+        assert rule.get_text("kind") == "entity_list_rule"
+        assert rule.get_tuple("parties_en") == (ZHIPU,)

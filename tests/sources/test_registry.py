@@ -1,0 +1,41 @@
+"""Every registered source has fixtures, parses them through the real pipeline
+(served from 127.0.0.1) and stays within its count bounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.http import HttpClient
+from monitor.models import RunOutcome
+from monitor.pipeline import RunContext, run_sources
+from monitor.sources import REGISTRY
+from monitor.store import Store
+from monitor.testing.demo import STAGES, demo_settings
+from monitor.testing.fixture_server import FixtureServer
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_source_has_documented_fixture_mirrors(name: str) -> None:
+    folder = FIXTURES / name
+    assert (folder / "README.md").is_file(), f"{name}: fixtures README missing"
+    for stage in STAGES:
+        assert (folder / stage).is_dir(), f"{name}: fixtures/{name}/{stage}/ missing"
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_source_parses_its_fixtures_within_bounds(name: str, tmp_path: Path) -> None:
+    info = REGISTRY[name].info
+    db = tmp_path / "registry.db"
+    expected = {"before": {RunOutcome.BASELINE}, "after": {RunOutcome.CHANGED}}
+    with FixtureServer(root=FIXTURES) as server, Store.open(db) as store:
+        for stage in STAGES:
+            settings = demo_settings(db, server, stage)
+            with HttpClient(settings.http, sleep=lambda _s: None) as client:
+                [summary] = run_sources(RunContext(settings, store, client), [name])
+            assert summary.outcome in expected[stage], summary
+            assert summary.record_count is not None
+            assert 1 <= summary.record_count <= info.max_records
