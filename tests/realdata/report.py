@@ -74,8 +74,15 @@ def compare(row: FileRow, what: str, expected: object, found: object) -> bool:
     if expected == found:
         row.fields_right += 1
         return True
-    row.miss(f"{what}: expected {expected!r}, found {found!r}")
+    row.miss(f"{what}: expected {_shown(expected)}, found {_shown(found)}")
     return False
+
+
+def _shown(value: object) -> str:
+    """A value as the report prints it; sets sorted, so the report is the same every run."""
+    if isinstance(value, set | frozenset):
+        return "{" + ", ".join(repr(v) for v in sorted(value, key=repr)) + "}"
+    return repr(value)
 
 
 def _cell(text: object) -> str:
