@@ -1,7 +1,9 @@
-"""Run a command in a child process and measure it: wall time and peak memory.
+"""Run a command in a child process and measure it: wall time, CPU time, peak memory.
 
-``os.wait4`` gives the resource usage of that one child, so the peak RSS is the
-child's own, not the maximum over every child this process ever had.
+``os.wait4`` gives the resource usage of that one child, so the peak RSS and the
+CPU seconds are the child's own, not the maximum over every child this process
+ever had. On a shared machine wall time moves with other people's load; CPU time
+(user + system) moves much less, so both are reported, with the load average.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class Measured:
     peak_mb: float
     returncode: int
     stdout: str
+    cpu_seconds: float = 0.0
 
 
 def run(
@@ -34,7 +37,14 @@ def run(
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, text)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, text, cpu)
+
+
+def load() -> str:
+    """The 1/5/15-minute load average, as text for a results table."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}/{five:.2f}/{fifteen:.2f}"
 
 
 @dataclass(frozen=True)
@@ -50,3 +60,6 @@ class Stat:
 
     def cells(self, fmt: str = ".3f") -> str:
         return f"{self.median:{fmt}} | {self.low:{fmt}} | {self.high:{fmt}} | {self.runs}"
+
+    def short(self, fmt: str = ".3f") -> str:
+        return f"{self.median:{fmt}} ({self.low:{fmt}}–{self.high:{fmt}})"

@@ -30,7 +30,7 @@ def live_bytes(db: Path) -> int:
     return int((pages - free) * size)
 
 
-def write_config(path: Path, db: Path, urls: dict[str, str]) -> Path:
+def write_config(path: Path, db: Path, urls: dict[str, str], max_shrink: float = 0.05) -> Path:
     """Only the given sources enabled, each at its URL."""
     sys.path.insert(0, str(ROOT))
     from monitor.sources import REGISTRY
@@ -41,7 +41,9 @@ def write_config(path: Path, db: Path, urls: dict[str, str]) -> Path:
         else f"[sources.{name}]\nenabled = false\n"
         for name in REGISTRY
     ]
-    path.write_text(f'database = "{db}"\n' + "".join(tables), encoding="utf-8")
+    path.write_text(
+        f'database = "{db}"\nmax_shrink = {max_shrink}\n' + "".join(tables), encoding="utf-8"
+    )
     return path
 
 

@@ -6,6 +6,12 @@ urlwatch a list-API page and one article page, which is what a urlwatch user
 would configure). Each cycle is a whole process, as cron would start it:
 cold (empty state) and warm (nothing changed). Then the CSL file changes (1%
 churn) and both report it: urlwatch as a line diff, ecmon as typed changes.
+
+Also: the same bytes answered 200 without validators (a server without ETags),
+30 change cycles (1% churn each) and the state both keep after them, and a
+20,000-row file's 1% change cycle. Every figure is a pair: urlwatch, then ecmon,
+one right after the other, so a ratio sees the machine's load of that moment.
+Ratios are medians of the per-pair ratios.
 """
 
 from __future__ import annotations
@@ -13,9 +19,12 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import measure
+import steady
 import synth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +43,8 @@ def _ecmon_config(folder: Path, server_url: str) -> Path:
 
     mirror = f"{server_url}/{MOFCOM}/after"
     tables = {
-        "us_csl_entity_list": f'url = "{server_url}/csl.csv"\nmin_records = 1\n',
+        "us_csl_entity_list": f'url = "{server_url}/csl.csv"\nmin_records = 1\n'
+        "max_records = 10000000\n",
         MOFCOM: f'url = "{mirror}/www"\nmin_records = 1\nhosts = {{ aqygzj = "{mirror}/aqygzj" }}\n',
     }
     text = f'database = "{folder / "ecmon.db"}"\n' + "".join(
@@ -71,49 +81,108 @@ def _first_list_url(server_url: str) -> str:
     raise SystemExit("no policy list page in the MOFCOM mirror")
 
 
-def scenario(warm_runs: int) -> tuple[list[str], str]:
+def _tools(folder: Path, server_url: str) -> tuple[list[str], list[str], dict[str, str]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {"HOME": str(folder), "PATH": str(BIN)}
+    ecmon = [str(BIN / "ecmon"), "--config", str(_ecmon_config(folder, server_url))]
+    return ecmon, _urlwatch_files(folder, server_url, _first_list_url(server_url)), env
+
+
+Pairs = dict[str, list[measure.Measured]]
+
+
+def _paired(ecmon: list[str], urlwatch: list[str], env: dict[str, str], runs: int,
+            between: Callable[[int], None] = lambda _: None) -> Pairs:  # fmt: skip
+    """``runs`` cycles of each tool, one right after the other (same load)."""
+    got: Pairs = {"ecmon": [], "urlwatch": []}
+    for i in range(runs):
+        between(i)
+        got["urlwatch"].append(measure.run(urlwatch, env=env))
+        got["ecmon"].append(measure.run([*ecmon, "run"], env=env))
+        if got["ecmon"][-1].returncode != 0:
+            raise SystemExit(f"ecmon run failed: {got['ecmon'][-1].stdout}")
+    return got
+
+
+def scenario(warm_runs: int, cycles: int = 30, big_rows: int = 20_000) -> dict[str, object]:
     sys.path.insert(0, str(ROOT))
     from monitor.testing.fixture_server import FixtureServer
 
     base = [synth.row(n) for n in range(3_500)]
+    rows: list[str] = []
+    figures: dict[str, float] = {}
     with (
         tempfile.TemporaryDirectory(prefix="ecmon-vs-urlwatch-") as tmp,
         FixtureServer(root=ROOT / "fixtures") as server,
     ):
-        folder = Path(tmp)
+        folder = Path(tmp) / "small"
         server.set_route("/csl.csv", synth.csv_bytes(base))
-        env = {"HOME": str(folder), "PATH": str(BIN)}
-        ecmon = [str(BIN / "ecmon"), "--config", str(_ecmon_config(folder, server.url))]
-        urlwatch = _urlwatch_files(folder, server.url, _first_list_url(server.url))
-        cold = {
-            "ecmon": measure.run([*ecmon, "run"], env=env),
-            "urlwatch": measure.run(urlwatch, env=env),
-        }
-        warm: dict[str, list[measure.Measured]] = {"ecmon": [], "urlwatch": []}
-        for _ in range(warm_runs):
-            warm["ecmon"].append(measure.run([*ecmon, "run"], env=env))
-            warm["urlwatch"].append(measure.run(urlwatch, env=env))
+        ecmon, urlwatch, env = _tools(folder, server.url)
+        load = measure.load()
+        cold = _paired(ecmon, urlwatch, env, 1)
+        warm = _paired(ecmon, urlwatch, env, warm_runs)
+        rows += _rows("cold cycle (empty state)", cold, figures, "cold")
+        rows += _rows("no-change cycle, HTTP 304", warm, figures, "304")
+        # The same bytes again with a 200 and no validators: a server without ETags.
+        server.set_route("/csl.csv", synth.csv_bytes(base), headers={"ETag": ""})
+        same = _paired(ecmon, urlwatch, env, warm_runs)
+        rows += _rows("no-change cycle, 200 with the same bytes", same, figures, "same200")
         server.set_route("/csl.csv", synth.csv_bytes(synth.churned(base, 3_500, 0.01, seed=7)))
         changed_urlwatch = measure.run(urlwatch, env=env)
         measure.run([*ecmon, "run"], env=env)
         changed_ecmon = measure.run([*ecmon, "diff", "--source", "us_csl_entity_list"], env=env)
-        shutil.rmtree(folder, ignore_errors=True)
-    return _rows(cold, warm), _report(changed_urlwatch.stdout, changed_ecmon.stdout)
+
+        def churn(i: int) -> None:
+            server.set_route("/csl.csv", synth.csv_bytes(synth.churned(base, 3_500, 0.01, seed=i)))
+
+        churns = _paired(ecmon, urlwatch, env, cycles, churn)
+        rows += _rows("3,500 rows, 1% change cycle", churns, figures, "change3500")
+        rows += _state_rows(folder, cycles + 2 * warm_runs + 2, figures)
+        rows += _big_cycle(Path(tmp) / "big", server, big_rows, warm_runs, figures)
+        rows.append(f"| load average before / after | {load} / {measure.load()} | | |")
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"rows": rows, "report": _report(changed_urlwatch.stdout, changed_ecmon.stdout),
+            "figures": figures}  # fmt: skip
 
 
-def _rows(cold: dict[str, measure.Measured], warm: dict[str, list[measure.Measured]]) -> list[str]:
-    e_warm = measure.Stat.of([m.seconds for m in warm["ecmon"]])
-    u_warm = measure.Stat.of([m.seconds for m in warm["urlwatch"]])
+def _big_cycle(
+    folder: Path, server: Any, size: int, runs: int, figures: dict[str, float]
+) -> list[str]:
+    """``size`` rows: both tools take the base as first sight, then 1% change cycles."""
+    base = [synth.row(n) for n in range(size)]
+    versions = [synth.csv_bytes(base), synth.csv_bytes(synth.churned(base, size, 0.01, seed=9))]
+    server.set_route("/csl.csv", versions[0])
+    ecmon, urlwatch, env = _tools(folder, server.url)
+    _paired(ecmon, urlwatch, env, 1)
+    cycles = _paired(ecmon, urlwatch, env, max(3, runs // 3),
+                     lambda i: server.set_route("/csl.csv", versions[(i + 1) % 2]))  # fmt: skip
+    name = "change20k" if size == 20_000 else f"change{size}"
+    return _rows(f"{size:,} rows, 1% change cycle", cycles, figures, name)
+
+
+def _state_rows(folder: Path, cycles: int, figures: dict[str, float]) -> list[str]:
+    """Bytes each tool keeps after the cycles so far (live SQLite pages)."""
+    ours = steady.live_bytes(folder / "ecmon.db")
+    theirs = steady.live_bytes(folder / "cache.db")
+    figures["state_ratio"] = ours / theirs
+    return [f"| stored state after {cycles} cycles, MB | {ours / 1e6:.2f} | {theirs / 1e6:.2f} | "
+            f"{ours / theirs:.2f} |"]  # fmt: skip
+
+
+def _rows(label: str, got: Pairs, figures: dict[str, float], name: str) -> list[str]:
+    e, u = got["ecmon"], got["urlwatch"]
+    wall = measure.Stat.of([a.seconds / b.seconds for a, b in zip(e, u, strict=True)])
+    cpu = measure.Stat.of([a.cpu_seconds / b.cpu_seconds for a, b in zip(e, u, strict=True)])
+    figures[f"{name}_wall_ratio"] = wall.median
+    figures[f"{name}_ecmon_s"] = measure.Stat.of([a.seconds for a in e]).median
+    runs = f" (median of {len(e)})" if len(e) > 1 else ""
     return [
-        f"| cold cycle, s | {cold['ecmon'].seconds:.3f} | {cold['urlwatch'].seconds:.3f} | "
-        f"{cold['ecmon'].seconds / cold['urlwatch'].seconds:.2f} |",
-        f"| warm cycle, s (median of {e_warm.runs}) | {e_warm.median:.3f} ({e_warm.low:.3f}–{e_warm.high:.3f}) | "
-        f"{u_warm.median:.3f} ({u_warm.low:.3f}–{u_warm.high:.3f}) | {e_warm.median / u_warm.median:.2f} |",
-        f"| peak RSS, MB (warm) | {max(m.peak_mb for m in warm['ecmon']):.1f} | "
-        f"{max(m.peak_mb for m in warm['urlwatch']):.1f} | "
-        f"{max(m.peak_mb for m in warm['ecmon']) / max(m.peak_mb for m in warm['urlwatch']):.2f} |",
-        f"| peak RSS, MB (cold) | {cold['ecmon'].peak_mb:.1f} | {cold['urlwatch'].peak_mb:.1f} | "
-        f"{cold['ecmon'].peak_mb / cold['urlwatch'].peak_mb:.2f} |",
+        f"| {label}, wall s{runs} | {measure.Stat.of([a.seconds for a in e]).short()} | "
+        f"{measure.Stat.of([b.seconds for b in u]).short()} | {wall.short('.2f')} |",
+        f"| {label}, CPU s | {measure.Stat.of([a.cpu_seconds for a in e]).short()} | "
+        f"{measure.Stat.of([b.cpu_seconds for b in u]).short()} | {cpu.short('.2f')} |",
+        f"| {label}, peak RSS MB | {max(a.peak_mb for a in e):.1f} | "
+        f"{max(b.peak_mb for b in u):.1f} | {max(a.peak_mb for a in e) / max(b.peak_mb for b in u):.2f} |",
     ]
 
 

@@ -5,6 +5,12 @@ modifications (about 3) and removals (about 2), spread over the days at random
 (seeded); some days nothing changes. Each day's file is served from 127.0.0.1
 and run through the real pipeline. Storage should grow with changes, not runs:
 raw files are kept for the newest `raw_keep` runs only (their hashes stay).
+
+A day's file that did not change is answered 304 by the local server (it sends
+strong ETags, as the publisher's CDN does): that is a ``not_modified`` run, the
+common case in production. So that even a short (smoke) simulation covers it,
+each day is checked a second time, as the 3-hourly schedule would, and that
+second check must come back ``not_modified``.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import synth
 
 ROOT = Path(__file__).resolve().parent.parent
 CSL = "us_csl_entity_list"
+ACCEPTED = ("baseline", "changed", "unchanged", "not_modified")
 WEEKLY = {"added": 20, "modified": 3, "removed": 2}
 
 
@@ -44,7 +51,7 @@ def scenario(days: int, entities: int = 3_500) -> list[str]:
     live = {n: 0 for n in range(entities)}  # entity number -> modification count
     next_id = entities
     checkpoints: dict[int, int] = {}
-    changed_days = 0
+    changed_days = not_modified = 0
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ecmon-year-") as tmp, FixtureServer() as server:
         db = Path(tmp) / "year.db"
@@ -66,11 +73,15 @@ def scenario(days: int, entities: int = 3_500) -> list[str]:
                 rows = [synth.row(n, v) for n, v in sorted(live.items())]
                 server.set_route("/csl.csv", synth.csv_bytes(rows))
                 [summary] = run_sources(RunContext(settings, store, client), [CSL])
-                if summary.outcome.value not in ("baseline", "changed", "unchanged"):
+                if summary.outcome.value not in ACCEPTED:
                     raise SystemExit(f"day {day}: {summary}")
                 changed_days += summary.outcome.value == "changed"
+                [again] = run_sources(RunContext(settings, store, client), [CSL])
+                if again.outcome.value != "not_modified":
+                    raise SystemExit(f"day {day}, second check: expected not_modified, {again}")
+                not_modified += 1 + (summary.outcome.value == "not_modified")
                 if day in (1, 30, 90, 180, 365) or day == days:
-                    store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     checkpoints[day] = db.stat().st_size
     elapsed = time.perf_counter() - start
     lines = [
@@ -78,5 +89,6 @@ def scenario(days: int, entities: int = 3_500) -> list[str]:
         for day, size in checkpoints.items()
     ]
     lines.append(f"| {days} days | days with changes | {changed_days} | | | |")
+    lines.append(f"| {days} days | not_modified (304) runs | {not_modified} | | | {2 * days} |")
     lines.append(f"| {days} days | simulation wall time, s | {elapsed:.1f} | | | 1 |")
     return lines
