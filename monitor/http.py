@@ -74,6 +74,33 @@ class _Retryable(Exception):
         self.wait = wait
 
 
+class SchemeTransport(httpx.BaseTransport):
+    """The default transport, built on first use for each scheme.
+
+    httpx builds its TLS context (loading the whole CA store) when a client is made,
+    which costs more than all the rest of a no-change run. Built lazily, a run that
+    only fetches ``http://`` URLs (a local mirror, the demo, the tests) never loads
+    it, and ``https://`` gets exactly the verification it always had.
+    """
+
+    def __init__(self, verify: ssl.SSLContext | bool) -> None:
+        self._verify = verify
+        self._built: dict[str, httpx.HTTPTransport] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        scheme = request.url.scheme
+        transport = self._built.get(scheme)
+        if transport is None:
+            # Plain http:// never does a TLS handshake, so it needs no CA store.
+            verify = self._verify if scheme == "https" else False
+            transport = self._built[scheme] = httpx.HTTPTransport(verify=verify)
+        return transport.handle_request(request)
+
+    def close(self) -> None:
+        for transport in self._built.values():
+            transport.close()
+
+
 class HttpClient:
     """A small synchronous HTTP client with the project's fetch policy built in."""
 
@@ -88,6 +115,7 @@ class HttpClient:
         self.settings = settings
         self._sleep = sleep
         self._clock = clock
+        verify = tls_verification(settings.ca_bundle)
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent},
             timeout=httpx.Timeout(
@@ -96,11 +124,11 @@ class HttpClient:
                 write=settings.read_timeout,
                 pool=settings.connect_timeout,
             ),
-            verify=tls_verification(settings.ca_bundle),
+            verify=verify,  # for proxy transports from the environment
             # Redirects are followed by hand (see _send) so a downgrade can be refused.
             follow_redirects=False,
             max_redirects=settings.max_redirects,
-            transport=transport,
+            transport=transport or SchemeTransport(verify),
             mounts=_NO_PROXY_MOUNTS,
         )
 
