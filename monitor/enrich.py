@@ -115,11 +115,26 @@ class Analysis:
     lexicon: Lexicon = field(default_factory=Lexicon)
     threshold: float = AnalysisSettings.hit_threshold
     rarity: Rarity = PLAIN  # word statistics of every list, so change hits score as screens do
+    # Tags by (source, key, content hash, listing): one command tags a record once, though
+    # the link events, the changes and the screening all ask. Not copied by ``replace``.
+    _tagged: dict[tuple[str, str, str, str], tuple[SectorTag, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def tags(
         self, source: str, record: Record, listing: Record | None = None
     ) -> tuple[SectorTag, ...]:
         """A record's sectors: taxonomy, the listing action's cues, then the overrides."""
+        given = "" if listing is None else f"{listing.key}\x1f{listing.content_hash}"
+        memo = (source, record.key, record.content_hash, given)
+        cached = self._tagged.get(memo)
+        if cached is None:
+            cached = self._tagged[memo] = self._classify(source, record, listing)
+        return cached
+
+    def _classify(
+        self, source: str, record: Record, listing: Record | None
+    ) -> tuple[SectorTag, ...]:
         if listing is None and not is_action(record):
             listing = self.actions.get(record.get_text("listed_by")) or self._rule(record)
         found = classify_record(record, self.taxonomy, listing)

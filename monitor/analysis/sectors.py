@@ -75,12 +75,14 @@ def scan(taxonomy: Taxonomy, field: str, text: str) -> list[tuple[str, Evidence]
     """Every (sector, evidence) a piece of text gives."""
     found: list[tuple[str, Evidence]] = []
     normalised = normalise(text)
-    for cue in taxonomy.cues:
-        if cue.pattern is None:
+    for combined, cues in taxonomy.cue_groups:
+        if combined.search(normalised) is None:
             continue
-        match = cue.pattern.search(normalised)
-        if match:
-            found.append((cue.sector, Evidence(field, match.group(0), cue.rule, cue.note)))
+        for cue in cues:
+            assert cue.pattern is not None
+            match = cue.pattern.search(normalised)
+            if match:
+                found.append((cue.sector, Evidence(field, match.group(0), cue.rule, cue.note)))
     return found
 
 

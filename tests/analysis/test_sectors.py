@@ -4,6 +4,8 @@ inheritance, party-name masking and analyst overrides."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.actions import action_record
 from monitor.analysis.sectors import (
@@ -12,8 +14,10 @@ from monitor.analysis.sectors import (
     default_taxonomy,
     parse_overrides,
     parse_taxonomy,
+    scan,
     tags_to_dicts,
 )
+from monitor.analysis.taxonomy import normalise
 from monitor.errors import ConfigError
 from monitor.models import Record
 
@@ -213,3 +217,35 @@ def test_a_taxonomy_file_is_checked() -> None:
         parse_taxonomy({"sector": [{"id": "a", "name": "A", "name_zh": "甲"}] * 2})
     with pytest.raises(ConfigError, match="list of text"):
         parse_taxonomy({"sector": [{"id": "a", "name": "A", "name_zh": "甲", "terms": "x"}]})
+
+
+def _one_by_one(text: str) -> list[tuple[str, str]]:
+    """The plain reading the grouped search must equal: every cue searched alone."""
+    normalised = normalise(text)
+    found = []
+    for cue in TAXONOMY.cues:
+        if cue.pattern is not None and (match := cue.pattern.search(normalised)):
+            found.append((cue.sector, match.group(0)))
+    return found
+
+
+_CUE_TEXTS = [cue.text for cue in TAXONOMY.cues if cue.pattern is not None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_CUE_TEXTS),
+            st.sampled_from([" ", "-", "的", "Co., Ltd.", "s", "es", "X", "9", "（", "ＩＣ"]),
+            st.text(max_size=6),
+        ),
+        max_size=8,
+    ),
+    st.booleans(),
+)
+def test_grouped_cue_search_equals_searching_each_cue(parts: list[str], upper: bool) -> None:
+    text = "".join(parts)
+    text = text.upper() if upper else text
+    got = [(sector, evidence.matched) for sector, evidence in scan(TAXONOMY, "name", text)]
+    assert got == _one_by_one(text)
