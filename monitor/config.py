@@ -16,8 +16,10 @@ raw_keep                   10                        file: raw snapshots kept pe
                                                      (older keep hash and size only)
 http.connect_timeout       10 s                      file ``[http]``
 http.read_timeout          60 s                      file ``[http]``
-http.total_timeout         900 s                     file: one response, first byte to last
-                                                     (a server trickling bytes is cut off)
+http.total_timeout         900 s                     file: hard deadline of one attempt:
+                                                     connect, status line, headers, 1xx
+                                                     answers and body (a trickling or
+                                                     stalling server is cut off)
 http.retries               3                         file (connection errors, 5xx, 429)
 http.backoff               1.0 s                     file (doubles on each retry)
 http.max_retry_after       120 s                     file (longest Retry-After honoured)
@@ -86,7 +88,7 @@ DEFAULT_USER_AGENT = (
 class HttpSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-    total_timeout: float = 900.0  # one whole response; a trickling server is cut off
+    total_timeout: float = 900.0  # hard deadline of one attempt, connect to last byte
     retries: int = 3
     backoff: float = 1.0
     max_retry_after: float = 120.0

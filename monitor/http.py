@@ -23,6 +23,8 @@ from types import TracebackType
 import httpx
 
 from monitor.config import HttpSettings
+from monitor.deadline import EXPIRED, Deadlines, install
+from monitor.decoding import ACCEPTED, Decoder, EncodingRefused
 from monitor.errors import ConfigError, FetchError, ResponseTooLarge
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -117,7 +119,7 @@ class HttpClient:
         self._clock = clock
         verify = tls_verification(settings.ca_bundle)
         self._client = httpx.Client(
-            headers={"User-Agent": settings.user_agent},
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPTED},
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
                 read=settings.read_timeout,
@@ -131,6 +133,8 @@ class HttpClient:
             transport=transport or SchemeTransport(verify),
             mounts=_NO_PROXY_MOUNTS,
         )
+        self._deadlines = Deadlines()
+        install(self._client, self._deadlines)
 
     def __enter__(self) -> HttpClient:
         return self
@@ -145,6 +149,11 @@ class HttpClient:
 
     def close(self) -> None:
         self._client.close()
+
+    def cancel(self) -> None:
+        """From any thread: end the requests in flight within a second, refuse new ones
+        (the daemon stopping). They fail with FetchError, without retries."""
+        self._deadlines.cancel()
 
     def get(
         self,
@@ -162,6 +171,8 @@ class HttpClient:
         request_headers = {**(headers or {}), **_conditional_headers(sent)}
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
+            if self._deadlines.cancelled:
+                raise FetchError("cancelled: ecmon is stopping", source=source, url=url)
             try:
                 return self._attempt(ctx, sent, params, request_headers, progress)
             except _Retryable as failure:
@@ -186,13 +197,21 @@ class HttpClient:
         """One attempt: raises _Retryable for transient trouble, FetchError for the rest."""
         deadline = self._clock() + self.settings.total_timeout
         try:
-            request = self._client.build_request("GET", ctx.url, params=params, headers=headers)
-            response = self._send(request, ctx)
-            try:
-                return self._handle(response, ctx, sent, progress, deadline)
-            finally:
-                response.close()
+            # The hard deadline: connect, redirects, status line, headers, 1xx answers, body.
+            with self._deadlines.limit(self.settings.total_timeout):
+                request = self._client.build_request("GET", ctx.url, params=params, headers=headers)
+                response = self._send(request, ctx)
+                try:
+                    return self._handle(response, ctx, sent, progress, deadline)
+                finally:
+                    response.close()
         except httpx.TimeoutException as exc:
+            if self._deadlines.cancelled:
+                raise FetchError(
+                    "cancelled: ecmon is stopping", source=ctx.source, url=ctx.url
+                ) from exc
+            if str(exc) == EXPIRED:
+                raise _Retryable(self._late()) from exc
             raise _Retryable(_timeout_reason(exc)) from exc
         except httpx.ConnectError as exc:
             raise _Retryable(_connect_reason(exc)) from exc
@@ -226,6 +245,12 @@ class HttpClient:
             source=ctx.source,
             url=ctx.url,
             status=response.status_code,
+        )
+
+    def _late(self) -> str:
+        return (
+            f"no complete response within {self.settings.total_timeout:g} s"
+            " (http.total_timeout; server trickling or stalling)"
         )
 
     def _handle(
@@ -269,27 +294,30 @@ class HttpClient:
                 status=response.status_code,
             )
         total = declared if _identity_encoded(response) else None
+        try:
+            decoder = Decoder(response.headers.get("Content-Encoding"))
+        except EncodingRefused as exc:
+            raise FetchError(str(exc), source=ctx.source, url=str(response.url)) from None
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > cap:
-                    raise ResponseTooLarge(
-                        f"body exceeds the {cap}-byte cap (after decompression)",
-                        source=ctx.source,
-                        url=str(response.url),
-                        status=response.status_code,
-                    )
-                chunks.append(chunk)
+            for raw in response.iter_raw():
+                for chunk in decoder.feed(raw):
+                    size += len(chunk)
+                    if size > cap:
+                        raise ResponseTooLarge(
+                            f"body exceeds the {cap}-byte cap (after decompression)",
+                            source=ctx.source,
+                            url=str(response.url),
+                            status=response.status_code,
+                        )
+                    chunks.append(chunk)
                 if progress is not None:
                     progress(size, total)
                 if self._clock() > deadline:
-                    raise _Retryable(
-                        f"body not complete after {self.settings.total_timeout:g} s"
-                        f" ({size} bytes so far; server trickling)",
-                        status=response.status_code,
-                    )
+                    raise _Retryable(self._late(), status=response.status_code)
+        except EncodingRefused as exc:
+            raise FetchError(str(exc), source=ctx.source, url=str(response.url)) from None
         except httpx.RemoteProtocolError as exc:
             reason = (
                 "body shorter than Content-Length (truncated)"

@@ -21,6 +21,8 @@ LAYERS: dict[str, int] = {
     "actions": 1,
     "analysis": 1,
     "http": 2,
+    "deadline": 2,
+    "decoding": 1,
     "sources": 2,
     "store": 2,
     "locks": 2,
@@ -35,7 +37,8 @@ LAYERS: dict[str, int] = {
     "__main__": 6,
 }
 LIBRARY_HOMES = {
-    "httpx": {"http"},
+    "httpx": {"http", "deadline"},
+    "httpcore": {"deadline"},
     "bs4": {"sources"},
     "lxml": {"sources"},
     "sqlite_utils": {"store"},

@@ -59,7 +59,9 @@ def daemon(app: App, once: bool) -> None:
       - daemon.heartbeat_url, if set, gets a GET when the run did not fail.
 
     \b
-    SIGTERM or SIGINT: the run in progress finishes, then the daemon exits 0.
+    SIGTERM or SIGINT: fetches in flight are cancelled, the runs in progress record
+    that and finish (4 s at most), then the daemon exits 0. Each job has its own
+    thread: a stalled source never delays another source or the digest.
     One daemon per database: it holds an flock on <database>.daemon.lock (the file
     holds its PID) and a second one exits 1 naming that PID. `ecmon status`, `diff`,
     `digest` and the rest work beside it.
@@ -96,7 +98,7 @@ def _serve(settings: Settings, jobs: DaemonJobs, names: Sequence[str]) -> None:
         click.echo(f"  {line}")
     if not mail:
         click.echo("  digest: off ([email] enabled = false); alerts are recorded, not mailed")
-    scheduler.run(schedule)
+    scheduler.run(schedule, on_stop=jobs.cancel)
     click.echo("ecmon daemon: stopped")
 
 

@@ -8,7 +8,9 @@ the CLI passes in, so this package never imports click.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from monitor.config import Settings
@@ -34,6 +36,30 @@ class DaemonJobs:
         self.settings = settings
         self._say_line = say
         self._describe = describe
+        self._clients: set[HttpClient] = set()
+        self._lock = threading.Lock()
+        self._stopping = False
+
+    def cancel(self) -> None:
+        """The daemon is stopping: end every request in flight, refuse new ones."""
+        with self._lock:
+            self._stopping = True
+            for client in self._clients:
+                client.cancel()
+
+    @contextmanager
+    def client(self) -> Iterator[HttpClient]:
+        """An HTTP client that ``cancel`` reaches (jobs run in threads of their own)."""
+        with HttpClient(self.settings.http) as client:
+            with self._lock:
+                self._clients.add(client)
+                if self._stopping:
+                    client.cancel()
+            try:
+                yield client
+            finally:
+                with self._lock:
+                    self._clients.discard(client)
 
     def store(self) -> Store:
         return Store.open(self.settings.database, keep_raw=self.settings.raw_keep)
@@ -64,7 +90,7 @@ class DaemonJobs:
         from monitor.daemon import alerts
 
         settings = self.settings
-        with self.store() as store, HttpClient(settings.http) as client:
+        with self.store() as store, self.client() as client:
             summaries = run_sources(RunContext(settings, store, client), names)
             report = alerts.after_run(store, settings, summaries, self.channel_for, now=utc_now())
             if settings.daemon.heartbeat_url and not any(s.outcome in _BAD for s in summaries):

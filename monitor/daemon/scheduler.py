@@ -20,13 +20,17 @@ Every job gets an explicit id (``source:<name>``, ``digest``), ``coalesce=True``
 (set through ``job_defaults``: APScheduler 3 ignores it elsewhere, and its 1 s default
 drops runs after a suspend). Interval and cron jobs of sources are delayed by up to
 ``daemon.jitter_seconds``. Jobs live in memory and are rebuilt from the config at each
-start: nothing is pickled. One worker thread runs the jobs one at a time, so runs never
-overlap and each job opens its own database connection in that thread.
+start: nothing is pickled. Each job has a worker thread of its own (``max_instances=1``
+keeps a job from overlapping itself), so a source whose server stalls delays neither the
+other sources nor the digest; each job opens its own database connection in its thread
+(SQLite's busy timeout and the per-source run lock serialise what must be).
 
-Stopping: SIGTERM or SIGINT stops the scheduler, lets the run in progress finish (its
-writes are one transaction each) and returns; a job that was due but not started is
-skipped. A second signal only says it is still finishing; SIGKILL rolls the open
-transaction back.
+Stopping: SIGTERM or SIGINT stops the scheduler and gives the runs in progress
+``FINISH_GRACE`` seconds to finish; then it calls ``on_stop`` (the jobs cancel their HTTP
+requests in flight, which end within a second and are recorded as failed runs, one
+transaction each) and waits ``CANCEL_GRACE`` seconds more, so the daemon exits within about
+5 s whatever a server does. A job that was due but not started is skipped. A second
+signal only says it is still finishing; SIGKILL rolls the open transaction back.
 
 One daemon per database is the caller's lock (``monitor.locks.DaemonLock``).
 """
@@ -203,18 +207,23 @@ def _bind(func: Callable[[str], object], name: str) -> Callable[[], object]:
 # ----------------------------------------------------------------- running
 
 
-def run(schedule: Plan) -> None:
-    """Run ``schedule`` until SIGTERM/SIGINT; return once the run in progress finished."""
+FINISH_GRACE = 3.0  # seconds the runs in progress get to finish after a stop signal
+CANCEL_GRACE = 1.5  # then, seconds the cancelled ones get to record their failure
+
+
+def run(schedule: Plan, on_stop: Callable[[], None] = lambda: None) -> None:
+    """Run ``schedule`` until SIGTERM/SIGINT; return once the runs in progress finished
+    (or were cancelled: module docstring)."""
     scheduler = BlockingScheduler(
         timezone=schedule.timezone,
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        executors={"default": ThreadPoolExecutor(max_workers=max(1, len(schedule.jobs)))},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
             "misfire_grace_time": schedule.misfire_grace_seconds,
         },
     )
-    guard = _Guard(scheduler)
+    guard = _Guard(scheduler, on_stop)
     for job in schedule.jobs:
         first = {"next_run_time": job.first_run} if job.first_run else {}
         scheduler.add_job(
@@ -233,20 +242,28 @@ def run(schedule: Plan) -> None:
 
 
 class _Guard:
-    """Stops the scheduler on a signal and lets the run in progress finish."""
+    """Stops the scheduler on a signal and lets the runs in progress finish."""
 
-    def __init__(self, scheduler: BlockingScheduler) -> None:
+    def __init__(self, scheduler: BlockingScheduler, on_stop: Callable[[], None]) -> None:
         self._scheduler = scheduler
+        self._on_stop = on_stop
         self._stopping = threading.Event()
-        self._busy = threading.Lock()  # held while a job runs
+        self._idle = threading.Condition()
+        self._running = 0
 
     def wrap(self, job: JobSpec) -> Callable[[], None]:
         def guarded() -> None:
-            with self._busy:
+            with self._idle:
                 if self._stopping.is_set():
                     log.info("%s skipped: the daemon is stopping", job.id)
                     return
+                self._running += 1
+            try:
                 job.func()
+            finally:
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
 
         return guarded
 
@@ -256,7 +273,7 @@ class _Guard:
             log.warning("%s: still finishing the run in progress", name)
             return
         self._stopping.set()
-        log.warning("%s: stopping after the run in progress", name)
+        log.warning("%s: stopping after the runs in progress", name)
         self._shutdown()
 
     def on_started(self, _event: object) -> None:
@@ -279,8 +296,15 @@ class _Guard:
                 signal.signal(sig, handler)
 
     def wait_idle(self) -> None:
-        with self._busy:
-            pass
+        idle = lambda: self._running == 0  # noqa: E731
+        with self._idle:
+            if self._idle.wait_for(idle, timeout=FINISH_GRACE):
+                return
+            log.warning("%d job(s) still running; cancelling their fetches", self._running)
+        self._on_stop()
+        with self._idle:
+            if not self._idle.wait_for(idle, timeout=CANCEL_GRACE):
+                log.warning("%d job(s) still running; exiting anyway", self._running)
 
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

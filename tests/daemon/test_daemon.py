@@ -179,7 +179,7 @@ def test_daemon_runs_cycles_sends_one_digest_and_stops_cleanly(
     out = daemon.stdout()
     assert "source:us_csl_entity_list: every 1s" in out and "digest: every 2s" in out
     assert out.rstrip().endswith("ecmon daemon: stopped")
-    assert "SIGTERM: stopping after the run in progress" in daemon.stderr()
+    assert "SIGTERM: stopping after the runs in progress" in daemon.stderr()
     assert sum(1 for r in fixture_server.requests if r.path == "/ping") >= 3  # one per good run
     assert_consistent(db)
 
@@ -242,7 +242,7 @@ def test_a_stop_signal_lets_the_run_in_progress_finish(
         config = daemon_config(tmp_path / "c.toml", db, fixture_server.url_for("/csl.csv"),
                                smtp_port=port)  # fmt: skip
         assert CliRunner().invoke(main, ["--config", str(config), "run"]).exit_code == 0
-        fixture_server.set_faults("/csl.csv", [Fault.slow(3.0)])  # the next fetch takes 3 s
+        fixture_server.set_faults("/csl.csv", [Fault.slow(2.0)])  # within the 3 s grace
         daemon = daemons(config, tmp_path / "daemon")
         wait_for(lambda: len(fixture_server.requests) >= 2, "the slow fetch to start", daemon)
         before = csl_runs(db)

@@ -20,6 +20,8 @@ SECTIONS = (
     ("faults", "Fault injection (per source, against a real HTTP server on 127.0.0.1)"),
     ("crash", "Crash safety (SIGKILL during a run)"),
     ("concurrency", "Concurrency (one database, several processes)"),
+    ("stalls", "Stalling servers and compression bombs (raw sockets on 127.0.0.1)"),
+    ("daemon", "The daemon under a stalling source"),
     ("delivery", "Delivery faults (SMTP on 127.0.0.1)"),
     ("hostile", "Hostile input"),
     ("security", "Security defaults"),
