@@ -65,7 +65,8 @@ def test_a_stalling_server_is_cut_off_at_the_deadline(
         with pytest.raises(FetchError) as caught:
             client.get(server.url, source="rogue")
         took = time.monotonic() - started
-    row.observed = f"FetchError: {caught.value.message}; ended after {round(took)} s"
+    # No timings in the report (it must be the same on every run): the bound is asserted.
+    row.observed = f"FetchError: {caught.value.message}; ended within {BOUND:g} s"
     assert "no complete response within 1 s" in caught.value.message
     assert caught.value.message.endswith("after 2 attempts")
     assert took < BOUND, took
@@ -94,23 +95,32 @@ print(json.dumps({"before_kib": before, "peak_kib": peak, "outcome": outcome}))
 """
 
 CAP = 1_000_000
-GIB_ZEROS_GZIPPED = 1 << 30
+GIB = 1 << 30
 
 
-def _gzip(data: bytes) -> bytes:
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+def _gzip(data: bytes, level: int = 9) -> bytes:
+    packer = zlib.compressobj(level, zlib.DEFLATED, 31)
     return packer.compress(data) + packer.flush()
+
+
+def _zeros_gzipped_fast(size: int) -> bytes:
+    """``size`` zero bytes gzipped at level 1 (3x faster to build than level 9)."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    parts = [packer.compress(block) for _ in range(size >> 20)]
+    return b"".join(parts) + packer.flush()
 
 
 @pytest.fixture(scope="module")
 def bombs() -> dict[str, bytes]:
-    once = gzip_bomb_bytes(GIB_ZEROS_GZIPPED)  # 1 GiB of zeros, about 1 MB
-    return {"gzip": once, "gzip, gzip": _gzip(once)}
+    once = _zeros_gzipped_fast(GIB)  # 1 GiB of zeros, about 4.7 MB
+    # A quarter gzipped once: ~250 kB on the wire, under the cap before decoding.
+    return {"gzip": gzip_bomb_bytes(GIB // 4), "gzip, gzip": _gzip(once)}
 
 
 BOMBS = [
-    ("gzip", "1 GiB of zeros gzipped once (~1 MB)", "ResponseTooLarge"),
-    ("gzip, gzip", "1 GiB of zeros gzipped twice (a few kB)", "FetchError"),
+    ("gzip", "256 MiB of zeros gzipped once (~250 kB)", "ResponseTooLarge"),
+    ("gzip, gzip", "1 GiB of zeros gzipped twice (~13 kB)", "FetchError"),
 ]
 
 
@@ -140,7 +150,8 @@ def test_a_compression_bomb_stays_near_the_cap(
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     growth_mb = (result["peak_kib"] - result["before_kib"]) / 1024
-    row.observed = f"{result['outcome']}; peak RSS grew {growth_mb:.0f} MB"
+    within = "within" if growth_mb <= CAP / 2**20 + 64 else "NOT within"
+    row.observed = f"{result['outcome']}; peak RSS growth {within} the cap + 64 MB"
     assert result["outcome"].startswith(error), result
     assert growth_mb <= CAP / 2**20 + 64, result
     row.passed = True
