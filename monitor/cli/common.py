@@ -22,7 +22,7 @@ from monitor.cli import console
 from monitor.errors import EcmonError
 from monitor.models import RunOutcome, RunSummary, StoredChange
 from monitor.pipeline import utc_now
-from monitor.sources import REGISTRY, default_settings
+from monitor.sources import INFOS, default_settings
 from monitor.store import Store
 
 # The formats of `ecmon diff` (monitor.digest.render.TextFormat, without importing Jinja here).
@@ -130,7 +130,7 @@ def render_stored(
     from monitor.digest.render import render_changes
     from monitor.enrich import annotator, attributor
 
-    titles = {name: src.info.title for name, src in REGISTRY.items()}
+    titles = {name: info.title for name, info in INFOS.items()}
     doc = changes_document(
         changes,
         query=query,

@@ -37,7 +37,7 @@ from monitor.daemon.health import BROKEN, Thresholds, Transition, transitions
 from monitor.models import RunOutcome, RunSummary
 from monitor.notify import Channel
 from monitor.notify.retry import send_stored
-from monitor.sources import REGISTRY
+from monitor.sources import INFOS
 from monitor.store import Store
 from monitor.store import alerts as sh
 from monitor.store.analysis import StoredHit
@@ -175,8 +175,8 @@ def _message_id(kind: str, event_key: str, address: str, domain: str) -> str:
 
 
 def _title(source: str) -> str:
-    found = REGISTRY.get(source)
-    return f"{source} ({found.info.title})" if found else source
+    found = INFOS.get(source)
+    return f"{source} ({found.title})" if found else source
 
 
 def _health_text(change: Transition, before: sh.SourceAlert | None) -> tuple[str, str]:

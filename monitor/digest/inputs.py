@@ -20,7 +20,7 @@ from monitor.digest.actions import link_keys
 from monitor.digest.model import build_model, filter_document
 from monitor.enrich import annotator, attributor, links_report
 from monitor.models import StoredChange
-from monitor.sources import REGISTRY
+from monitor.sources import INFOS, REGISTRY
 from monitor.store import Store
 from monitor.store.alerts import statuses_with_alerts
 
@@ -36,7 +36,7 @@ def change_document(
     """The change document the digest is built from (the one place it is assembled):
     each change with the rule behind it, its sector tags and watchlist hits, plus the
     countermeasure links that touch these changes."""
-    titles = {name: source.info.title for name, source in REGISTRY.items()}
+    titles = {name: info.title for name, info in INFOS.items()}
     doc = changes_document(
         changes,
         query=query,
@@ -96,7 +96,7 @@ def digest_model(
         actions=_referenced_actions(store, doc),
         statuses=statuses_with_alerts(store, enabled),
         stale_after=timedelta(hours=settings.daemon.stale_after_hours),
-        source_titles={name: source.info.title for name, source in REGISTRY.items()},
+        source_titles={name: info.title for name, info in INFOS.items()},
         period=period,
         generated_at=now,
     )

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from monitor.config import SourceSettings
 from monitor.errors import ConfigError, ParseError, ShapeError
 from monitor.models import Record
-from monitor.sources.base import SingleFileSource, SourceInfo
+from monitor.sources.base import SingleFileSource
 from monitor.sources.csl.fields import (
     LIST_SOURCES,
     TEXT_COLUMNS,
@@ -42,9 +42,8 @@ from monitor.sources.csl.fields import (
     join_json_address,
     to_record,
 )
+from monitor.sources.csl.info import INFO, NAME
 from monitor.sources.fields import clean_aliases, iso_country, merge_all, split_multi, unique
-
-NAME = "us_csl_entity_list"
 
 # fmt: off
 CURRENT_HEADER: tuple[str, ...] = (
@@ -62,16 +61,7 @@ JSON_KEYS = frozenset({"id", "country", *LEGACY_HEADER})
 
 
 class CslEntityListSource(SingleFileSource):
-    info = SourceInfo(
-        name=NAME,
-        title="BIS Entity List (ITA Consolidated Screening List)",
-        url="https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv",
-        schedule_hours=3,
-        min_records=1000,
-        max_records=20000,
-        key_fields=("name", "country"),
-        lists=("EL",),
-    )
+    info = INFO
 
     def parse(self, raw: bytes, *, url: str, settings: SourceSettings) -> list[Record]:
         wanted = _wanted_sources(settings.lists or self.info.lists, url)

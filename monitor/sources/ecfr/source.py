@@ -39,15 +39,15 @@ from monitor.errors import ConfigError
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.keys import record_key
 from monitor.models import FieldValue, Record
-from monitor.sources.base import SourceDefaults, SourceInfo
+from monitor.sources.base import SourceDefaults
 from monitor.sources.ecfr.cells import CellError, parse_entity
 from monitor.sources.ecfr.countries import address_country, iso_code
+from monitor.sources.ecfr.info import INFO, NAME
 from monitor.sources.ecfr.table import SUPPLEMENT, EntityRow, Where, entity_rows
 from monitor.sources.fields import find_footnotes, merge_all, parse_citations, unique
 
 log = logging.getLogger(__name__)
 
-NAME = "us_ecfr_entity_list"
 TITLE = "15"
 PART = "744"
 MARKER_PREFIX = "ecfr-date:"
@@ -61,16 +61,7 @@ def date_marker(date: str) -> Validators:
 
 
 class EcfrEntityListSource(SourceDefaults):
-    info = SourceInfo(
-        name=NAME,
-        title="BIS Entity List (eCFR, 15 CFR 744 Supp. 4)",
-        url="https://www.ecfr.gov/api/versioner/v1",
-        schedule_hours=24,
-        min_records=1000,
-        max_records=20000,
-        key_fields=("name", "country"),
-        lists=("EL",),
-    )
+    info = INFO
 
     def rebase(self, settings: SourceSettings, base: str) -> SourceSettings:
         return replace(settings, url=base.rstrip("/"))

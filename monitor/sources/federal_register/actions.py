@@ -39,7 +39,8 @@ from monitor.sources.federal_register.documents import (
     read_page,
     unique_documents,
 )
-from monitor.sources.federal_register.rule import NAME, RuleText, parse_rule
+from monitor.sources.federal_register.info import NAME
+from monitor.sources.federal_register.rule import RuleText, parse_rule
 from monitor.sources.federal_register.text import (
     count_flags,
     country_counts,

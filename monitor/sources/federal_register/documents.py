@@ -23,7 +23,7 @@ from typing import Final
 
 from monitor.errors import ParseError, ShapeError
 from monitor.models import FieldValue
-from monitor.sources.federal_register.rule import NAME
+from monitor.sources.federal_register.info import NAME
 
 AGENCY: Final = "industry-and-security-bureau"
 AGENCY_NAME: Final = "Industry and Security Bureau"

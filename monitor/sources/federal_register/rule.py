@@ -32,11 +32,10 @@ from typing import Final
 
 from monitor.errors import ParseError, ShapeError
 from monitor.keys import fold_name
+from monitor.sources.federal_register.info import NAME
 from monitor.sources.federal_register.text import destination_iso, reason_sentences
 from monitor.sources.fields import clean_alias, clean_aliases, parse_citations, unique
 from monitor.sources.xml_guard import declares_dtd
-
-NAME: Final = "us_federal_register"
 
 EL_COLUMNS: Final = (
     "country",

@@ -41,7 +41,7 @@ from monitor.config import SourceSettings
 from monitor.errors import ConfigError, FetchError, ShapeError
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.models import Record
-from monitor.sources.base import SourceDefaults, SourceInfo
+from monitor.sources.base import SourceDefaults
 from monitor.sources.bundle import BundleItem, pack, unpack
 from monitor.sources.federal_register.actions import NO_FULL_TEXT, RULE_KINDS, records_from_bundle
 from monitor.sources.federal_register.documents import (
@@ -51,10 +51,8 @@ from monitor.sources.federal_register.documents import (
     read_inspection,
     read_page,
 )
-from monitor.sources.federal_register.rule import NAME
+from monitor.sources.federal_register.info import DEFAULT_API, DEFAULT_SITE, INFO, NAME
 
-DEFAULT_SITE: Final = "https://www.federalregister.gov"
-DEFAULT_API: Final = f"{DEFAULT_SITE}/api/v1"
 SEARCH_TERM: Final = '"Entity List"'
 
 
@@ -67,24 +65,7 @@ class Options:
 
 
 class FederalRegisterSource(SourceDefaults):
-    info = SourceInfo(
-        name=NAME,
-        title="Federal Register: BIS rules (Entity List)",
-        url=DEFAULT_API,
-        schedule_hours=1,
-        schedule="0 * * * mon-fri",  # rules are published on weekdays
-        min_records=1,
-        max_records=100000,
-        key_fields=("document_number",),
-        accumulate=True,
-        feed_lists=("action",),
-        options={
-            "per_page": 100,
-            "max_pages": 5,
-            "since": "2024-01-01",
-            "public_inspection": False,
-        },
-    )
+    info = INFO
 
     def rebase(self, settings: SourceSettings, base: str) -> SourceSettings:
         """The mirror folder stands for the API root and the site root at once."""

@@ -38,15 +38,14 @@ from monitor.config import SourceSettings
 from monitor.errors import ShapeError
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.models import Record
-from monitor.sources.base import SourceInfo
 from monitor.sources.bundle import BundleItem, pack, unpack
 from monitor.sources.mofcom.actions import action_from_article, merge_copies
 from monitor.sources.mofcom.article import parse_article
 from monitor.sources.mofcom.index import ListEntry, list_page, list_params, page_of
+from monitor.sources.mofcom.info import INFO
 from monitor.sources.mofcom.lists import derive_lists
 from monitor.sources.mofcom.options import (
     DEFAULT_INDEXES,
-    DEFAULT_OPTIONS,
     NAME,
     IndexSpec,
     MofcomOptions,
@@ -63,19 +62,7 @@ _ROLES = frozenset({"list", "article", "known"})
 
 
 class MofcomAnnouncementsSource:
-    info = SourceInfo(
-        name=NAME,
-        title="MOFCOM announcements (商务部公告, 不可靠实体清单, 出口管制管控名单)",
-        url="https://www.mofcom.gov.cn",
-        schedule_hours=2,
-        min_records=1,
-        max_records=100000,
-        key_fields=("instrument",),
-        lists=("ECL", "UEL"),
-        options=DEFAULT_OPTIONS,
-        accumulate=True,
-        feed_lists=("action",),
-    )
+    info = INFO
 
     def fetch(
         self,

@@ -1,0 +1,21 @@
+"""The MOFCOM source's static facts (name, site, schedule, bounds, default options),
+importable without its parser: the registry and the configuration read these for every source."""
+
+from __future__ import annotations
+
+from monitor.sources.base import SourceInfo
+from monitor.sources.mofcom.options import DEFAULT_OPTIONS, NAME
+
+INFO = SourceInfo(
+    name=NAME,
+    title="MOFCOM announcements (商务部公告, 不可靠实体清单, 出口管制管控名单)",
+    url="https://www.mofcom.gov.cn",
+    schedule_hours=2,
+    min_records=1,
+    max_records=100000,
+    key_fields=("instrument",),
+    lists=("ECL", "UEL"),
+    options=DEFAULT_OPTIONS,
+    accumulate=True,
+    feed_lists=("action",),
+)
