@@ -158,11 +158,17 @@ def install(client: httpx.Client, deadlines: Deadlines) -> None:
     here, loudly, rather than silently losing the deadline."""
     transports = [client._transport, *client._mounts.values()]
     for transport in transports:
-        if not isinstance(transport, httpx.HTTPTransport):
-            continue  # a test's MockTransport, or a mount disabled with None
-        pool = transport._pool
-        inner = getattr(pool, "_network_backend", None)
-        if not isinstance(inner, httpcore.NetworkBackend):
-            raise RuntimeError("httpx/httpcore changed: no network backend to put a deadline on")
-        if not isinstance(inner, DeadlineBackend):
-            pool._network_backend = DeadlineBackend(inner, deadlines)
+        if isinstance(transport, httpx.HTTPTransport):
+            install_transport(transport, deadlines)
+        # else: a test's MockTransport, a mount disabled with None, or a transport that
+        # builds its HTTPTransports later and installs them itself (http.SchemeTransport)
+
+
+def install_transport(transport: httpx.HTTPTransport, deadlines: Deadlines) -> None:
+    """Put ``deadlines`` under one HTTPTransport's httpcore pool."""
+    pool = transport._pool
+    inner = getattr(pool, "_network_backend", None)
+    if not isinstance(inner, httpcore.NetworkBackend):
+        raise RuntimeError("httpx/httpcore changed: no network backend to put a deadline on")
+    if not isinstance(inner, DeadlineBackend):
+        pool._network_backend = DeadlineBackend(inner, deadlines)

@@ -12,6 +12,7 @@ httpx exceptions stop here: callers only ever see ``monitor.errors``.
 from __future__ import annotations
 
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from types import TracebackType
 import httpx
 
 from monitor.config import HttpSettings
-from monitor.deadline import EXPIRED, Deadlines, install
+from monitor.deadline import EXPIRED, Deadlines, install, install_transport
 from monitor.decoding import ACCEPTED, Decoder, EncodingRefused
 from monitor.errors import ConfigError, FetchError, ResponseTooLarge
 
@@ -82,25 +83,36 @@ class SchemeTransport(httpx.BaseTransport):
     httpx builds its TLS context (loading the whole CA store) when a client is made,
     which costs more than all the rest of a no-change run. Built lazily, a run that
     only fetches ``http://`` URLs (a local mirror, the demo, the tests) never loads
-    it, and ``https://`` gets exactly the verification it always had.
+    it, and ``https://`` gets exactly the verification it always had. ``prepare`` runs
+    on each transport as it is built (the per-attempt deadlines go under its pool).
     """
 
-    def __init__(self, verify: ssl.SSLContext | bool) -> None:
+    def __init__(
+        self, verify: ssl.SSLContext | bool, prepare: Callable[[httpx.HTTPTransport], None]
+    ) -> None:
         self._verify = verify
+        self._prepare = prepare
         self._built: dict[str, httpx.HTTPTransport] = {}
+        self._lock = threading.Lock()  # daemon jobs share nothing, but a client may be
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        scheme = request.url.scheme
-        transport = self._built.get(scheme)
-        if transport is None:
-            # Plain http:// never does a TLS handshake, so it needs no CA store.
-            verify = self._verify if scheme == "https" else False
-            transport = self._built[scheme] = httpx.HTTPTransport(verify=verify)
-        return transport.handle_request(request)
+        return self._for(request.url.scheme).handle_request(request)
+
+    def _for(self, scheme: str) -> httpx.HTTPTransport:
+        with self._lock:
+            transport = self._built.get(scheme)
+            if transport is None:
+                # Plain http:// never does a TLS handshake, so it needs no CA store.
+                verify = self._verify if scheme == "https" else False
+                transport = httpx.HTTPTransport(verify=verify)
+                self._prepare(transport)
+                self._built[scheme] = transport
+            return transport
 
     def close(self) -> None:
-        for transport in self._built.values():
-            transport.close()
+        with self._lock:
+            for transport in self._built.values():
+                transport.close()
 
 
 class HttpClient:
@@ -118,6 +130,8 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         verify = tls_verification(settings.ca_bundle)
+        self._deadlines = Deadlines()
+        deadlines = self._deadlines
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPTED},
             timeout=httpx.Timeout(
@@ -130,10 +144,10 @@ class HttpClient:
             # Redirects are followed by hand (see _send) so a downgrade can be refused.
             follow_redirects=False,
             max_redirects=settings.max_redirects,
-            transport=transport or SchemeTransport(verify),
+            transport=transport
+            or SchemeTransport(verify, lambda built: install_transport(built, deadlines)),
             mounts=_NO_PROXY_MOUNTS,
         )
-        self._deadlines = Deadlines()
         install(self._client, self._deadlines)
 
     def __enter__(self) -> HttpClient:
