@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,9 @@ from monitor.store import alerts as sh
 from monitor.store.analysis import StoredHit
 
 log = logging.getLogger(__name__)
+# The daemon's source jobs run in threads of their own and each ends with ``send_due``:
+# without this, two jobs ending together both read the same due row and mail it twice.
+_SENDING = threading.Lock()
 ChannelFor = Callable[[str], Channel]
 
 
@@ -126,6 +130,11 @@ def alert_hits(
 
 def send_due(store: Store, channel_for: ChannelFor, *, now: datetime) -> tuple[int, list[str]]:
     """Send every due alert mail once: (how many were accepted, the errors of the rest)."""
+    with _SENDING:
+        return _send_due(store, channel_for, now=now)
+
+
+def _send_due(store: Store, channel_for: ChannelFor, *, now: datetime) -> tuple[int, list[str]]:
     sent, errors = 0, []
     for row in sh.due_alerts(store, now):
         retry = send_stored(channel_for("email"), row, row.attempts, now)
