@@ -5,6 +5,10 @@ Runs of one source never overlap, even from two processes (the daemon beside an
 held from before the run reads the accepted state until its write committed. The
 daemon holds ``DaemonLock``. The OS drops an flock when its process ends, however it
 ends, so a crash leaves no stale lock.
+
+Both lock files are named after the database's real path (symlinks resolved,
+``lock_base``): two paths to one database (a symlink, ``./x.db`` beside ``/abs/x.db``)
+take one lock, not two.
 """
 
 from __future__ import annotations
@@ -26,13 +30,19 @@ def quiet(_source: str, _step: str) -> None:
     """The default progress callback: say nothing."""
 
 
+def lock_base(database: Path) -> Path:
+    """The database's real path: what every lock file is named after."""
+    return Path(os.path.realpath(database.expanduser()))
+
+
 @contextmanager
 def source_lock(database: Path, name: str, progress: Progress = quiet) -> Iterator[None]:
     """Hold the exclusive run lock of source ``name`` on ``database`` (module docstring)."""
     if sys.platform == "win32":  # no flock there: runs of one source are not serialised
         yield
         return
-    path = database.with_name(f"{database.name}.{name}.lock")
+    real = lock_base(database)
+    path = real.with_name(f"{real.name}.{name}.lock")
     with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -56,7 +66,8 @@ class DaemonLock:
 
     def __init__(self, database: Path) -> None:
         self.database = database
-        self.path = database.with_name(database.name + ".daemon.lock")
+        real = lock_base(database)
+        self.path = real.with_name(real.name + ".daemon.lock")
         self._fd: int | None = None
 
     def __enter__(self) -> DaemonLock:

@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 LAYERS: dict[str, int] = {
     "__init__": 0,
     "errors": 0,
+    "text": 0,
     "models": 0,
     "keys": 0,
     "config": 1,

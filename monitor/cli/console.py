@@ -6,20 +6,17 @@ Pure string building; the CLI prints what these return.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from monitor.models import Record, RunOutcome, RunSummary, SourceStatus, TimelineEvent
-
-# C0/C1 control characters except tab/newline: source text must not drive the terminal
-# (an escape sequence in a name could rewrite what the reader sees).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from monitor.text import clean
 
 
 def printable(text: object) -> str:
-    """Text from a source, safe to print on a terminal."""
-    return _CONTROL.sub("", str(text))
+    """Text from a source, safe to print on a terminal (``monitor.text.clean``, and no CR:
+    it would return the cursor and let the rest overwrite the line)."""
+    return clean(text).replace("\r", "")
 
 
 _MARK = {

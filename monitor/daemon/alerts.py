@@ -42,6 +42,7 @@ from monitor.sources import INFOS
 from monitor.store import Store
 from monitor.store import alerts as sh
 from monitor.store.analysis import StoredHit
+from monitor.text import inline
 
 log = logging.getLogger(__name__)
 # The daemon's source jobs run in threads of their own and each ends with ``send_due``:
@@ -196,8 +197,8 @@ def _health_text(change: Transition, before: sh.SourceAlert | None) -> tuple[str
         lines = [
             f"Source broken: {_title(change.source)}",
             "",
-            f"Why: {change.reason}.",
-            f"Last error: {change.last_error or '(none recorded)'}",
+            f"Why: {inline(change.reason)}.",
+            f"Last error: {inline(change.last_error or '(none recorded)')}",
             f"Last good fetch: {last_good}",
             "",
             "Until it recovers, changes on this source are not seen. Stored data stays as",
@@ -208,8 +209,8 @@ def _health_text(change: Transition, before: sh.SourceAlert | None) -> tuple[str
     lines = [
         f"Source recovered: {_title(change.source)}",
         "",
-        f"What: {change.reason}.",
-        f"Broken since {before.changed_at}: {before.reason}." if before else "",
+        f"What: {inline(change.reason)}.",
+        f"Broken since {before.changed_at}: {inline(before.reason)}." if before else "",
         "Changes missed while it was broken are in the next diff and digest, since the",
         "diff is always against the last accepted snapshot.",
     ]
@@ -221,9 +222,10 @@ def _hits_text(hits: Sequence[StoredHit]) -> tuple[str, str]:
     for stored in hits:
         hit = stored.hit
         lines += [
-            f"- {hit.watch_name or hit.ref} ~ {hit.record_name} ({hit.country or 'no country'})",
-            f"  score {hit.score:.2f}: {hit.reason}",
-            f"  list {hit.list_name}, source {hit.source}, key {hit.key}",
+            inline(f"- {hit.watch_name or hit.ref} ~ {hit.record_name}")
+            + f" ({inline(hit.country or 'no country')})",
+            f"  score {hit.score:.2f}: {inline(hit.reason)}",
+            inline(f"  list {hit.list_name}, source {hit.source}, key {hit.key}"),
             f"  decide: ecmon hits confirm {stored.id} | ecmon hits dismiss {stored.id}",
         ]
     lines += ["", "The next digest lists these hits first."]

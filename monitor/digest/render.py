@@ -9,8 +9,10 @@ Two documents are rendered here: the change document (``render_changes``, for
 ``ecmon diff``) and the digest model (``render_digest`` and ``render_feed``, from
 ``monitor.digest.model``).
 
-Nothing a source wrote can act on the reader's tools: C0 control characters
-(terminal escape sequences) are removed from every text rendering, and in CSV
+Nothing a source wrote can act on the reader's tools: every string of the document or
+model is passed through ``monitor.text.inline`` before a template sees it (controls, C1,
+bidi controls and XML non-characters removed; line breaks inside a value made spaces, so a
+name cannot open a fake section), the rendered result through ``monitor.text.clean``; in CSV
 (``changes_csv``) a cell a spreadsheet would run as a formula (starting with
 ``=``, ``+``, ``-``, ``@``, tab or carriage return) is prefixed with ``'``.
 """
@@ -31,6 +33,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 
 from monitor.errors import ConfigError
+from monitor.text import clean, inline
 
 TextFormat = Literal["text", "json", "markdown", "csv"]
 DigestFormat = Literal["text", "html", "markdown", "json"]
@@ -90,13 +93,25 @@ def markdown_text(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
 
 
+def _inline_all(value: Any) -> Any:
+    """Every string in ``value`` (dicts, lists, tuples) through ``inline``; keys too."""
+    if isinstance(value, str):
+        return inline(value)
+    if isinstance(value, Mapping):
+        return {inline(k) if isinstance(k, str) else k: _inline_all(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_inline_all(v) for v in value]
+    return value
+
+
 def render_changes(document: dict[str, Any], fmt: TextFormat) -> str:
     """The change document in the requested format."""
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return changes_csv(document)
-    return _CONTROLS.sub("", environment().get_template(_TEMPLATE_FOR[fmt]).render(doc=document))
+    template = environment().get_template(_TEMPLATE_FOR[fmt])
+    return clean(template.render(doc=_inline_all(document)))
 
 
 CSV_COLUMNS = (
@@ -131,7 +146,7 @@ def _csv_row(change: Mapping[str, Any]) -> list[object]:
 
 def spreadsheet_cell(value: object) -> str:
     """``value`` as text no spreadsheet runs: controls removed, formula starts quoted."""
-    text = _CONTROLS.sub("", "" if value is None else str(value))
+    text = inline(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
@@ -140,11 +155,12 @@ def render_digest(model: Mapping[str, Any], fmt: DigestFormat) -> str:
     if fmt == "json":
         return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
     template = environment().get_template(_DIGEST_TEMPLATE_FOR[fmt])
-    return _CONTROLS.sub("", template.render(d=model))
+    return clean(template.render(d=_inline_all(model)))
 
 
 def render_feed(model: Mapping[str, Any], *, self_url: str = "") -> str:
     """An Atom 1.0 feed of the model: its actions and change groups (``feed_entries``)."""
+    model = _inline_all(model)
     entries = feed_entries(model)
     updated = max((e["updated"] for e in entries), default=model["generated_at"])
     text = (
@@ -152,7 +168,7 @@ def render_feed(model: Mapping[str, Any], *, self_url: str = "") -> str:
         .get_template("feed.atom.j2")
         .render(d=model, entries=entries, updated=updated, self_url=safe_url(self_url))
     )
-    return _CONTROLS.sub("", text)
+    return clean(text)
 
 
 def feed_entries(model: Mapping[str, Any]) -> list[dict[str, Any]]:

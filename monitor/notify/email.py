@@ -10,11 +10,19 @@ The message is ``multipart/alternative``: the text part first, the HTML part las
 (the one a capable client shows), both rendered from the same digest model. The
 Message-ID comes from the outbox, so a retry carries the same id and a client that
 already has the message can tell.
+
+Acceptance is the server's 250 reply to the message data: from then on the server is
+responsible for the message, so whatever QUIT gets (a 421, a reset) is logged and the
+message counts as sent; it is never sent again. The one window left: a connection lost,
+or ``email.timeout`` passing, after the last byte of the data went out and before the reply
+to it came back. The server may have accepted the message, we cannot know, and it is
+retried (with the same Message-ID), so it can arrive twice.
 """
 
 from __future__ import annotations
 
 import email.policy
+import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -28,6 +36,7 @@ from monitor.notify.base import OutgoingMessage
 # 79-100 characters by moving all of it to a continuation line, which some readers show
 # with a leading space. The bodies are encoded first, under a 76-column policy
 # (quoted-printable lines within RFC 2045's 76 columns), and are not re-encoded after.
+log = logging.getLogger(__name__)
 _HEADER_POLICY = email.policy.SMTP.clone(max_line_length=998)
 _BODY_POLICY = email.policy.SMTP.clone(max_line_length=76)
 
@@ -73,10 +82,14 @@ class EmailChannel:
         mime = build_message(message)
         where = f"{self._settings.host}:{self._settings.port}"
         try:
-            with self._connect() as smtp:
+            smtp = self._connect()
+            try:
                 if self._settings.username:
                     smtp.login(self._settings.username, self._settings.password or "")
                 smtp.send_message(mime, from_addr=message.sender, to_addrs=[message.recipient])
+            except BaseException:
+                smtp.close()
+                raise
         except smtplib.SMTPResponseException as exc:
             reason = exc.smtp_error.decode("utf-8", "replace") if isinstance(
                 exc.smtp_error, bytes) else str(exc.smtp_error)  # fmt: skip
@@ -84,6 +97,7 @@ class EmailChannel:
         except (smtplib.SMTPException, OSError) as exc:  # refused, reset, TLS, DNS, timeout
             detail = str(exc) or type(exc).__name__
             raise DeliveryError(f"SMTP {where}: {detail}") from exc
+        _quit(smtp, where)  # accepted: nothing after this can make it "not sent"
 
     def _connect(self) -> smtplib.SMTP:
         settings = self._settings
@@ -100,3 +114,17 @@ class EmailChannel:
                 smtp.close()
                 raise
         return smtp
+
+
+def _quit(smtp: smtplib.SMTP, where: str) -> None:
+    """Say QUIT after an accepted message; a failure here is logged, never raised (the
+    server already took the message: raising would send it again)."""
+    try:
+        code, reply = smtp.docmd("QUIT")
+        if code != 221:
+            log.warning("SMTP %s answered QUIT with %s %r (message already accepted)", where,
+                        code, reply)  # fmt: skip
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("SMTP %s: QUIT failed (%s); message already accepted", where, exc)
+    finally:
+        smtp.close()

@@ -45,18 +45,23 @@ def baselines(tmp_path_factory: pytest.TempPathFactory, mirror: FixtureServer) -
 # ------------------------------------------------------------------ two runs, one source
 
 
+@pytest.mark.parametrize("via_symlink", [False, True], ids=["same path", "via a symlink"])
 def test_a_second_run_of_a_source_waits_and_records_nothing_twice(
-    baselines: Baselines, mirror: FixtureServer, tmp_path: Path
+    via_symlink: bool, baselines: Baselines, mirror: FixtureServer, tmp_path: Path
 ) -> None:
     """Run B has diffed when run A of the same source starts (another connection, as another
     process would): A waits for B's lock, then finds B's state. Before the run lock, A's
-    write was refused ("UNIQUE constraint failed") and its `ecmon run` stopped there."""
+    write was refused ("UNIQUE constraint failed") and its `ecmon run` stopped there. Through
+    a symlink to the database, both runs once stored every change (the lock was keyed on
+    the path as given)."""
     row = report.record(
         report.Row(
             "concurrency",
             CSL,
-            "two runs of one source at once",
-            "run A starts while run B is between its diff and its write",
+            "two runs of one source at once"
+            + (", two paths to one database" if via_symlink else ""),
+            "run A starts while run B is between its diff and its write"
+            + (" (A opens the database through a symlink)" if via_symlink else ""),
             "A waits for B, then records no change; every change once; both runs stored",
             "-",
         )
@@ -64,6 +69,12 @@ def test_a_second_run_of_a_source_waits_and_records_nothing_twice(
     mirror.clear()
     db = baselines.copy(CSL, tmp_path / "race.db")
     settings = settings_for(db, mirror, CSL)
+    db_a = db
+    if via_symlink:
+        (tmp_path / "elsewhere").mkdir()
+        db_a = tmp_path / "elsewhere" / "link.db"
+        db_a.symlink_to(db)
+    settings_a = settings_for(db_a, mirror, CSL)
     waiting = threading.Event()
     summaries: dict[str, Any] = {}
 
@@ -72,8 +83,8 @@ def test_a_second_run_of_a_source_waits_and_records_nothing_twice(
             if step.startswith("waiting"):
                 waiting.set()
 
-        with Store.open(db) as store, HttpClient(settings.http, sleep=Sleeps()) as client:
-            ctx = RunContext(settings, store, client, progress=progress)
+        with Store.open(db_a) as store, HttpClient(settings.http, sleep=Sleeps()) as client:
+            ctx = RunContext(settings_a, store, client, progress=progress)
             [summaries["a"]] = run_sources(ctx, [CSL])
 
     racer = threading.Thread(target=run_a)

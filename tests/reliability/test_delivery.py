@@ -39,6 +39,7 @@ class ScriptedInbox:
 
     data: list[str] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    quit: list[str] = field(default_factory=list)  # QUIT answers in turn ("421"; then 221)
     accepted: list[tuple[str, str]] = field(default_factory=list)  # (recipient, Message-ID)
 
     async def handle_RCPT(
@@ -59,6 +60,11 @@ class ScriptedInbox:
         message_id = _header(envelope.content, b"Message-ID")
         self.accepted.extend((rcpt, message_id) for rcpt in envelope.rcpt_tos)
         return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.quit and self.quit.pop(0) == "421":
+            return "421 4.4.2 Service shutting down, closing channel"
+        return "221 Bye"
 
 
 def _header(content: bytes, name: bytes) -> str:
@@ -111,6 +117,8 @@ class Case:
     down: bool = False  # nothing listens in the first pass
     give_up: bool = False  # fail until the outbox gives up, then `--retry-now`
     error: str = ""  # in each failed row's last_error
+    quit: tuple[str, ...] = ()  # QUIT answers of the first pass
+    all_accepted: bool = False  # the fault comes after acceptance: nothing is left unsent
 
 
 CASES = (
@@ -145,6 +153,13 @@ CASES = (
         error="unexpectedly closed",
     ),
     Case(
+        "QUIT answered 421 after DATA 250",
+        "the server accepts each message (DATA 250), then answers QUIT with 421",
+        "both marked sent at once (acceptance is the DATA reply); never sent again",
+        quit=("421", "421"),
+        all_accepted=True,
+    ),
+    Case(
         "one recipient refused",
         "RCPT 451 for one recipient, the other accepted",
         "the accepted one marked sent and never resent; the other sent once later",
@@ -160,7 +175,7 @@ def test_delivery_fault(case: Case, demo_db_file: Path, tmp_path: Path) -> None:
     db = copy_db(demo_db_file, tmp_path / "ecmon.db")
     port = free_port()
     settings = mail_settings(db, port, *PEOPLE)
-    inbox = ScriptedInbox(data=list(case.data), refuse=set(case.refuse))
+    inbox = ScriptedInbox(data=list(case.data), refuse=set(case.refuse), quit=list(case.quit))
 
     moment = NOW
     if case.down:
@@ -197,7 +212,11 @@ def test_delivery_fault(case: Case, demo_db_file: Path, tmp_path: Path) -> None:
         f"{sum(third)}; server accepted {sum(accepted.values())} for {len(queued)} queued"
     )
     assert len(queued) == 2
-    assert failed_rows, "the fault should have kept at least one message unsent"
+    if case.all_accepted:
+        assert not failed_rows and all(first), after_fault
+        assert not inbox.quit, "QUIT was not answered as scripted"
+    else:
+        assert failed_rows, "the fault should have kept at least one message unsent"
     assert all(case.error in r[3] for r in failed_rows), failed_rows
     assert all(status in ("pending", "failed") for _r, status, *_ in failed_rows)
     if case.give_up:

@@ -203,10 +203,16 @@ def _hostile_csl(name: str) -> bytes:
 @pytest.fixture
 def hostile_cli(baselines: Baselines, mirror: FixtureServer, tmp_path: Path) -> Callable[..., str]:
     """A database whose last CSL run added the hostile entry; ``run(*args)`` runs ecmon."""
+    return _cli_with(HOSTILE_NAME, baselines, mirror, tmp_path)
+
+
+def _cli_with(
+    name: str, baselines: Baselines, mirror: FixtureServer, tmp_path: Path
+) -> Callable[..., str]:
     db = baselines.copy(CSL, tmp_path / "ecmon.db")
     mirror.clear()
     path = f"/{CSL}/{STAGE}/consolidated.csv"
-    mirror.set_route(path, _hostile_csl(HOSTILE_NAME))
+    mirror.set_route(path, _hostile_csl(name))
     config = write_sources_config(tmp_path / "ecmon.toml", db, {CSL: mirror.url_for(path)})
     runner = CliRunner()
 
@@ -459,4 +465,55 @@ def test_a_one_megabyte_name(baselines: Baselines, mirror: FixtureServer, tmp_pa
     )
     assert csl_run.outcome == RunOutcome.FAILED and csl_run.error_kind == "ShapeError"
     assert ecfr_run.outcome == RunOutcome.CHANGED and len(long.name) == len(MEGABYTE_NAME)
+    row.passed = True
+
+
+# A name that opens a fake section, plus CR, C1 CSI, bidi override/pop and XML non-characters.
+LINE_BREAKER = (
+    "Example Breaker Ltd.\r\n\nREMOVED (1)\n  - us_csl_entity_list EL Fake Removal Co."
+    "\u009b31m \u202egnidarT\u202c \ufffe\uffff end"
+)
+_NEVER = ("\r", "\u009b", "\u202e", "\u202c", "\ufffe", "\uffff")
+
+
+def test_line_breaks_bidi_and_noncharacters_in_a_name_are_neutral(
+    baselines: Baselines, mirror: FixtureServer, tmp_path: Path
+) -> None:
+    row = report.record(
+        report.Row(
+            "hostile",
+            CSL,
+            "line breaks, C1, bidi controls and non-characters in a name",
+            "a CSL name with CR LF, a fake 'REMOVED (1)' section, U+009B, U+202E…U+202C,"
+            " U+FFFE/U+FFFF",
+            "diff text/Markdown, digest text/Markdown/HTML and the Atom feed: the name on one"
+            " line, no fake section, none of these characters; the feed well-formed XML",
+            "-",
+        )
+    )
+    run = _cli_with(LINE_BREAKER, baselines, mirror, tmp_path)
+    outputs = {
+        "diff text": run("diff"),
+        "diff markdown": run("diff", "--format", "markdown"),
+        "digest text": run("digest", "--since", "2000-01-01", "--format", "text"),
+        "digest markdown": run("digest", "--since", "2000-01-01", "--format", "markdown"),
+        "digest html": run("digest", "--since", "2000-01-01", "--format", "html"),
+    }
+    feed = tmp_path / "feed.xml"
+    run("feed", "--output", str(feed), "--since", "2000-01-01")
+    outputs["feed"] = feed.read_text(encoding="utf-8")
+    ET.fromstring(outputs["feed"].encode("utf-8"))  # raises when not well-formed
+    leaks = {k: [c for c in _NEVER if c in v] for k, v in outputs.items()}
+    fake = {k: v.count("Fake Removal") for k, v in outputs.items()}
+    own_line = {
+        k: any("Fake Removal" in line and "Breaker" not in line for line in v.splitlines())
+        for k, v in outputs.items()
+    }
+    row.observed = (
+        f"characters left: {sum(map(len, leaks.values()))}; a line of its own for the fake"
+        f" section: {sum(own_line.values())} of {len(outputs)} outputs; feed well-formed"
+    )
+    assert not any(leaks.values()), leaks
+    assert not any(own_line.values()), own_line
+    assert all(fake.values()), fake  # the name is still shown, on one line
     row.passed = True
