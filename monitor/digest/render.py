@@ -146,7 +146,7 @@ def _csv_row(change: Mapping[str, Any]) -> list[object]:
 
 def spreadsheet_cell(value: object) -> str:
     """``value`` as text no spreadsheet runs: controls removed, formula starts quoted."""
-    text = inline(value)
+    text = clean(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
