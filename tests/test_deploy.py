@@ -161,10 +161,10 @@ def test_dockerfile_copies_files_that_exist() -> None:
         for source in sources:
             assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
     copied = {s for *sources, _ in copies for s in sources}
-    # The digest needs templates/ beside the package (monitor.digest.render.TEMPLATES_DIR).
-    assert {"monitor", "templates", "pyproject.toml"} <= copied
+    # setup.py maps templates/ and fixtures/ into the package, so the build needs all three.
+    assert {"monitor", "templates", "fixtures", "setup.py", "pyproject.toml"} <= copied
     install = next(args for word, args in dockerfile() if word == "RUN" and "pip install" in args)
-    assert "--editable ." in install
+    assert "pip install ." in install and "--editable" not in install  # a real install
 
 
 # ----------------------------------------------------------------- YAML

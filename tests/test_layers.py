@@ -15,6 +15,7 @@ LAYERS: dict[str, int] = {
     "text": 0,
     "models": 0,
     "keys": 0,
+    "resources": 0,
     "config": 1,
     "diff": 1,
     "gate": 1,

@@ -309,14 +309,16 @@ def search(app: App, text: str, limit: int) -> None:
     help="Keep the demo database here (default: a temporary one, deleted after).",
 )
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@pass_app
 @handle_errors
-def demo_command(db: Path | None, fmt: TextFormat) -> None:
+def demo_command(app: App, db: Path | None, fmt: TextFormat) -> None:
     """Run the whole pipeline offline on the bundled real-format fixtures.
 
     Serves fixtures/ from a local HTTP server on 127.0.0.1, stores the "before"
     snapshot as the baseline, diffs the "after" snapshot against it and prints
     the changes. No network needed.
     """
+    db = db or app.db  # `ecmon --db X demo` means the same as `ecmon demo --db X`
     with tempfile.TemporaryDirectory(prefix="ecmon-demo-") as tmp:
         path = db or Path(tmp) / "demo.db"
         with Store.open(path) as store:

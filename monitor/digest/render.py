@@ -1,6 +1,7 @@
 """The Jinja environment and rendering: render only, never send.
 
-Templates live in the top-level ``templates/`` folder. Undefined variables are
+Templates live in the top-level ``templates/`` folder, installed as the package
+``monitor.templates`` (``monitor.resources``). Undefined variables are
 errors (StrictUndefined) so a template typo cannot silently drop a section;
 HTML and Atom templates autoescape everything (all text in them came from a
 source or is derived from one), and links are only ever http(s) (``safe_url``).
@@ -26,18 +27,16 @@ import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import jinja2
 
-from monitor.errors import ConfigError
+from monitor.resources import bundled_dir
 from monitor.text import clean, inline
 
 TextFormat = Literal["text", "json", "markdown", "csv"]
 DigestFormat = Literal["text", "html", "markdown", "json"]
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 _TEMPLATE_FOR = {"text": "diff.txt.j2", "markdown": "diff.md.j2"}
 _DIGEST_TEMPLATE_FOR = {
     "text": "digest.txt.j2",
@@ -53,10 +52,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    if not TEMPLATES_DIR.is_dir():
-        raise ConfigError(f"templates folder not found at {TEMPLATES_DIR} (install with pip -e)")
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader(bundled_dir("templates")),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "html.j2", "atom.j2", "xml"]),
         trim_blocks=True,

@@ -19,11 +19,12 @@ from monitor.http import HttpClient
 from monitor.locks import Progress
 from monitor.models import RunSummary
 from monitor.pipeline import RunContext, run_sources
+from monitor.resources import bundled_dir
 from monitor.sources import REGISTRY
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
 
-FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES_DIR = bundled_dir("fixtures")
 STAGES = ("before", "after")
 DEMO_MAX_SHRINK = 0.25
 
