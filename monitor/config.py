@@ -25,6 +25,9 @@ http.backoff               1.0 s                     file (doubles on each retry
 http.max_retry_after       120 s                     file (longest Retry-After honoured)
 http.max_bytes             150000000                 file (body cap, also decompressed)
 http.max_redirects         5                         file
+http.redirect_hosts        (none)                    file: hosts a redirect may lead to
+                                                     besides the source URL's own origin
+                                                     ("host", "host:port", "*.domain")
 http.user_agent            ecmon/<version> (...)     file
 http.ca_bundle             (system store)            file, env ``ECMON_CA_BUNDLE``
 sources.<name>.enabled     per source                file ``[sources.<name>]``
@@ -94,6 +97,7 @@ class HttpSettings:
     max_retry_after: float = 120.0
     max_bytes: int = 150_000_000
     max_redirects: int = 5
+    redirect_hosts: tuple[str, ...] = ()  # besides the source URL's origin (monitor.redirects)
     user_agent: str = DEFAULT_USER_AGENT
     ca_bundle: str | None = None
 
@@ -322,10 +326,43 @@ def _load_section(
         if not hasattr(defaults, key) or key == "password":
             raise ConfigError(f"unknown setting {name}.{key} in {path}")
         values[key] = _typed(getattr(defaults, key), value, f"{name}.{key}", path)
+        _in_range(f"{name}.{key}", values[key], path)
         origins[f"{name}.{key}"] = f"file {path}"
     for key in vars(defaults):
         origins.setdefault(f"{name}.{key}", "default")
     return replace(defaults, **values)  # type: ignore[type-var]
+
+
+# The lowest value (and whether it may be equal) of each numeric setting of the generic
+# sections: a value outside is a ConfigError at load (exit 2), not a failed run later
+# (``retries = -1`` ended in an AssertionError, ``read_timeout = 0`` in every fetch failing).
+_AT_LEAST: dict[str, tuple[float, bool]] = {
+    "http.connect_timeout": (0, False),
+    "http.read_timeout": (0, False),
+    "http.total_timeout": (0, False),
+    "http.retries": (0, True),
+    "http.backoff": (0, True),
+    "http.max_retry_after": (0, True),
+    "http.max_bytes": (1, True),
+    "http.max_redirects": (0, True),
+    "email.port": (1, True),
+    "email.timeout": (0, False),
+    "daemon.jitter_seconds": (0, True),
+    "daemon.misfire_grace_seconds": (1, True),
+    "daemon.failure_threshold": (1, True),
+    "daemon.stale_after_hours": (0, False),
+}
+
+
+def _in_range(name: str, value: object, path: Path) -> None:
+    bound = _AT_LEAST.get(name)
+    if bound is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return
+    low, equal = bound
+    ok = value >= low if equal else value > low  # NaN fails both
+    if not ok or value != value or value in (float("inf"), float("-inf")):
+        relation = "at least" if equal else "greater than"
+        raise ConfigError(f"{name} in {path} must be {relation} {low:g}, got {value!r}")
 
 
 def _typed(default: object, value: object, name: str, path: Path) -> object:

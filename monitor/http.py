@@ -27,6 +27,7 @@ from monitor.config import HttpSettings
 from monitor.deadline import EXPIRED, Deadlines, install, install_transport
 from monitor.decoding import ACCEPTED, Decoder, EncodingRefused
 from monitor.errors import ConfigError, FetchError, ResponseTooLarge
+from monitor.redirects import refusal
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -239,7 +240,8 @@ class HttpClient:
             ) from exc
 
     def _send(self, request: httpx.Request, ctx: _Context) -> httpx.Response:
-        """Send, following at most max_redirects redirects and never https -> http."""
+        """Send, following at most max_redirects redirects, never https -> http and only
+        where ``monitor.redirects`` allows (the source's origin, http.redirect_hosts)."""
         for _hop in range(max(self.settings.max_redirects, 0) + 1):
             response = self._client.send(request, stream=True)
             target = response.next_request
@@ -252,6 +254,11 @@ class HttpClient:
                     source=ctx.source,
                     url=str(request.url),
                     status=response.status_code,
+                )
+            refused = refusal(ctx.url, str(target.url), self.settings.redirect_hosts)
+            if refused is not None:
+                raise FetchError(
+                    refused, source=ctx.source, url=str(request.url), status=response.status_code
                 )
             request = target
         raise FetchError(
@@ -308,14 +315,17 @@ class HttpClient:
                 status=response.status_code,
             )
         total = declared if _identity_encoded(response) else None
+        # A response built with its body (a test's MockTransport) was read, and decoded,
+        # by httpx already: there is no raw stream left to decode in steps.
+        in_memory = response.is_stream_consumed
         try:
-            decoder = Decoder(response.headers.get("Content-Encoding"))
+            decoder = Decoder(None if in_memory else response.headers.get("Content-Encoding"))
         except EncodingRefused as exc:
             raise FetchError(str(exc), source=ctx.source, url=str(response.url)) from None
         chunks: list[bytes] = []
         size = 0
         try:
-            for raw in response.iter_raw():
+            for raw in [response.content] if in_memory else response.iter_raw():
                 for chunk in decoder.feed(raw):
                     size += len(chunk)
                     if size > cap:

@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "config": 1,
     "diff": 1,
     "gate": 1,
+    "redirects": 1,
     "changeset": 1,
     "actions": 1,
     "analysis": 1,

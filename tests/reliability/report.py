@@ -22,6 +22,7 @@ SECTIONS = (
     ("concurrency", "Concurrency (one database, several processes)"),
     ("stalls", "Stalling servers and compression bombs (raw sockets on 127.0.0.1)"),
     ("daemon", "The daemon under a stalling source"),
+    ("config", "Configuration values out of range"),
     ("delivery", "Delivery faults (SMTP on 127.0.0.1)"),
     ("hostile", "Hostile input"),
     ("security", "Security defaults"),

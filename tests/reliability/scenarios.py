@@ -518,6 +518,11 @@ def mofcom() -> list[Scenario]:
                  "GB18030 bytes served as text/html; charset=utf-8", "failed", "ParseError",
                  "declared by the HTTP header", routes=(article(
                      _recode("gb18030", _UTF8_META), "text/html; charset=utf-8"),)),
+        Scenario(s, "every list link moved to another host", "layout",
+                 "every policy item links to http://elsewhere.example/...", "failed",
+                 "ShapeError", "links off the configured hosts",
+                 routes=(document_route(s, _list_html(
+                     lambda h: h.replace('href="/', 'href="http://elsewhere.example/'))),)),
         Scenario(s, "duplicate list items", "content", "every policy item listed twice",
                  "recovered", routes=(document_route(s, _list_html(
                      lambda h: "<ul>" + "".join(i + i for i in _items(h)) + "</ul>")),)),

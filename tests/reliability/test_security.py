@@ -144,6 +144,61 @@ def test_https_to_http_redirect_is_refused_in_a_run(tmp_path: Path) -> None:
     row.passed = True
 
 
+REDIRECTS = [
+    ("another port", "http://data.example:8080/consolidated.csv", (), False),
+    ("another host", "http://elsewhere.example/consolidated.csv", (), False),
+    ("a private address, even listed", "http://10.0.0.7/consolidated.csv", ("10.0.0.7",), False),
+    ("a link-local address", "http://169.254.169.254/latest/meta-data", ("*.example",), False),
+    ("a listed host", "http://cdn.example/consolidated.csv", ("cdn.example",), True),
+    ("https on the same host", "https://data.example/consolidated.csv", (), True),
+]
+
+
+@pytest.mark.parametrize("name,target,allowed,follows", REDIRECTS, ids=[r[0] for r in REDIRECTS])
+def test_redirects_stay_on_the_sources_origin(
+    name: str, target: str, allowed: tuple[str, ...], follows: bool, tmp_path: Path
+) -> None:
+    row = _row(
+        CSL,
+        f"redirect to {name}",
+        f"http://data.example/consolidated.csv answers 302 to {target}"
+        + (f" (http.redirect_hosts = {list(allowed)})" if allowed else ""),
+        "followed, run succeeds"
+        if follows
+        else "failed FetchError (refused), target never requested",
+    )
+    seen: list[str] = []
+    source_url = "http://data.example/consolidated.csv"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if str(request.url) == source_url:
+            return httpx.Response(302, headers={"Location": target})
+        return httpx.Response(200, content=fixture(CSL, "consolidated.csv"))
+
+    db = tmp_path / "ecmon.db"
+    base = settings_for(db, _Nowhere(), CSL)
+    own = replace(base.source(CSL), url=source_url)
+    settings = replace(
+        base,
+        http=replace(base.http, redirect_hosts=allowed),
+        sources=MappingProxyType({CSL: own}),
+    )
+    transport = httpx.MockTransport(handler)
+    with Store.open(db) as store, HttpClient(settings.http, transport=transport) as client:
+        [summary] = run_sources(RunContext(settings, store, client), [CSL])
+    row.observed = f"{summary.outcome.value} {summary.error_kind or ''}".strip() + (
+        f"; requested: {len(seen)} URL(s)"
+    )
+    if follows:
+        assert summary.outcome != RunOutcome.FAILED, summary
+        assert seen == [source_url, target]
+    else:
+        assert summary.outcome == RunOutcome.FAILED and "refused" in summary.message, summary
+        assert seen == [source_url]
+    row.passed = True
+
+
 class _Nowhere:
     def url_for(self, path: str) -> str:
         return f"http://127.0.0.1:9/{path}"

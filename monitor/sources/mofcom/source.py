@@ -77,7 +77,18 @@ class MofcomAnnouncementsSource:
         items: list[BundleItem] = []
         links: dict[str, ListEntry] = {}
         for index in options.indexes:
-            for entry in _discover(client, options, index, items):
+            entries = _discover(client, options, index, items)
+            off_site = [entry.url for entry in entries if not options.on_site(entry.url)]
+            if entries and len(off_site) == len(entries):
+                # Every link refused is a moved site, not "no news": fail so it is seen.
+                raise ShapeError(
+                    f"every item of the {index.name} list links off the configured hosts"
+                    f" ({len(off_site)} links, e.g. {off_site[0]}); the site may have moved:"
+                    " check sources.cn_mofcom_announcements.hosts",
+                    source=NAME,
+                    url=settings.url,
+                )
+            for entry in entries:
                 if not options.on_site(entry.url):
                     log.warning("MOFCOM %s: link off the configured hosts skipped: %s",
                                 index.name, entry.url)  # fmt: skip
