@@ -86,6 +86,10 @@ def modified(before: Record, after: Record) -> Change:
         labels.append("country_changed")
     if fold_name(before.name) != fold_name(after.name) and "renamed" not in labels:
         labels.append("renamed")
+    if not labels:
+        # Every modification says what changed: a field without a label of its own (the
+        # raw citation text alone) or the display name's spelling gets a generic one.
+        labels = [f"{change.field}_changed" for change in fields] or ["name_spelling_changed"]
     return Change(
         kind="modified",
         key=after.key,

@@ -12,17 +12,21 @@ import unicodedata
 from functools import lru_cache
 
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`']")
+# A "?" between two letters is the publisher's mojibake for an apostrophe ("Xi?an" for
+# "Xi'an", "Chang?an"): it folds like the apostrophe, so a later repair is no change of key.
+_MOJIBAKE_APOSTROPHE = re.compile(r"(?<=[^\W\d_])\?(?=[^\W\d_])")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
 @lru_cache(maxsize=262_144)
 def fold_name(name: str) -> str:
-    """Fold a name for comparison: width, case, accents, '&', punctuation and spacing.
+    """Fold a name for comparison: width, case, accents, '&', punctuation and spacing;
+    apostrophes (and the "?" mojibake of one) are dropped.
 
     Cached: the same names are folded again by the parser, the differ and the
     store on every run; most are ASCII and skip the Unicode normalisation.
     """
-    text = _APOSTROPHES.sub("", name)
+    text = _APOSTROPHES.sub("", _MOJIBAKE_APOSTROPHE.sub("", name))
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         text = "".join(

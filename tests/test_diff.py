@@ -221,3 +221,11 @@ def test_rename_candidates_lose_no_pair(a: dict[str, Record], b: dict[str, Recor
     finally:
         differ._candidate_pairs = original  # type: ignore[assignment]
     assert [(o.key, n.key) for o, n in indexed] == [(o.key, n.key) for o, n in brute]
+
+
+def test_a_modification_always_carries_a_label() -> None:
+    """The raw citation text has no label of its own; changed alone it still gets one."""
+    before = rec("Example Co", federal_register_notice="83 FR 1; 84 FR 2")
+    after = rec("Example Co", federal_register_notice="84 FR 2; 83 FR 1")
+    [change] = diff_records({before.key: before}, {after.key: after})
+    assert change.kind == "modified" and change.labels == ("federal_register_notice_changed",)

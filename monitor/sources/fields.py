@@ -20,9 +20,15 @@ log = logging.getLogger(__name__)
 # "A; B; and C", in alias cells and inside address cells, so "; and " separates too.
 _MULTI_SEP = re.compile(r"\s*;\s+(?:and\s+)?")
 
-# "83 FR 37423", "83 FR 37423; 87 FR 77505", "77 FR 58006 (no. 182)", "67 F.R. 56530 9/4/02".
-# The look-behind keeps "1967 FR 1" from reading as "967 FR 1".
-_CITATION = re.compile(r"(?<!\d)(\d{2,3})\s*F\.?\s*R\.?\s*(\d+)")
+# "83 FR 37423", "83 FR 37423; 87 FR 77505", "77 FR 58006 (no. 182)", "67 F.R. 56530 9/4/02",
+# and the issue-number form "76 FR no. 242 pg. 78146". The look-behind keeps "1967 FR 1" from
+# reading as "967 FR 1".
+_CITATION = re.compile(
+    r"(?<!\d)(\d{2,3})\s*F\.?\s*R\.?\s*(?:no\.?\s*\d+,?\s*(?:pg|p|page)\.?\s*)?(\d+)",
+    re.IGNORECASE,
+)
+# A volume left after the citations are taken out ("88 FR", "76 FR No. 197 (10/12/2011)").
+_VOLUME = re.compile(r"(?<!\d)(\d{2,3})\s*F\.?\s*R\b")
 
 # Footnote markers in a license requirement. The EL table glues a footnote number straight
 # onto the text it annotates, with no space: "(See §§ 734.9(g),3 746.8(a)(3), ...)" or
@@ -39,6 +45,11 @@ _ABBREVIATIONS = frozenset(
     {"co", "corp", "inc", "ltd", "llc", "plc", "jsc", "ojsc", "cjsc", "pjsc", "bhd", "pvt", "pte"}
     | {"gmbh", "ag", "sa", "srl", "spa", "bv", "nv", "kg", "oy", "ab", "sas", "sarl", "lda"}
     | {"ltda", "no", "st", "dept", "intl", "mfg", "bros", "assn", "est", "jr", "sr"}
+    # Shortened words of real EL names and aliases ("Hebei Poshing Elec.", "... Comm.",
+    # "... Tech.", "... San. Tic."): the period is the abbreviation's, not a sentence end.
+    | {"elec", "electr", "comm", "tech", "ter", "verf", "ind", "inds", "eng", "engg", "dev"}
+    | {"sci", "mach", "equip", "inst", "assoc", "govt", "natl", "univ", "tic", "san", "sti"}
+    | {"co-op", "coop", "int", "mgmt", "svcs", "sys", "hldgs", "grp", "ent", "ave", "rd"}
 )
 
 
@@ -48,13 +59,18 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def split_multi(cell: str) -> tuple[str, ...]:
-    """Split a multi-valued cell on "; " and "; and ", dropping empty parts."""
-    return tuple(part.strip() for part in _MULTI_SEP.split(cell.strip()) if part.strip())
+    """Split a multi-valued cell on "; " and "; and ", dropping empty parts and the FR
+    list's glue "and" standing alone ("HPSTAR; and; Beijing ...", "... TEMP-AVIA; and")."""
+    parts = (part.strip() for part in _MULTI_SEP.split(cell.strip()))
+    return tuple(part for part in parts if part and part.lower() != "and")
 
 
 def clean_alias(text: str) -> str:
-    """One alias without the FR-style leading "and " or the sentence's closing period."""
+    """One alias without the FR-style leading "and " or the sentence's closing period;
+    the glue "and" alone is no alias ("")."""
     alias = text.strip()
+    if alias.lower() == "and":
+        return ""
     if alias.startswith("and "):
         alias = alias[4:].lstrip()
     if alias.endswith(".") and not _is_abbreviation(alias):
@@ -77,6 +93,13 @@ def parse_citations(text: str) -> tuple[str, ...]:
     return unique(f"{int(vol)} FR {int(page)}" for vol, page in _CITATION.findall(text))
 
 
+def incomplete_citations(text: str) -> tuple[str, ...]:
+    """Federal Register volumes cited with no page ("88 FR"), which ``parse_citations``
+    cannot read; callers keep them as a review note rather than drop them unseen."""
+    rest = _CITATION.sub(" ", text)
+    return unique(f"{int(vol)} FR" for vol in _VOLUME.findall(rest))
+
+
 def find_footnotes(text: str) -> tuple[str, ...]:
     """Footnote markers glued into a license requirement (see ``_FOOTNOTE``)."""
     return unique(_FOOTNOTE.findall(text))
@@ -89,40 +112,69 @@ def iso_country(code: str) -> str:
 
 
 def merge_all(records: Iterable[Record], *, label: str = "CSL") -> list[Record]:
-    """One record per key, in first-seen order; repeated keys are merged, never dropped.
+    """One record per key, in first-seen key order; repeated keys are merged, never dropped.
 
-    Shared by the list sources (the CSL file, the eCFR table): lists are united,
-    differing texts joined (``merge_value``), meta values joined per key, and the
-    number of merged rows kept in ``meta["merged_rows"]``.
+    Shared by the list sources (the CSL file, the eCFR table). The publisher may list one
+    entity on several rows and swap those rows between downloads, so the merge never
+    depends on row order: a key's rows are merged in a fixed order (``_row_order``: the
+    earliest listed first, then by content hash and meta), lists united, differing texts
+    joined (``merge_values``), meta values
+    joined per key, and the number of merged rows kept in ``meta["merged_rows"]``. The
+    first row in that order gives the name; another row's different spelling of it is
+    kept as an alias.
     """
-    merged: dict[str, Record] = {}
+    groups: dict[str, list[Record]] = {}
     for record in records:
-        prior = merged.get(record.key)
-        merged[record.key] = record if prior is None else merge(prior, record, label)
-    return list(merged.values())
+        groups.setdefault(record.key, []).append(record)
+    merged = []
+    for key, rows in groups.items():
+        if len(rows) == 1:
+            merged.append(rows[0])
+            continue
+        log.warning("%s: %d rows share the key %s; merged into one record", label, len(rows), key)
+        merged.append(_merge_rows(sorted(rows, key=_row_order)))
+    return merged
 
 
-def merge(first: Record, second: Record, label: str = "CSL") -> Record:
-    """Two rows of one key as one record; the count of merged rows goes to ``meta``."""
-    count = int(first.meta.get("merged_rows", "1")) + 1
-    log.warning("%s: %d rows share the key %s; merged into one record", label, count, first.key)
-    fields = {
-        name: value if name == "name" else merge_value(value, second.fields.get(name, value))
-        for name, value in first.fields.items()
-    }
+def _row_order(record: Record) -> tuple[str, str, list[tuple[str, str]]]:
+    """Where a row goes in its key's merge, whatever the file order: the earliest listed
+    first (its name is the record's), then by content and meta, both fixed per row."""
+    return (record.get_text("start_date") or "~", record.content_hash, sorted(record.meta.items()))
+
+
+def _merge_rows(rows: list[Record]) -> Record:
+    first, *others = rows
+    fields = dict(first.fields)
+    for name, value in first.fields.items():
+        if name != "name":
+            fields[name] = merge_values([value, *(r.fields.get(name, value) for r in others)])
+    # Another row's spelling of the name is kept as an alias, unless it differs only in
+    # case or spacing ("EXAMPLE  INSTITUTE"), which says nothing new.
+    spelled = " ".join(first.name.split()).casefold()
+    variants = unique(r.name for r in others if " ".join(r.name.split()).casefold() != spelled)
+    if variants and isinstance(fields.get("aliases"), tuple):
+        aliases = fields["aliases"]
+        assert isinstance(aliases, tuple)
+        fields["aliases"] = unique((*aliases, *variants))
     meta = {
-        name: "; ".join(unique([value, second.meta.get(name, "")]))
-        for name, value in first.meta.items()
+        name: "; ".join(unique(r.meta.get(name, "") for r in rows))
+        for name in first.meta
         if name != "merged_rows"
     }
-    meta["merged_rows"] = str(count)
+    meta["merged_rows"] = str(len(rows))
     return replace(first, fields=fields, meta=meta)
 
 
-def merge_value(first: FieldValue, second: FieldValue) -> FieldValue:
-    """Tuples are united in order; differing texts are both kept, joined with "; "."""
-    if isinstance(first, tuple) and isinstance(second, tuple):
-        return unique((*first, *second))
-    if isinstance(first, str) and isinstance(second, str):
-        return "; ".join(unique([first, second]))
+def merge_values(values: list[FieldValue]) -> FieldValue:
+    """Tuples are united in order; differing texts are all kept once, joined with "; "."""
+    first = values[0]
+    if isinstance(first, tuple):
+        return unique(v for value in values if isinstance(value, tuple) for v in value)
+    if isinstance(first, str):
+        return "; ".join(unique(v for v in values if isinstance(v, str)))
     return first
+
+
+def merge_value(first: FieldValue, second: FieldValue) -> FieldValue:
+    """``merge_values`` of two values."""
+    return merge_values([first, second])

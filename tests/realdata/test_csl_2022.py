@@ -64,9 +64,6 @@ def test_the_file_is_the_one_the_truth_describes(raw_rows: list[dict[str, str]])
     assert len(el) == TRUTH["entity_list"]["rows"] == 2001
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 12: spelled-out countries give |?? keys, so entity rows split"
-)
 def test_every_el_row_is_in_exactly_one_record_and_the_entity_count_matches(
     raw_rows: list[dict[str, str]], records: list[Record]
 ) -> None:
@@ -180,9 +177,6 @@ def test_every_field_of_the_30_record_sample_equals_the_independent_reading(
     assert row.misses == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 12: spelled-out countries at the end of addresses are not read"
-)
 def test_no_entity_list_or_dpl_key_lacks_its_country(records: list[Record], path: Path) -> None:
     import gzip
 
@@ -200,9 +194,6 @@ def test_no_entity_list_or_dpl_key_lacks_its_country(records: list[Record], path
     assert [r.key for r in dpl if r.key.endswith("|??")] == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 12: alias 'and', final periods, spelled-out countries"
-)
 def test_the_readme_examples_read_right(records: list[Record]) -> None:
     """The alias and country forms the real-data README names (truth: readme_example):
     every published alias kept verbatim (``Hebei Poshing Elec.`` keeps its period), the
@@ -256,7 +247,6 @@ def server() -> Iterator[FixtureServer]:
         yield fixture
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: multi-row entities are merged in file order")
 def test_row_swaps_and_a_shuffled_file_report_no_change(
     path: Path, tmp_path: Path, server: FixtureServer
 ) -> None:

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 from monitor.keys import record_key
 from monitor.models import FieldValue, Record
-from monitor.sources.fields import find_footnotes, iso_country, parse_citations, unique
+from monitor.sources.countries import address_country, place_country
+from monitor.sources.fields import (
+    find_footnotes,
+    incomplete_citations,
+    parse_citations,
+    unique,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +32,17 @@ LIST_SOURCES: Mapping[str, str] = {
 }
 
 
-def address_country(address: str) -> str:
-    """The ISO-2 country that ends an address ("..., Shijiazhuang, Hebei Province, CN")."""
-    return iso_country(address.rsplit(",", 1)[-1])
-
-
 def countries_of(addresses: Iterable[str]) -> tuple[str, ...]:
-    return unique(address_country(a) for a in addresses)
+    """The countries the addresses end with, in order: the ISO-2 code the CSL writes
+    ("..., Hebei Province, CN"), or a spelled-out name ("..., Beijing 100020, China"), or a
+    US state and ZIP (the DPL); ``monitor.sources.countries`` reads all of them. Only when
+    no address names a country does a city whose country is not in doubt ("..., Rabat")
+    give it, so such a record still gets a key that can match the eCFR's."""
+    addresses = tuple(addresses)
+    found = unique(address_country(a) for a in addresses)
+    if found:
+        return found
+    return unique(place_country(a.rstrip(" .").rsplit(",", 1)[-1]) for a in addresses)
 
 
 _JSON_ADDRESS_PARTS = ("address", "city", "state", "postal_code", "country")
@@ -96,11 +106,21 @@ def to_record(entry: Entry) -> Record:
         "programs": entry.programs,
         "footnotes": find_footnotes(entry.text["license_requirement"]),
     }
+    meta = dict(entry.meta)
+    # A citation with no page ("88 FR") cannot be read, but is not dropped unseen either.
+    incomplete = incomplete_citations(entry.text["federal_register_notice"])
+    if incomplete:
+        meta["notes"] = "; ".join(
+            f"incomplete Federal Register citation {c!r} in federal_register_notice "
+            f"{entry.text['federal_register_notice']!r}"
+            for c in incomplete
+        )
+        log.warning("CSL %s: %s", entry.name, meta["notes"])
     return Record(
         key=key,
         list_name=entry.list_code.lower(),
         name=entry.name,
         country=country,
         fields=fields,
-        meta=dict(entry.meta),
+        meta=meta,
     )

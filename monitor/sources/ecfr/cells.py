@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from monitor.sources.ecfr.countries import address_country
+from monitor.sources.countries import address_country
 from monitor.sources.fields import clean_alias, clean_aliases, split_multi, unique
 
 _AKA = re.compile(r",?\s*\ba\.k\.a\.?,?\s*", re.IGNORECASE)

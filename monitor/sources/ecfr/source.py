@@ -40,8 +40,8 @@ from monitor.http import FetchResult, HttpClient, Validators
 from monitor.keys import record_key
 from monitor.models import FieldValue, Record
 from monitor.sources.base import SourceDefaults
+from monitor.sources.countries import address_country, iso_code
 from monitor.sources.ecfr.cells import CellError, parse_entity
-from monitor.sources.ecfr.countries import address_country, iso_code
 from monitor.sources.ecfr.info import INFO, NAME
 from monitor.sources.ecfr.table import SUPPLEMENT, EntityRow, Where, entity_rows
 from monitor.sources.fields import find_footnotes, merge_all, parse_citations, unique

@@ -7,10 +7,10 @@ what makes them machine-usable (SOURCES.md section 3)::
     ... by adding 16 entities to the Entity List, under the destinations of
     China, People's Republic of (China) (14) and Singapore (2).
 
-Destination names are mapped to ISO-2 codes through ``DESTINATIONS``, a table
-of the names the Entity List uses (mixed case in summaries, upper case in the
-amendatory tables). A name missing from the table is never guessed: it comes
-back as ``""`` and the caller raises a review flag naming it.
+Destination names are mapped to ISO-2 codes through the one country table every
+source uses (``monitor.sources.countries``: mixed case in summaries, upper case in
+the amendatory tables). A name missing from it is never guessed: it comes back as
+``""`` and the caller raises a review flag naming it.
 """
 
 from __future__ import annotations
@@ -19,26 +19,8 @@ import re
 from datetime import datetime
 from typing import Final
 
+from monitor.sources.countries import iso_code
 from monitor.sources.fields import unique
-
-# Folded destination name -> ISO-2. Folding: see ``_fold_destination``.
-# fmt: off
-DESTINATIONS: Final[dict[str, str]] = {
-    "afghanistan": "AF", "armenia": "AM", "australia": "AU", "belarus": "BY", "brazil": "BR",
-    "burma": "MM", "canada": "CA", "china": "CN", "china, people's republic of": "CN",
-    "cyprus": "CY", "egypt": "EG", "estonia": "EE", "finland": "FI", "france": "FR",
-    "georgia": "GE", "germany": "DE", "greece": "GR", "hong kong": "HK", "india": "IN",
-    "iran": "IR", "iraq": "IQ", "israel": "IL", "italy": "IT", "japan": "JP",
-    "kazakhstan": "KZ", "korea, democratic people's republic of": "KP",
-    "korea, republic of": "KR", "kyrgyzstan": "KG", "latvia": "LV", "lebanon": "LB",
-    "lithuania": "LT", "malaysia": "MY", "netherlands": "NL", "north korea": "KP",
-    "pakistan": "PK", "russia": "RU", "senegal": "SN", "singapore": "SG",
-    "south africa": "ZA", "south korea": "KR", "spain": "ES", "switzerland": "CH",
-    "syria": "SY", "taiwan": "TW", "thailand": "TH", "turkey": "TR", "türkiye": "TR",
-    "turkiye": "TR", "uae": "AE", "united arab emirates": "AE", "united kingdom": "GB",
-    "uzbekistan": "UZ", "vietnam": "VN", "yemen": "YE",
-}
-# fmt: on
 
 # fmt: off
 _NUMBER_WORDS: Final = {
@@ -81,7 +63,7 @@ def number(text: str) -> int:
 
 
 def destination_iso(label: str) -> str:
-    """ISO-2 for a destination name as BIS writes it; "" when not in ``DESTINATIONS``.
+    """ISO-2 for a destination name as BIS writes it; "" when the country table lacks it.
 
     Tries the whole name ("China, People's Republic of (China)"), then without the
     short form in parentheses, then the short form alone ("(UAE)").
@@ -90,8 +72,9 @@ def destination_iso(label: str) -> str:
     short = _PARENTHESIS.search(folded)
     bare = _PARENTHESIS.sub(" ", folded).strip()
     for candidate in (folded, bare, short.group(1).strip() if short else ""):
-        if candidate in DESTINATIONS:
-            return DESTINATIONS[candidate]
+        code = iso_code(candidate) if candidate else ""
+        if code:
+            return code
     return ""
 
 

@@ -329,10 +329,30 @@ def test_countries_from_each_address_in_order_and_deduplicated() -> None:
     assert len(record.get_tuple("addresses")) == 4
 
 
+def test_spelled_out_country_at_the_end_of_an_address_is_read() -> None:
+    """Real EL rows end so ("..., Beijing 100020, China", "..., Chengdu, China 610036")."""
+    for address, code in (
+        ("113 Hezuo Road, Shijiazhuang, Hebei, China", "CN"),
+        ("Room 8306 Kelun Building, Chaoyang, Beijing 100020, China", "CN"),
+        ("5 Cheng Wen Road, Chengdu, China 610036", "CN"),
+        ("No. 22, Amjad Bldg., Jomhoori Ave., Tehran, Iran", "IR"),
+        ("Room 704 7/F, Tsim Sha Tsui, Hong Kong", "HK"),
+    ):
+        record = one(csv_body(row(addresses=address)))
+        assert (record.country, record.key) == (code, record_key("Example Entity", code))
+
+
 def test_no_country_in_addresses_gives_empty_country() -> None:
-    record = one(csv_body(row(addresses="113 Hezuo Road, Shijiazhuang, Hebei, China")))
+    record = one(csv_body(row(addresses="113 Hezuo Road, Shijiazhuang, Hebei")))
     assert record.country == ""
     assert record.key == record_key("Example Entity", "")
+
+
+def test_mojibake_apostrophe_folds_like_the_apostrophe() -> None:
+    mangled = one(csv_body(row(name="Chang?an Example Institute")))
+    repaired = one(csv_body(row(name="Chang'an Example Institute")))
+    assert mangled.name == "Chang?an Example Institute"  # the record keeps it verbatim
+    assert mangled.key == repaired.key
 
 
 def test_mangled_apostrophe_is_left_as_published() -> None:
@@ -516,3 +536,31 @@ def test_undecodable_or_unreadable_bytes_are_parse_errors(raw: bytes) -> None:
         parse(raw)
     assert type(caught.value) is ParseError
     assert caught.value.source == NAME and caught.value.url == URL
+
+
+def test_row_order_of_a_multi_row_entity_is_never_a_change() -> None:
+    """The publisher swaps an entity's rows between downloads (real 2022 file): the merged
+    record, its content hash and its name do not depend on the order."""
+    first = row(_id="a1", name="Example Institute", addresses="1 Road, Beijing, CN",
+                federal_register_notice="83 FR 37423", license_policy="Presumption of denial.")  # fmt: skip
+    second = row(_id="b2", name="Example Institute.", addresses="2 Street, Shanghai, CN",
+                 federal_register_notice="87 FR 77505", license_policy="Case-by-case.")  # fmt: skip
+    third = row(_id="c3", name="Example Institute", addresses="3 Lane, Wuhan, CN",
+                federal_register_notice="88 FR 1", start_date="2019-01-01")  # fmt: skip
+    orders = [(first, second, third), (third, second, first), (second, third, first)]
+    records = [one(csv_body(*rows)) for rows in orders]
+    assert len({r.content_hash for r in records}) == 1
+    assert len({(r.name, r.get_text("license_policy"), r.meta["row_id"]) for r in records}) == 1
+    assert records[0].meta["row_id"].startswith("c3")  # the earliest listed row leads
+    assert "Example Institute." in records[0].get_tuple("aliases")  # a variant spelling is kept
+
+
+def test_glue_and_is_no_alias_and_abbreviations_keep_their_period() -> None:
+    record = one(csv_body(row(alt_names="HPSTAR; and; Beijing Center; Hebei Poshing Elec.; and")))
+    assert record.get_tuple("aliases") == ("HPSTAR", "Beijing Center", "Hebei Poshing Elec.")
+
+
+def test_an_incomplete_citation_is_a_note_not_dropped_unseen() -> None:
+    record = one(csv_body(row(federal_register_notice="88 FR")))
+    assert record.get_tuple("citations") == ()
+    assert "incomplete Federal Register citation '88 FR'" in record.meta["notes"]
