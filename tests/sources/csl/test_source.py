@@ -542,7 +542,7 @@ def test_row_order_of_a_multi_row_entity_is_never_a_change() -> None:
     """The publisher swaps an entity's rows between downloads (real 2022 file): the merged
     record, its content hash and its name do not depend on the order."""
     first = row(_id="a1", name="Example Institute", addresses="1 Road, Beijing, CN",
-                federal_register_notice="83 FR 37423", license_policy="Presumption of denial.")  # fmt: skip
+                federal_register_notice="83 FR 37423", license_policy="Denial.")  # fmt: skip
     second = row(_id="b2", name="Example Institute.", addresses="2 Street, Shanghai, CN",
                  federal_register_notice="87 FR 77505", license_policy="Case-by-case.")  # fmt: skip
     third = row(_id="c3", name="Example Institute", addresses="3 Lane, Wuhan, CN",
