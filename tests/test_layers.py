@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "digest": 3,
     "notify": 3,
     "testing": 3,
+    "export": 3,
     "daemon": 4,
     "cli": 5,
     "__main__": 6,

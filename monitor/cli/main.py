@@ -367,3 +367,6 @@ main.add_command(hits)
 from monitor.cli.daemon import daemon  # noqa: E402  (registered here, at the end)
 
 main.add_command(daemon)
+from monitor.cli.export import export  # noqa: E402  (registered here, at the end)
+
+main.add_command(export)
