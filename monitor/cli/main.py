@@ -370,3 +370,6 @@ main.add_command(daemon)
 from monitor.cli.export import export  # noqa: E402  (registered here, at the end)
 
 main.add_command(export)
+from monitor.cli.browse import browse  # noqa: E402  (registered here, at the end)
+
+main.add_command(browse)

@@ -1,0 +1,93 @@
+"""``ecmon browse``: the database in Datasette, read-only, with descriptions and canned
+queries (an optional extra: ``pip install 'ecmon[browse]'``).
+
+Datasette runs as a child process (``python -m datasette serve``) so that this module
+never imports it: ecmon works without the extra, and only this command needs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from monitor.cli.common import App, handle_errors, pass_app
+from monitor.errors import ConfigError, StoreError
+
+LINKS_DB = "links"
+
+
+@click.command("browse")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--no-links", is_flag=True, help="Skip computing the countermeasure links.")
+@pass_app
+@handle_errors
+def browse(app: App, host: str, port: int, no_links: bool) -> None:
+    """Open the database in Datasette, read-only, until interrupted (Ctrl-C).
+
+    \b
+    Every table and column is described; canned queries: latest changes, an entity's
+    timeline (?key=...), held snapshots, the outbox, government acts, and the
+    countermeasure links (computed at start, as `ecmon links` shows them). JSON
+    columns are shown formatted (datasette-pretty-json). Needs the extra:
+    pip install 'ecmon[browse]'
+    """
+    if importlib.util.find_spec("datasette") is None:
+        raise ConfigError("ecmon browse needs Datasette: pip install 'ecmon[browse]'")
+    database = app.settings().database
+    if not database.is_file():
+        raise StoreError(f"no database at {database}: run `ecmon run` (or `ecmon demo`) first")
+    with tempfile.TemporaryDirectory(prefix="ecmon-browse-") as folder:
+        work = Path(folder)
+        links = None if no_links else _write_links(app, work / f"{LINKS_DB}.db")
+        meta = work / "metadata.json"
+        meta.write_text(json.dumps(_metadata(database, links)), encoding="utf-8")
+        command = [sys.executable, "-m", "datasette", "serve", str(database)]
+        command += [str(links)] if links else []
+        command += ["--metadata", str(meta), "--host", host, "--port", str(port)]
+        command += ["--setting", "sql_time_limit_ms", "5000"]
+        click.echo(f"ecmon browse: {database} (read-only) at http://{host}:{port}/", err=True)
+        try:
+            sys.exit(subprocess.call(command))
+        except KeyboardInterrupt:
+            sys.exit(0)
+
+
+def _metadata(database: Path, links: Path | None) -> dict[str, object]:
+    from monitor.store.browse_metadata import metadata
+
+    return metadata(database.stem, links.stem if links else None)
+
+
+def _write_links(app: App, path: Path) -> Path:
+    from monitor.analysis.links import evidence_dicts
+    from monitor.enrich import links_report
+    from monitor.store.browse import write_links
+
+    settings = app.settings()
+    with app.store() as store:
+        report = links_report(
+            store, settings.analysis, window_days=settings.analysis.link_window_days, since=None
+        )
+    rows = [
+        {
+            "trigger_key": link.trigger.key,
+            "trigger_date": link.trigger.date,
+            "trigger_title": link.trigger.title,
+            "response_key": link.response.key,
+            "response_date": link.response.date,
+            "response_title": link.response.title,
+            "days_after": link.days,
+            "score": link.score,
+            "evidence_json": evidence_dicts(link),
+        }
+        for link in report.links
+    ]
+    write_links(path, rows)
+    return path
