@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,10 +54,19 @@ def browse(app: App, host: str, port: int, no_links: bool) -> None:
         command += ["--metadata", str(meta), "--host", host, "--port", str(port)]
         command += ["--setting", "sql_time_limit_ms", "5000"]
         click.echo(f"ecmon browse: {database} (read-only) at http://{host}:{port}/", err=True)
-        try:
-            sys.exit(subprocess.call(command))
-        except KeyboardInterrupt:
-            sys.exit(0)
+        sys.exit(_serve(command))
+
+
+def _serve(command: list[str]) -> int:
+    """Run Datasette until it ends; SIGTERM or Ctrl-C here stop it too (no orphan server)."""
+    child = subprocess.Popen(command)
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: child.terminate())
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.terminate()
+        child.wait(timeout=10)
+        return 0
 
 
 def _metadata(database: Path, links: Path | None) -> dict[str, object]:

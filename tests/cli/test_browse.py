@@ -70,6 +70,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         child.wait(timeout=10)
         if child.stdout:
             child.stdout.close()
+    # Stopping `ecmon browse` stops its Datasette child too: the port closes.
+    for _ in range(40):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        time.sleep(0.25)
+    else:
+        pytest.fail(f"Datasette still serves on port {port} after ecmon browse stopped")
 
 
 def query(base: str, db: str, name: str, **params: str) -> list[dict[str, object]]:
