@@ -166,8 +166,16 @@ class Analysis:
 _BILINGUAL = ("action", "ecl", "uel")
 
 
-def load_analysis(store: Store, analysis: AnalysisSettings | None = None) -> Analysis:
-    """Read the taxonomy, the analyst's files named in ``analysis`` and the stored actions."""
+def load_analysis(
+    store: Store,
+    analysis: AnalysisSettings | None = None,
+    *,
+    entries: Sequence[WatchEntry] | None = None,
+) -> Analysis:
+    """Read the taxonomy, the analyst's files named in ``analysis`` and the stored actions.
+
+    ``entries`` screen instead of the watchlist file (``ecmon screen --name``).
+    """
     settings = analysis or AnalysisSettings()
     taxonomy = default_taxonomy()
     overrides = (
@@ -175,7 +183,10 @@ def load_analysis(store: Store, analysis: AnalysisSettings | None = None) -> Ana
         if settings.sector_overrides
         else ()
     )
-    entries = read_watchlist(Path(settings.watchlist).expanduser()) if settings.watchlist else ()
+    if entries is None:
+        entries = (
+            read_watchlist(Path(settings.watchlist).expanduser()) if settings.watchlist else ()
+        )
     held = store_analysis.actions(store)
     lexicon, corpus = Lexicon(), NameIndex()
     if entries:  # the bilingual pairs and word statistics are only needed to screen
@@ -189,7 +200,7 @@ def load_analysis(store: Store, analysis: AnalysisSettings | None = None) -> Ana
         overrides=overrides,
         actions={record.key: record for _, record in held},
         rules=tuple(record for source, record in held if source == RULE_SOURCE),
-        entries=entries,
+        entries=tuple(entries),
         lexicon=lexicon,
         threshold=settings.hit_threshold,
         rarity=corpus if entries else PLAIN,

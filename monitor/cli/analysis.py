@@ -125,11 +125,29 @@ def sectors(
     help="Score from which a match is a hit (default: analysis.hit_threshold, 0.85).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Also show dismissed hits.")
+@click.option(
+    "--name",
+    "adhoc",
+    metavar="NAME",
+    help="Screen this one name now (Latin or Chinese), instead of the watchlist; hits are"
+    " shown, not kept.",
+)
+@click.option(
+    "--country",
+    metavar="CC",
+    help="With --name: the party's ISO country code (a match elsewhere scores lower).",
+)
 @click.option("--format", "fmt", type=OUTPUT, default="text", show_default=True)
 @pass_app
 @handle_errors
 def screen(
-    app: App, watchlist: Path | None, threshold: float | None, show_all: bool, fmt: str
+    app: App,
+    watchlist: Path | None,
+    threshold: float | None,
+    show_all: bool,
+    adhoc: str | None,
+    country: str | None,
+    fmt: str,
 ) -> None:
     """Screen every current record of every list against your watchlist, and keep the hits.
 
@@ -146,6 +164,13 @@ def screen(
     from monitor.store import analysis as store_analysis
 
     settings = app.settings()
+    if adhoc is not None:
+        if watchlist is not None:
+            raise ConfigError("give --name or --watchlist, not both")
+        _screen_name(app, adhoc, country, threshold, fmt)
+        return
+    if country is not None:
+        raise ConfigError("--country goes with --name (a watchlist names each entry's country)")
     path = str(watchlist) if watchlist else settings.analysis.watchlist
     if not path:
         raise ConfigError("no watchlist: give --watchlist FILE or set analysis.watchlist")
@@ -173,6 +198,44 @@ def screen(
         f" {len(stored)} hits at or above {limit:.2f}{note}"
     )
     click.echo(views.hits_text(shown), nl=False)
+
+
+def _screen_name(
+    app: App, name: str, country: str | None, threshold: float | None, fmt: str
+) -> None:
+    """One name screened against every current record, like a watchlist entry; not kept."""
+    from monitor.analysis.watchlist import WatchEntry
+    from monitor.cli import analysis_views as views
+    from monitor.enrich import load_analysis
+    from monitor.errors import ConfigError
+    from monitor.store import analysis as store_analysis
+
+    if not name.strip():
+        raise ConfigError("--name is empty")
+    code = (country or "").strip().upper()
+    if country is not None and (len(code) != 2 or not code.isalpha()):
+        raise ConfigError(f"--country {country!r}: give an ISO 3166 two-letter code (CN, US)")
+    entry = WatchEntry(ref="--name", name=name.strip(), country=code)
+    with app.store() as store:
+        context = load_analysis(store, app.settings().analysis, entries=[entry])
+        limit = context.threshold if threshold is None else threshold
+        counted = _Counter(store_analysis.current_records(store))
+        found = context.screen(counted, threshold=limit)
+    if fmt == "json":
+        doc = {
+            "name": entry.name,
+            "country": code,
+            "threshold": limit,
+            "records": counted.count,
+            "hits": [views.adhoc_hit_dict(h) for h in found],
+        }
+        click.echo(views.to_json(doc), nl=False)
+        return
+    click.echo(
+        f"Screened {entry.name!r}{f' [{code}]' if code else ''} against {counted.count}"
+        f" records: {len(found)} hits at or above {limit:.2f}"
+    )
+    click.echo(views.adhoc_hits_text(found), nl=False)
 
 
 class _Counter(Generic[T]):

@@ -14,7 +14,7 @@ from typing import Any
 from monitor.analysis.chains import Chain
 from monitor.analysis.links import Event, Link, event_dict, evidence_dicts
 from monitor.analysis.sectors import SectorTag, Taxonomy, tags_to_dicts
-from monitor.analysis.watchlist import display_name
+from monitor.analysis.watchlist import Hit, display_name
 from monitor.models import Record
 from monitor.store.analysis import StoredHit
 
@@ -199,6 +199,32 @@ def hit_dict(stored: StoredHit) -> dict[str, Any]:
         "decided_at": stored.decided_at,
         "decision_note": stored.decision_note,
     }
+
+
+def adhoc_hit_dict(hit: Hit) -> dict[str, Any]:
+    """A hit of ``ecmon screen --name`` (not stored: no id, status or decision)."""
+    return {
+        "source": hit.source,
+        "key": hit.key,
+        "list": hit.list_name,
+        "name": hit.record_name,
+        "country": hit.country,
+        "score": hit.score,
+        "reason": hit.reason,
+    }
+
+
+def adhoc_hits_text(hits: Sequence[Hit]) -> str:
+    if not hits:
+        return "No hits.\n"
+    lines = []
+    for hit in sorted(hits, key=lambda h: (-h.score, h.source, h.key)):
+        lines.append(
+            f"  {hit.score:.3f}  {hit.source}  {hit.record_name} [{hit.country or '??'}]"
+            f" ({hit.list_name})"
+        )
+        lines.append(f"{_INDENT}{hit.reason}")
+    return "\n".join(lines) + "\n"
 
 
 def hits_text(hits: Sequence[StoredHit]) -> str:

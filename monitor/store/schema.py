@@ -390,12 +390,24 @@ def _migration_5(db: Database) -> None:
     )
 
 
+def _migration_6(db: Database) -> None:
+    """A trigram index beside the word index, so a search finds Chinese substrings
+    (``ecmon search 无人机`` finds BRINC无人机公司): FTS5's word tokenizer reads a run of
+    Chinese characters as one word. Rebuilt with the word index (``search_state``)."""
+    db.conn.execute(
+        "CREATE VIRTUAL TABLE records_trigram USING fts5(name, search_text,"
+        " content='records', content_rowid='id', tokenize='trigram')"
+    )
+    db.conn.execute("UPDATE search_state SET stale = 1")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
     _migration_5,
+    _migration_6,
 )
 
 

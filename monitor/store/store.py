@@ -49,6 +49,14 @@ _PRAGMAS = (
     "PRAGMA foreign_keys=ON",
 )
 _WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _like(word: str) -> str:
+    """``word`` for a LIKE pattern: its own % and _ match only themselves."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 _SUCCESS_OUTCOMES = (RunOutcome.NOT_MODIFIED, RunOutcome.UNCHANGED)
 
 
@@ -225,7 +233,8 @@ class Store:
         return [self._status(name, enabled) for name, enabled in sources]
 
     def find_entities(self, query: str, limit: int = 50) -> list[tuple[str, str, str, str]]:
-        """(source, key, name, country) by exact key, else by folded name, current or past."""
+        """(source, key, name, country) by exact key, else by folded name (current or past),
+        else by alias or Chinese name among the current records (``search``)."""
         text = query.strip()
         hits = self._entity_rows("key = ?", (text,))
         folded = fold_name(text)
@@ -234,6 +243,11 @@ class Store:
         seen: dict[tuple[str, str], tuple[str, str, str, str]] = {}
         for row in hits:
             seen.setdefault((row["source"], row["key"]), codec.entity(row))
+        if not seen:  # by alias or Chinese name, as `ecmon search` finds them
+            for source, record in self.search(text, limit):
+                seen.setdefault(
+                    (source, record.key), (source, record.key, record.name, record.country)
+                )
         return list(seen.values())[:limit]
 
     def timeline(self, source: str, key: str) -> list[TimelineEvent]:
@@ -243,18 +257,34 @@ class Store:
         return sorted(events, key=lambda e: (e.run_id, e.change.id if e.change else 0))
 
     def search(self, text: str, limit: int = 50) -> list[tuple[str, Record]]:
-        """Full-text search over current names and aliases; every word is a prefix."""
+        """Full-text search over current names and aliases; every word is a prefix.
+
+        A query with Chinese characters matches every word as a substring instead (the
+        trigram index), because Chinese names are not written in separate words.
+        """
         words = _WORD.findall(text)
         if not words:
             return []
-        match = " ".join(f'"{word}"*' for word in words)
         self._refresh_search_index()
-        rows = self.db.rows(
-            "SELECT r.source, r.record_json FROM records_fts"
-            " JOIN records r ON r.id = records_fts.rowid"
-            " WHERE records_fts MATCH ? ORDER BY records_fts.rank, r.id LIMIT ?",
-            (match, limit),
-        )
+        if any(_CJK.search(word) for word in words):
+            # Each word anywhere in the name or the alias text; the trigram index serves
+            # LIKE for words of three characters or more.
+            like = "LIKE ? ESCAPE '\\'"
+            where = " AND ".join(f"(t.name {like} OR t.search_text {like})" for _ in words)
+            params: list[object] = [f"%{_like(w)}%" for w in words for _ in (0, 1)]
+            rows = self.db.rows(
+                "SELECT r.source, r.record_json FROM records_trigram t"
+                f" JOIN records r ON r.id = t.rowid WHERE {where}"
+                " ORDER BY r.id LIMIT ?",
+                (*params, limit),
+            )
+        else:
+            rows = self.db.rows(
+                "SELECT r.source, r.record_json FROM records_fts"
+                " JOIN records r ON r.id = records_fts.rowid"
+                " WHERE records_fts MATCH ? ORDER BY records_fts.rank, r.id LIMIT ?",
+                (" ".join(f'"{word}"*' for word in words), limit),
+            )
         return [(row["source"], codec.record_from_json(row["record_json"])) for row in rows]
 
     def _refresh_search_index(self) -> None:
@@ -264,6 +294,7 @@ class Store:
             return
         with self.db.transaction("search") as cur:
             cur.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+            cur.execute("INSERT INTO records_trigram (records_trigram) VALUES ('rebuild')")
             cur.execute("UPDATE search_state SET stale = 0 WHERE id = 1")
 
     def blob(self, sha256: str) -> bytes | None:

@@ -190,3 +190,35 @@ def test_the_change_document_carries_sectors_and_hits(demo: tuple[Path, int]) ->
     broken["changes"][0]["sectors"] = [{"sector": "x"}]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, SCHEMA)
+
+
+def test_screen_one_name_ad_hoc(demo: tuple[Path, int], tmp_path: Path) -> None:
+    """`ecmon screen --name` screens one name like a watchlist entry and keeps nothing."""
+    result = ecmon(
+        tmp_path,
+        demo[0],
+        "screen",
+        "--name",
+        "Fudan Microelectronics Grp",
+        "--country",
+        "CN",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    names = {h["name"] for h in doc["hits"]}
+    assert "Shanghai Fudan Microelectronics Group Co., Ltd." in names
+    assert all(h["score"] >= doc["threshold"] for h in doc["hits"])
+    assert doc["records"] > 0 and doc["country"] == "CN"
+    with Store.open(demo[0]) as store:
+        assert store.db.one("SELECT count(*) AS n FROM watch_hits WHERE ref = '--name'")["n"] == 0
+    miss = ecmon(tmp_path, demo[0], "screen", "--name", "Fudan University")
+    assert miss.exit_code == 0 and "0 hits at or above 0.85" in miss.stdout
+
+
+def test_screen_name_refuses_a_country_that_is_not_a_code(
+    demo: tuple[Path, int], tmp_path: Path
+) -> None:
+    result = ecmon(tmp_path, demo[0], "screen", "--name", "Huawei", "--country", "China")
+    assert result.exit_code == 2 and "ISO 3166" in result.stderr

@@ -1,0 +1,60 @@
+"""Finding things: Chinese substrings (trigram index), and `history` by alias or by
+Chinese name, on the demo database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from monitor.cli import main
+from monitor.store import Store
+from monitor.testing.demo import run_demo
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("search") / "demo.db"
+    with Store.open(path) as store:
+        run_demo(store, path, lambda _source, _step: None)
+    return path
+
+
+def ecmon(db: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
+
+
+def test_search_finds_a_chinese_substring(demo_db: Path) -> None:
+    with Store.open(demo_db) as store:
+        names = {record.name for _, record in store.search("无人机")}
+        two = {record.name for _, record in store.search("无人")}  # shorter than a trigram
+        both = {record.name for _, record in store.search("brinc 无人机")}
+        none = store.search("无人机 zzzz")
+    assert {"BRINC Drones,Inc.", "BRINC Drones, Inc."} <= names
+    assert names <= two
+    assert both and all(n.startswith("BRINC") for n in both)
+    assert none == []
+
+
+def test_like_wildcards_in_a_query_match_only_themselves(demo_db: Path) -> None:
+    with Store.open(demo_db) as store:
+        assert store.search("无_机") == []  # "_" is not "any character"
+
+
+def test_history_finds_an_entity_by_chinese_name(demo_db: Path) -> None:
+    result = ecmon(demo_db, "history", "赛博勒克斯公司")
+    assert result.exit_code == 0, result.output
+    assert "Cyberlux Corporation" in result.stdout
+
+
+def test_history_finds_an_entity_by_alias(demo_db: Path) -> None:
+    # An alias of the 54th Research Institute in the CSL fixture, not its name.
+    result = ecmon(demo_db, "history", "Shijiazhuang Communication Observation")
+    assert result.exit_code == 0, result.output
+    assert "54th Research Institute of China" in result.stdout
+
+
+def test_history_of_an_unknown_name_says_so(demo_db: Path) -> None:
+    result = ecmon(demo_db, "history", "无此公司")
+    assert result.exit_code == 1 and "No entity matches" in result.stdout
