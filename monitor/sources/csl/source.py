@@ -151,6 +151,11 @@ def _csv_entries(lines: Iterable[str], wanted: Mapping[str, str], url: str) -> I
             yield _entry_from_csv(row, code)
 
 
+# The csv module's default field limit, enforced here: the module's own limit is global to
+# the process, and a library imported beside ecmon may raise it (followthemoney does).
+MAX_CELL = 131_072
+
+
 def _csv_rows(lines: Iterable[str], url: str) -> Iterator[dict[str, str]]:
     """Rows as column -> cell; any malformed row raises ShapeError naming its first line."""
     reader = csv.reader(lines, strict=True)
@@ -162,7 +167,11 @@ def _csv_rows(lines: Iterable[str], url: str) -> Iterator[dict[str, str]]:
         except StopIteration:
             return
         except csv.Error as exc:
+            if "field limit" in str(exc):  # the module's own limit, when nobody raised it
+                raise _shape(_too_long(line), url) from exc
             raise _shape(f"malformed CSV row at line {line}: {exc}", url) from exc
+        if max(map(len, cells), default=0) > MAX_CELL:
+            raise _shape(_too_long(line), url)
         if header is None:
             header = _check_header(cells, url)
         elif cells:
@@ -173,6 +182,10 @@ def _csv_rows(lines: Iterable[str], url: str) -> Iterator[dict[str, str]]:
                     url,
                 )
             yield dict(zip(header, cells, strict=True))
+
+
+def _too_long(line: int) -> str:
+    return f"line {line} has a cell over {MAX_CELL:,} characters"
 
 
 def _check_header(cells: list[str], url: str) -> tuple[str, ...]:

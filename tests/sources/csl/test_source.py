@@ -564,3 +564,18 @@ def test_an_incomplete_citation_is_a_note_not_dropped_unseen() -> None:
     record = one(csv_body(row(federal_register_notice="88 FR")))
     assert record.get_tuple("citations") == ()
     assert "incomplete Federal Register citation '88 FR'" in record.meta["notes"]
+
+
+@pytest.mark.parametrize("limit", [None, 2**31 - 1])
+def test_an_over_long_cell_is_refused_whatever_the_global_csv_limit(limit: int | None) -> None:
+    """The csv module's field limit is process-wide and libraries raise it
+    (followthemoney does at import); the parser's own limit holds either way."""
+    before = csv.field_size_limit()
+    try:
+        if limit is not None:
+            csv.field_size_limit(limit)
+        with pytest.raises(ShapeError, match=r"cell|field"):
+            parse(csv_body(row(name="Example " + "N" * 200_000)))
+        assert one(csv_body(row(name="Example " + "N" * 1_000))).name.endswith("N" * 1_000)
+    finally:
+        csv.field_size_limit(before)
