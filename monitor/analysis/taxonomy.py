@@ -41,6 +41,54 @@ class Cue:
     pattern: re.Pattern[str] | None  # None for HS prefixes
     note: str = ""
 
+    @cached_property
+    def gate(self) -> tuple[str, ...] | None:
+        """Words of which a text must hold one for ``pattern`` to match it, or None when
+        no cheap test applies (``may_match`` then always says yes).
+
+        A Chinese cue is a literal: its gate is the literal itself. An English cue is
+        whole words delimited by ASCII letters and digits, so the first letter-or-digit
+        run of its first word must be a whole run of the text (with "s"/"es" after it
+        for a one-word term).
+        """
+        if self.pattern is None:
+            return None
+        if self.rule == "term_zh" or (self.rule == "known" and not self.text.isascii()):
+            return (normalise(self.text),)
+        words = re.split(r"[\s\-]+", self.text.strip())
+        if not self.text.isascii() or not words[0][:1].isalnum():
+            return None
+        run = _ALNUM.match(words[0])
+        assert run is not None
+        first = run.group(0).lower()
+        plural = self.rule != "acronym" and len(words) == 1 and first == words[0].lower()
+        return (first, f"{first}s", f"{first}es") if plural else (first,)
+
+
+# Letters outside ASCII that a case-insensitive [A-Za-z0-9] matches (re folds them).
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class TextWords:
+    """A text's ASCII letter-and-digit runs, lower-cased: as written (for exact-case
+    acronyms) and with the letters a case-insensitive match folds (for terms)."""
+
+    exact: frozenset[str]
+    folded: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> TextWords:
+        exact = frozenset(run.lower() for run in _ALNUM.findall(text))
+        folded_text = text.translate(_FOLD)
+        folded = (
+            exact
+            if folded_text == text
+            else frozenset(run.lower() for run in _ALNUM.findall(folded_text))
+        )
+        return cls(exact, folded)
+
 
 @dataclass(frozen=True)
 class Taxonomy:
@@ -52,18 +100,39 @@ class Taxonomy:
         return tuple(s.id for s in self.sectors)
 
     @cached_property
-    def cue_groups(self) -> tuple[tuple[re.Pattern[str], tuple[Cue, ...]], ...]:
-        """The text cues in taxonomy order, a few dozen to one alternation.
+    def _index(self) -> tuple[dict[str, list[int]], dict[str, list[int]], list[int], list[int]]:
+        """Cue positions by gate word (terms, acronyms), the non-ASCII literals, the rest."""
+        folded: dict[str, list[int]] = {}
+        exact: dict[str, list[int]] = {}
+        literals: list[int] = []
+        always: list[int] = []
+        for at, cue in enumerate(self.cues):
+            gate = cue.gate
+            if cue.pattern is None:
+                continue
+            if gate is None or (cue.rule == "term_zh" and gate[0].isascii()):
+                always.append(at)
+            elif not gate[0].isascii():
+                literals.append(at)
+            else:
+                for word in gate:
+                    (exact if cue.rule == "acronym" else folded).setdefault(word, []).append(at)
+        return folded, exact, literals, always
 
-        A text that no alternation matches (most names) costs a few searches instead of
-        one per cue (~340); a group that matches is then searched cue by cue, so each
-        cue still reports its own first match, exactly as searching it alone would.
-        """
-        cues = [cue for cue in self.cues if cue.pattern is not None]
-        return tuple(
-            (_alternation(group), tuple(group))
-            for group in (cues[i : i + CUE_GROUP] for i in range(0, len(cues), CUE_GROUP))
-        )
+    def candidates(self, text: str) -> list[Cue]:
+        """The text cues that may match ``text``, in taxonomy order; a cue left out cannot
+        match it (its gate word is not in the text), so searching only these is exact."""
+        folded, exact, literals, always = self._index
+        words = TextWords.of(text)
+        found = set(always)
+        for word in words.folded:
+            found.update(folded.get(word, ()))
+        for word in words.exact:
+            found.update(exact.get(word, ()))
+        if not text.isascii():
+            gates = ((at, self.cues[at].gate) for at in literals)
+            found.update(at for at, gate in gates if gate is not None and gate[0] in text)
+        return [self.cues[at] for at in sorted(found)]
 
     def label(self, sector_id: str) -> str:
         return next((s.name for s in self.sectors if s.id == sector_id), sector_id)
@@ -110,19 +179,6 @@ def _cues(sector: str, table: Mapping[str, Any]) -> Iterable[Cue]:
         for name in _texts(known, "match"):
             pattern = _english(name, True) if name.isascii() else re.compile(re.escape(name))
             yield Cue(sector, "known", name, pattern, note)
-
-
-CUE_GROUP = 48  # cues per alternation: small enough that a hit narrows the search well
-
-
-def _alternation(cues: Iterable[Cue]) -> re.Pattern[str]:
-    """One pattern that matches wherever any of ``cues`` does (flags kept per cue)."""
-    parts = []
-    for cue in cues:
-        assert cue.pattern is not None
-        scoped = "i" if cue.pattern.flags & re.IGNORECASE else ""
-        parts.append(f"(?{scoped}:{cue.pattern.pattern})")
-    return re.compile("|".join(parts))
 
 
 def _english(term: str, ignore_case: bool) -> re.Pattern[str]:
