@@ -32,6 +32,7 @@ import measure
 import urlwatch_cmp
 
 HERE = Path(__file__).resolve().parent
+PROFILES = HERE / "profiles.md"
 TABLE = ["| size | metric | median | min | max | runs |", "|---|---|---|---|---|---|"]
 
 # (label, how to read the figure, target, unit): every target is an upper bound
@@ -121,7 +122,9 @@ class Results:
         missing = self.planned[len(self.sections) :]
         todo = [f"- not finished yet: {', '.join(missing)}", ""] if missing else []
         body = [line for lines in self.sections for line in lines]
-        return "\n".join([*self.head, *todo, *targets_table(self.figures), *body])
+        # The profiles of missed targets are written by hand (bench/profiles.md) and kept.
+        notes = PROFILES.read_text(encoding="utf-8").splitlines() if PROFILES.exists() else []
+        return "\n".join([*self.head, *todo, *targets_table(self.figures), *body, *notes])
 
     def write(self) -> None:
         self.path.write_text(self.text(), encoding="utf-8")
