@@ -10,19 +10,22 @@ Runs of one source never overlap (``monitor.locks.source_lock``).
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.config import Settings, SourceSettings
 from monitor.diff import changed_keys, diff_records
-from monitor.errors import EcmonError, ParseError
+from monitor.errors import EcmonError, ParseError, StoreError
 from monitor.gate import GateLimits, count_problem, shrink_problem
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.locks import Progress, quiet, source_lock
 from monitor.models import Change, Record, RunInfo, RunOutcome, RunSummary, Snapshot
 from monitor.sources import REGISTRY, Source
 from monitor.store import Store
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -52,7 +55,27 @@ def selected_sources(settings: Settings, names: Sequence[str] = ()) -> list[str]
 
 
 def run_sources(ctx: RunContext, names: Iterable[str]) -> list[RunSummary]:
-    return [run_source(ctx, REGISTRY[name]) for name in names]
+    """Run each source in turn; a database error stops only the source it happened in
+    (a long foreign write lock once stopped every source after the first)."""
+    return [_guarded(ctx, REGISTRY[name]) for name in names]
+
+
+def _guarded(ctx: RunContext, source: Source) -> RunSummary:
+    try:
+        return run_source(ctx, source)
+    except StoreError as error:
+        name = source.info.name
+        if error.source is None:
+            error.source = name
+        log.error("%s: database error, going on with the other sources: %s", name, error)
+        return RunSummary(
+            name,
+            RunOutcome.FAILED,
+            None,
+            message=f"database error (not recorded): {error}",
+            error_kind=error.kind,
+            exit_code=error.exit_code,
+        )
 
 
 def run_source(ctx: RunContext, source: Source) -> RunSummary:

@@ -56,13 +56,25 @@ def installed(tmp_path_factory: pytest.TempPathFactory, built: tuple[Path, Path]
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-         "--no-deps", "--no-index", str(built[1])],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(built[1]),
+        ],
         check=True,
     )
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     Path(purelib, "ecmon-test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
@@ -100,7 +112,11 @@ def test_the_wheel_and_sdist_carry_templates_taxonomy_schema_and_the_demo_mirror
 def run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(cwd), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     return subprocess.run(
-        [str(bin_dir / "ecmon"), *args], cwd=cwd, env=env, capture_output=True, text=True,
+        [str(bin_dir / "ecmon"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
 
@@ -111,9 +127,15 @@ def test_the_installed_ecmon_runs_the_demo_digest_and_diff_from_an_empty_folder(
     where = run(installed, tmp_path, "--version")
     assert where.returncode == 0, where.stderr
     origin = subprocess.run(
-        [str(installed / "python"), "-c",
-         "import monitor.resources as r; print(r.bundled_dir('templates'))"],
-        cwd=tmp_path, capture_output=True, text=True, check=True,
+        [
+            str(installed / "python"),
+            "-c",
+            "import monitor.resources as r; print(r.bundled_dir('templates'))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert Path(origin).is_relative_to(installed.parent), origin  # from the wheel, not the tree
     assert not Path(origin).is_relative_to(ROOT)

@@ -64,9 +64,15 @@ class App:
         return self._settings
 
     @contextmanager
-    def store(self) -> Iterator[Store]:
+    def store(self, *, read_only: bool = False) -> Iterator[Store]:
+        """The database; ``read_only`` for commands that only read (a read-only file or a
+        backup copy can then be inspected)."""
         settings = self.settings()
-        store = Store.open(settings.database, keep_raw=settings.raw_keep)
+        store = (
+            Store.open_read_only(settings.database)
+            if read_only
+            else Store.open(settings.database, keep_raw=settings.raw_keep)
+        )
         try:
             yield store
         finally:

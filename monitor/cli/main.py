@@ -249,7 +249,7 @@ def status(app: App, fmt: str, as_json: bool) -> None:
     node_exporter textfile collector.
     """
     settings = app.settings()
-    with app.store() as store:
+    with app.store(read_only=True) as store:
         statuses = store.statuses([(n, s.enabled) for n, s in settings.sources.items()])
         problems = store.problem_runs(limit=10)
         if fmt == "prometheus":
@@ -279,7 +279,7 @@ def history(app: App, query: str) -> None:
 
     QUERY is a record key (as in `ecmon diff --format json`) or a name.
     """
-    with app.store() as store:
+    with app.store(read_only=True) as store:
         found = store.find_entities(query)
         if not found:
             click.echo(f"No entity matches {query!r}.")

@@ -44,7 +44,6 @@ from monitor.store.schema import MIGRATIONS, apply_migrations, schema_version
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA busy_timeout=30000",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
 )
@@ -85,12 +84,42 @@ class Store:
         self.keep_raw = keep_raw
 
     @classmethod
-    def open(cls, path: Path, *, keep_raw: int = 10) -> Store:
-        """Open (creating if needed) and migrate the database at ``path``."""
+    def open_read_only(cls, path: Path) -> Store:
+        """Open ``path`` for reading only: nothing is created, migrated or written, so a
+        read-only file or a backup copy can be inspected. A write raises StoreError.
+        A WAL database whose folder is not writable is opened as immutable."""
+        if not path.exists():
+            raise StoreError(f"database {path} does not exist (run `ecmon run` first)")
+        last: Exception | None = None
+        for mode in ("mode=ro", "immutable=1"):
+            try:
+                conn = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?{mode}", uri=True, isolation_level=None
+                )
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens it
+                version = _schema_version_or_zero(conn)
+            except sqlite3.Error as exc:
+                last = exc
+                continue
+            if version != len(MIGRATIONS):
+                conn.close()
+                raise StoreError(
+                    f"database {path} has schema version {version}, this ecmon needs"
+                    f" {len(MIGRATIONS)}: open it once with a writing command to migrate"
+                )
+            conn.execute("PRAGMA query_only=ON")
+            return cls(conn, path)
+        raise StoreError(f"cannot open database {path} read-only: {last}")
+
+    @classmethod
+    def open(cls, path: Path, *, keep_raw: int = 10, busy_timeout: float = 30.0) -> Store:
+        """Open (creating if needed) and migrate the database at ``path``; a write waits
+        up to ``busy_timeout`` seconds for another process's write lock."""
         conn: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
+            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             for pragma in _PRAGMAS:
                 conn.execute(pragma)
             if _schema_version_or_zero(conn) != len(MIGRATIONS):

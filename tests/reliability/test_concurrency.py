@@ -7,16 +7,21 @@ from __future__ import annotations
 import itertools
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from monitor.cli import main
 from monitor.http import HttpClient
 from monitor.pipeline import RunContext, run_sources
 from monitor.store import Store
@@ -30,7 +35,7 @@ from tests.reliability.harness import (
     settings_for,
     write_mirror_config,
 )
-from tests.reliability.scenarios import CSL, SOURCES
+from tests.reliability.scenarios import CSL, FR, SOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
 _RUN_LINE = re.compile(r"^(?:\S+ )?(\w+): ([a-z ]+|FAILED|SUSPECT): .*\(run (\d+)\)$", re.M)
@@ -224,4 +229,75 @@ def test_processes_at_once_on_one_database(
         "every process exited 0; 'database is locked' never printed; every run any process "
         "reported is stored with its outcome; each real change stored exactly once"
     )
+    row.passed = True
+
+
+def test_a_database_error_stops_only_its_source(mirror: FixtureServer, tmp_path: Path) -> None:
+    """Another process holds the write lock past the busy timeout while CSL stores its run:
+    CSL fails with the database error, the Federal Register still runs (before, the error
+    ended `ecmon run` and no source after it ran)."""
+    row = report.record(
+        report.Row(
+            "concurrency",
+            "",
+            "a foreign write lock past the busy timeout",
+            "another connection holds BEGIN IMMEDIATE while CSL writes (busy timeout 0.5 s),"
+            " released when the Federal Register starts; `run` of CSL then FR",
+            "CSL failed (database error), FR runs and stores its baseline",
+            "-",
+        )
+    )
+    mirror.clear()
+    db = tmp_path / "locked.db"
+    settings = settings_for(db, mirror, CSL)
+    both = settings_for(db, mirror, FR)
+    settings = replace(
+        settings, sources=MappingProxyType({CSL: settings.source(CSL), FR: both.source(FR)})
+    )
+    with Store.open(db, busy_timeout=0.5) as store:
+        foreign = sqlite3.connect(db, isolation_level=None)
+        foreign.execute("BEGIN IMMEDIATE")
+
+        def progress(source: str, step: str) -> None:
+            if source == FR and step == "fetching" and foreign.in_transaction:
+                foreign.execute("ROLLBACK")
+
+        with HttpClient(settings.http, sleep=Sleeps()) as client:
+            csl, fr = run_sources(RunContext(settings, store, client, progress=progress), [CSL, FR])
+        foreign.close()
+    row.observed = f"CSL {csl.outcome.value} ({csl.error_kind}); FR {fr.outcome.value}"
+    assert csl.outcome.value == "failed" and csl.error_kind == "StoreError", csl
+    assert "locked" in csl.message
+    assert fr.outcome.value == "baseline", fr
+    row.passed = True
+
+
+def test_a_backup_copy_is_inspected_read_only(baselines: Baselines, tmp_path: Path) -> None:
+    """`ecmon status` and `history` open the database read-only: a backup copy is left
+    byte-identical and a write through such a connection is refused."""
+    row = report.record(
+        report.Row(
+            "concurrency",
+            "",
+            "read commands on a backup copy",
+            "`ecmon status` and `ecmon history` on a copy of a database; a write tried"
+            " through the read-only connection",
+            "both answer; the copy byte-identical; the write refused (read-only database)",
+            "-",
+        )
+    )
+    db = baselines.copy(CSL, tmp_path / "backup.db")
+    before = db.read_bytes()
+    runner = CliRunner()
+    status = runner.invoke(main, ["--db", str(db), "status"])
+    history = runner.invoke(main, ["--db", str(db), "history", "CETC 13"])
+    with Store.open_read_only(db) as store, pytest.raises(sqlite3.OperationalError):
+        store.db.conn.execute("DELETE FROM runs")
+    row.observed = (
+        f"status exit {status.exit_code}, history exit {history.exit_code};"
+        f" copy {'identical' if db.read_bytes() == before else 'CHANGED'}; write refused"
+    )
+    assert status.exit_code == 0, status.output
+    assert history.exit_code in (0, 1), history.output
+    assert db.read_bytes() == before
     row.passed = True
