@@ -128,14 +128,19 @@ def _fold_label(name: str) -> str:
 
 
 def count_flags(summary: str, counts: tuple[str, ...]) -> tuple[str, ...]:
-    """A flag when the per-destination counts do not add up to the stated total."""
-    entities, _entries = stated_counts(summary)
+    """A flag when the per-destination counts do not add up to the stated total: the
+    entries when the summary states them ("10 entities under 13 entries": one entity
+    listed under three destinations is three entries, so the destinations count 13),
+    else the entities."""
+    entities, entries = stated_counts(summary)
     if entities is None or not counts:
         return ()
     total = sum(int(item.rpartition("=")[2]) for item in counts)
-    if total == entities:
+    expected = entries if entries is not None else entities
+    if total == expected:
         return ()
-    return (f"summary country counts add to {total}, summary states {entities} entities",)
+    stated = f"{entries} entries" if entries is not None else f"{entities} entities"
+    return (f"summary country counts add to {total}, summary states {stated}",)
 
 
 def reason_sentences(paragraphs: list[str]) -> tuple[str, ...]:

@@ -180,3 +180,96 @@ def test_summary_counts() -> None:
     assert destination_iso("CHINA, PEOPLE’S REPUBLIC OF") == "CN"
     assert effective_from_dates("Effective November 10, 2025, the amendments ...") == "2025-11-10"
     assert effective_from_dates("Comments due ...") == ""
+
+
+# The layout of the real rule 2023-03929 (blank CHEDs, column titles in a ROW, the
+# instruction split over AMDPARs a.-b., spacer rows, an address in a row of its own, the
+# printer's citation placeholder, PRTPAGE markers). SYNTHETIC: placeholder names.
+BLANK_HEADER = "<BOXHD>" + "<CHED H='1'>\u2003</CHED>" * 5 + "</BOXHD>"
+SPACER = "<ROW><ENT I='22'>\u2003</ENT></ROW>"
+TITLES = (
+    "<ROW><ENT I='25'>Country</ENT><ENT>Entity</ENT><ENT>License <LI>requirement</LI></ENT>"
+    "<ENT>License <LI>review policy</LI></ENT><ENT><E T='02'>Federal Register</E> citation"
+    "</ENT></ROW>"
+)
+PLACEHOLDER = "88 FR [INSERT FR PAGE NUMBER AND 2/27/2023]."
+SPLIT_RULE = (
+    "<RULE><PREAMB><SUM><HD SOURCE='HED'>SUMMARY:</HD>Summary.</SUM></PREAMB><SUPLINF/>"
+    "<PRTPAGE P='12171'/><REGTEXT PART='744' TITLE='15'>"
+    "<AMDPAR>1. The authority citation for 15 CFR part 744 continues to read as follows:</AMDPAR>"
+    "</REGTEXT><REGTEXT PART='744' TITLE='15'>"
+    "<AMDPAR>2. Supplement No. 4 to part 744 is amended:</AMDPAR>"
+    "<AMDPAR>a. Under CANADA, by adding in alphabetical order, entries for “Example One Inc.” "
+    "and “Example Two Inc.”;</AMDPAR>"
+    "<AMDPAR>b. Under LUXEMBOURG, by adding in alphabetical order, an entry for "
+    "“Example Three S.A.”<PRTPAGE P='12172'/></AMDPAR>"
+    f"<GPOTABLE COLS='5'>{BLANK_HEADER}{SPACER}{STARS}{TITLES}{SPACER}{STARS}"
+    "<ROW><ENT I='01'>CANADA</ENT><ENT A='03'>*   *   *</ENT></ROW>"
+    "<ROW><ENT I='22'>\u2003</ENT><ENT>Example One Inc., a.k.a., the following one alias:"
+    "<LI>—Example One.</LI><LI>1 Example Road, Quebec H4T 1Z6 Canada.</LI></ENT>"
+    "<ENT>For all items subject to the EAR. (See §§ 734.9(g),<SU>3</SU> 744.21(b))</ENT>"
+    f"<ENT>Policy of denial.</ENT><ENT>{PLACEHOLDER}</ENT></ROW>"
+    "<ROW><PRTPAGE P='12173'/><ENT I='22'>\u2003</ENT><ENT>Example Two Inc., a.k.a., the "
+    "following two aliases:<LI>—Example Two; <E T='03'>and</E></LI><LI>—Example 2 Corp.</LI>"
+    f"</ENT><ENT>For all items subject to the EAR.</ENT><ENT>Policy of denial.</ENT><ENT>"
+    f"{PLACEHOLDER}</ENT></ROW>"
+    "<ROW><ENT I='22'>\u2003</ENT><ENT>2 Example Street, 3<SU>rd</SU> Floor, Montreal, "
+    "Canada.</ENT></ROW>"
+    f"{SPACER}{STARS}"
+    "<ROW><ENT I='01'>LUXEMBOURG</ENT><ENT A='03'>*   *   *</ENT></ROW>"
+    "<ROW><ENT I='22'>\u2003</ENT><ENT>Example Three S.A., 9 Avenue, Esch, Luxembourg.</ENT>"
+    f"<ENT>For all items subject to the EAR.</ENT><ENT>Policy of denial.</ENT><ENT>"
+    f"{PLACEHOLDER}</ENT></ROW>"
+    "</GPOTABLE></REGTEXT></RULE>"
+)
+
+
+def test_blank_cheds_split_instructions_spacers_and_address_rows() -> None:
+    parsed = parse_rule(SPLIT_RULE.encode(), url=URL)
+    assert parsed.flags == ()
+    one, two, three = parsed.parties
+    assert (one.name, one.aliases, one.country, one.operation) == (
+        "Example One Inc.",
+        ("Example One",),
+        "CA",
+        "add",
+    )
+    assert one.addresses == ("1 Example Road, Quebec H4T 1Z6 Canada",)
+    assert (
+        one.license_requirement == "For all items subject to the EAR. (See §§ 734.9(g),3 744.21(b))"
+    )
+    assert one.footnotes == ("3",) and one.license_policy == "Policy of denial."
+    # The placeholder is the rule's own citation: the page the entry is printed on.
+    assert one.citations == ("88 FR 12172",) and one.citation_text == "88 FR 12172, 2/27/2023."
+    assert (two.name, two.aliases, two.citations) == (
+        "Example Two Inc.",
+        ("Example Two", "Example 2 Corp."),
+        ("88 FR 12173",),
+    )
+    assert two.addresses == ("2 Example Street, 3rd Floor, Montreal, Canada",)
+    assert (three.name, three.country, three.operation) == ("Example Three S.A.", "LU", "add")
+
+
+def test_the_instructions_and_the_table_are_cross_checked() -> None:
+    """The quoted names of the instructions are a second reading of the parties."""
+    missing = SPLIT_RULE.replace("“Example Two Inc.”", "“Example Twenty Inc.”")
+    flags = parse_rule(missing.encode(), url=URL).flags
+    assert "table entry 'Example Two Inc.' (CA) is not named in the amendment instructions" in flags
+    assert (
+        "amendment instructions name 'Example Twenty Inc.' under CA, the table has no such entry"
+        in flags
+    )
+
+
+def test_entry_counts_are_checked_against_the_entries() -> None:
+    summary = (
+        "by adding 10 entities under 13 entries to the Entity List. These entities are listed "
+        "on the Entity List under the destinations of Canada (2), China (5), France (1), "
+        "Luxembourg (1), Netherlands (1), and Russia (3)."
+    )
+    counts, flags = country_counts(summary)
+    assert flags == () and "LU=1" in counts
+    assert count_flags(summary, counts) == ()
+    assert count_flags(
+        summary.replace("(3)", "(4)"), country_counts(summary.replace("(3)", "(4)"))[0]
+    ) == ("summary country counts add to 14, summary states 13 entries",)
