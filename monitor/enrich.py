@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from monitor.actions import is_action
 from monitor.analysis.attribution import Attribution, attribute, attribute_by_name
@@ -49,7 +48,14 @@ from monitor.analysis.watchlist import (
     screen,
 )
 from monitor.analysis.watchlist_file import read_overrides, read_watchlist
-from monitor.changeset import Annotator, Attributor, no_attribution
+from monitor.changeset import (
+    Annotation,
+    Annotator,
+    AttributionDict,
+    Attributor,
+    HitDict,
+    no_attribution,
+)
 from monitor.config import AnalysisSettings
 from monitor.models import Record, StoredChange
 from monitor.store import Store
@@ -66,7 +72,7 @@ def attributor(store: Store) -> Attributor:
     if not actions:
         return no_attribution
 
-    def attribute_change(stored: StoredChange) -> Mapping[str, Any] | None:
+    def attribute_change(stored: StoredChange) -> AttributionDict | None:
         found = find_rule(stored, actions)
         return None if found is None else attribution_dict(found)
 
@@ -90,7 +96,7 @@ def find_rule(stored: StoredChange, actions: Sequence[Record]) -> Attribution | 
     return found
 
 
-def attribution_dict(found: Attribution) -> dict[str, Any]:
+def attribution_dict(found: Attribution) -> AttributionDict:
     action = found.action
     return {
         "action_key": action.key,
@@ -207,16 +213,19 @@ def load_analysis(
     )
 
 
-def annotator(store: Store, analysis: AnalysisSettings | None = None) -> Annotator:
-    """The ``sectors`` and ``hits`` of each change rendered from ``store``."""
-    context = load_analysis(store, analysis)
+def annotator(
+    store: Store, analysis: AnalysisSettings | None = None, *, context: Analysis | None = None
+) -> Annotator:
+    """The ``sectors`` and ``hits`` of each change rendered from ``store`` (``context``:
+    the analysis already loaded with these settings, so it is not read twice)."""
+    context = context or load_analysis(store, analysis)
     decided = {(h.hit.ref, h.hit.source, h.hit.key): h for h in store_analysis.stored_hits(store)}
 
-    def annotate(stored: StoredChange) -> Mapping[str, Any]:
+    def annotate(stored: StoredChange) -> Annotation:
         record = stored.change.record
         rule = find_rule(stored, context.rules)
         tags = context.tags(stored.provenance.source, record, rule.action if rule else None)
-        found: dict[str, Any] = {"sectors": tags_to_dicts(tags, context.taxonomy)}
+        found: Annotation = {"sectors": tags_to_dicts(tags, context.taxonomy)}
         if context.entries and stored.change.kind != "removed":
             found["hits"] = change_hits(context, stored, decided)
         return found
@@ -228,11 +237,11 @@ def change_hits(
     context: Analysis,
     stored: StoredChange,
     decided: Mapping[tuple[str, str, str], store_analysis.StoredHit],
-) -> list[dict[str, Any]]:
+) -> list[HitDict]:
     """Watchlist hits of one changed record, with the stored decision on each."""
     source, record = stored.provenance.source, stored.change.record
     hits = context.screen([(source, record)])
-    items = []
+    items: list[HitDict] = []
     for hit in hits:
         known = decided.get((hit.ref, source, record.key))
         status = (
@@ -266,14 +275,16 @@ def links_report(
     *,
     window_days: int | None = None,
     since: str | None = None,
+    context: Analysis | None = None,
 ) -> LinksReport:
     """Countermeasure links and chains from every action and BIS list addition held.
 
     ``since`` keeps links whose trigger or response is dated on or after it, and chain
-    steps dated on or after it.
+    steps dated on or after it. ``context``: an analysis already loaded (only its
+    taxonomy and sector tagging are used, never its watchlist).
     """
     settings = replace(analysis or AnalysisSettings(), watchlist="")  # no screening here
-    context = load_analysis(store, settings)
+    context = context or load_analysis(store, settings)
     held = store_analysis.actions(store)
     triggers, responses = build_events(held, store_analysis.list_additions(store), context.tags)
     window = window_days or settings.link_window_days

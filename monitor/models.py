@@ -14,11 +14,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TypedDict
 
 FieldValue = str | tuple[str, ...]
 
 ChangeKind = Literal["added", "removed", "modified"]
+
+
+class RecordDict(TypedDict):
+    """A record's JSON form (``Record.to_dict``): a field is a string or a list of them."""
+
+    key: str
+    list: str
+    name: str
+    country: str
+    fields: dict[str, str | list[str]]
+    meta: dict[str, str]
 
 
 def canonical_json(value: object) -> str:
@@ -67,7 +78,7 @@ class Record:
         value = self.fields.get(name, "")
         return value if isinstance(value, str) else "; ".join(value)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> RecordDict:
         """A JSON-ready form; ``Record.from_dict`` reverses it exactly."""
         return {
             "key": self.key,

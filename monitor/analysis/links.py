@@ -48,9 +48,9 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
-from monitor.analysis.sectors import SectorTag, Taxonomy, tags_to_dicts
+from monitor.analysis.sectors import SectorItem, SectorTag, Taxonomy, tags_to_dicts
 from monitor.keys import fold_name
 from monitor.models import Record
 
@@ -247,7 +247,42 @@ def _targets(trigger: Event, response: Event) -> list[LinkEvidence]:
     return [LinkEvidence("country", text, WEIGHTS["country"])]
 
 
-def event_dict(event: Event, taxonomy: Taxonomy) -> dict[str, Any]:
+class EventDict(TypedDict):
+    """An event in JSON (``ecmon links --format json`` and the change document's links)."""
+
+    key: str
+    jurisdiction: str
+    kind: str
+    date: str
+    date_basis: str
+    title: str
+    instrument: str
+    url: str
+    derived: bool
+    members: list[str]
+    countries: list[str]
+    sectors: list[SectorItem]
+    sector_counts: dict[str, int]
+    notes: list[str]
+
+
+class EvidenceDict(TypedDict):
+    kind: str
+    text: str
+    weight: float
+
+
+class LinkDict(TypedDict):
+    """A link in the change document (``monitor.digest.inputs.links_touching``)."""
+
+    trigger: EventDict
+    response: EventDict
+    days: int
+    score: float
+    evidence: list[EvidenceDict]
+
+
+def event_dict(event: Event, taxonomy: Taxonomy) -> EventDict:
     """An event as plain data (``ecmon links --format json`` and the digest use the same)."""
     return {
         "key": event.key,
@@ -267,5 +302,5 @@ def event_dict(event: Event, taxonomy: Taxonomy) -> dict[str, Any]:
     }
 
 
-def evidence_dicts(link: Link) -> list[dict[str, Any]]:
+def evidence_dicts(link: Link) -> list[EvidenceDict]:
     return [{"kind": e.kind, "text": e.text, "weight": e.weight} for e in link.evidence]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from monitor.actions import is_action
 from monitor.analysis.taxonomy import (
@@ -259,20 +259,33 @@ def apply_overrides(
 # ------------------------------------------------------------------ output
 
 
-def tags_to_dicts(tags: Sequence[SectorTag], taxonomy: Taxonomy) -> list[dict[str, str]]:
+class SectorItem(TypedDict):
+    """One piece of sector evidence in JSON (the change document, links, ``ecmon sectors``)."""
+
+    sector: str
+    label: str
+    field: str
+    matched: str
+    rule: str
+    note: NotRequired[str]
+
+
+def tags_to_dicts(tags: Sequence[SectorTag], taxonomy: Taxonomy) -> list[SectorItem]:
     """The JSON form: one item per piece of evidence, ``{sector, label, field, matched,
     rule}`` plus ``note`` when there is one."""
     items = []
     for tag in tags:
         for ev in tag.evidence:
-            item = {
-                "sector": tag.sector,
-                "label": taxonomy.label(tag.sector),
-                "field": ev.field,
-                "matched": ev.matched,
-                "rule": ev.rule,
-            }
-            items.append({**item, "note": ev.note} if ev.note else item)
+            item = SectorItem(
+                sector=tag.sector,
+                label=taxonomy.label(tag.sector),
+                field=ev.field,
+                matched=ev.matched,
+                rule=ev.rule,
+            )
+            if ev.note:
+                item["note"] = ev.note
+            items.append(item)
     return items
 
 

@@ -8,7 +8,7 @@ other; ``cli.py`` is the composition root that registers them all.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import wraps
@@ -125,14 +125,14 @@ def parse_date(value: str | None, option: str = "--since") -> datetime | None:
 
 def render_stored(
     changes: Sequence[StoredChange],
-    query: dict[str, Any],
+    query: Mapping[str, object],
     fmt: TextFormat,
     store: Store | None,
     analysis: config.AnalysisSettings | None = None,
 ) -> str:
     """The change document for ``changes``, with rules, sectors and watchlist hits."""
     # Rendering pulls in Jinja and the enrichment; imported here so runs start faster.
-    from monitor.changeset import changes_document, no_attribution
+    from monitor.changeset import changes_document, no_annotation, no_attribution
     from monitor.digest.render import render_changes
     from monitor.enrich import annotator, attributor
 
@@ -143,7 +143,7 @@ def render_stored(
         generated_at=utc_now(),
         source_titles=titles,
         attribute=attributor(store) if store is not None else no_attribution,
-        **({"annotate": annotator(store, analysis)} if store is not None else {}),
+        annotate=annotator(store, analysis) if store is not None else no_annotation,
     )
     return render_changes(doc, fmt)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
 
@@ -220,9 +220,7 @@ def feed(app: App, output: Path, since: str | None, self_url: str | None) -> Non
         doc = digest_inputs.change_document(
             store, settings, changes, query={"since": start.date().isoformat()}, now=now
         )
-        period: dict[str, Any] = digest_inputs.period_of(
-            changes, f"changes detected since {start.date()}"
-        )
+        period = digest_inputs.period_of(changes, f"changes detected since {start.date()}")
         model = digest_inputs.digest_model(store, settings, doc, period=period, now=now)
     write_feed(output, render_feed(model, self_url=self_url or ""))
     click.echo(

@@ -1,18 +1,19 @@
 """Actions (rules and announcements) and the links between them, as the digest shows
-them; and the lenient readers the digest model shares. Pure.
+them; and the readers of the change document's parts that the digest model shares. Pure.
 
-Sectors, watchlist hits and links come from the analysis step, which is built
-separately; they are read leniently here (a string, or a mapping with a name and
-evidence under any of a few usual keys) so the digest shows them as soon as they
-exist and never fails when they do not.
+Every input has a declared shape (``monitor.changeset``: sector items, watchlist hits,
+links), so each reader takes the keys that the writer sets, by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from monitor.models import Record
+from monitor.analysis.links import EventDict, EvidenceDict, LinkDict
+from monitor.analysis.sectors import SectorItem
+from monitor.changeset import AttributionDict, ChangeDict, HitDict
+from monitor.digest.types import ActionSummary, NamedItem, Party, Response, TimelineEntry
+from monitor.models import Record, RecordDict
 
 KIND_LABELS = {
     "entity_list_rule": "Entity List rule",
@@ -40,12 +41,7 @@ LISTS_OF_KIND = {
     "uel_addition": {"uel"},
     "uel_measure": {"uel"},
 }
-# Where a sector tag or watchlist hit keeps its id, its label and its evidence. The sector
-# tagger gives one item per piece of evidence: {sector, label, field, matched, rule, note}.
-# A watchlist hit: {ref, watch_name, score, reason, status, id}.
-_ID_KEYS = ("sector", "ref", "code", "watch", "entry", "key", "id", "label", "name", "title")
-_LABEL_KEYS = ("label", "watch_name", "name", "title", "sector", "watch", "entry", "ref", "id")
-_DETAIL_KEYS = ("evidence", "detail", "reason", "why", "terms")
+_NO_RECORD = RecordDict(key="", list="", name="", country="", fields={}, meta={})
 
 
 def texts(value: object) -> list[str]:
@@ -57,24 +53,19 @@ def texts(value: object) -> list[str]:
     return [str(value)]
 
 
-def record_of(change: Mapping[str, Any]) -> Mapping[str, Any]:
+def record_of(change: ChangeDict) -> RecordDict:
     """The record as it now stands (or last stood, for a removal)."""
-    found = change.get("after") or change.get("before") or {}
-    assert isinstance(found, Mapping)
-    return found
+    return change["after"] or change["before"] or _NO_RECORD
 
 
-def field_text(record: Mapping[str, Any], name: str) -> str:
-    return "; ".join(texts(record.get("fields", {}).get(name)))
+def field_text(record: RecordDict, name: str) -> str:
+    return "; ".join(texts(record["fields"].get(name)))
 
 
-def named_items(value: object) -> list[dict[str, str]]:
-    """Sectors or hits in any of the shapes the analysis step may give (a string, or a
-    mapping with an id, a label, evidence and a score), one item per id with the
-    evidence of every mapping that named it."""
-    merged: dict[str, dict[str, str]] = {}
-    for raw in value if isinstance(value, list | tuple) else texts(value):
-        item = _named(raw)
+def _merged(items: Sequence[NamedItem]) -> list[NamedItem]:
+    """One item per id, with the evidence of every item that named it."""
+    merged: dict[str, NamedItem] = {}
+    for item in items:
         if not item["id"]:
             continue
         found = merged.setdefault(item["id"], item)
@@ -83,71 +74,69 @@ def named_items(value: object) -> list[dict[str, str]]:
     return list(merged.values())
 
 
-def _named(raw: object) -> dict[str, str]:
-    if not isinstance(raw, Mapping):
-        text = "" if raw is None else str(raw)
-        return {"id": text, "name": text, "detail": "", "score": "", "status": ""}
-    detail = _first(raw, _DETAIL_KEYS)
-    if not detail and raw.get("matched"):  # the tagger's form: field "matched" [rule] (note)
-        where = f"{raw['field']} " if raw.get("field") else ""
-        detail = f"{where}“{raw['matched']}”" + (f" ({raw['note']})" if raw.get("note") else "")
-    return {
-        "id": _first(raw, _ID_KEYS),
-        "name": _first(raw, _LABEL_KEYS),
-        "detail": detail,
-        "score": _score(raw.get("score")),
-        "status": str(raw.get("status") or ""),
-    }
+def sectors(tags: Sequence[SectorItem] | None) -> list[NamedItem]:
+    """Sector tags (one item per piece of evidence) as one item per sector: the tagger's
+    evidence reads ``field “matched” (note)``."""
+    items = []
+    for tag in tags or ():
+        where = f"{tag['field']} " if tag["field"] else ""
+        note = f" ({tag['note']})" if tag.get("note") else ""
+        detail = f"{where}“{tag['matched']}”{note}" if tag["matched"] else ""
+        name = tag["label"] or tag["sector"]
+        items.append(NamedItem(id=tag["sector"], name=name, detail=detail, score="", status=""))
+    return _merged(items)
 
 
-def _first(raw: Mapping[str, Any], keys: Sequence[str]) -> str:
-    return next(("; ".join(texts(raw[k])) for k in keys if texts(raw.get(k))), "")
-
-
-def sectors(value: object) -> list[dict[str, str]]:
-    return named_items(value)
-
-
-def hits(value: object) -> list[dict[str, str]]:
+def hits(found: Sequence[HitDict] | None) -> list[NamedItem]:
     """Watchlist hits an analyst has not dismissed (``ecmon hits dismiss``)."""
-    return [hit for hit in named_items(value) if hit["status"] != "dismissed"]
+    items = [
+        NamedItem(
+            id=hit["ref"],
+            name=hit["watch_name"] or hit["ref"],
+            detail=hit["reason"],
+            score=_score(hit["score"]),
+            status=hit["status"],
+        )
+        for hit in found or ()
+    ]
+    return [hit for hit in _merged(items) if hit["status"] != "dismissed"]
 
 
-def identity(change: Mapping[str, Any]) -> str:
+def identity(change: ChangeDict) -> str:
     """What a change is, independent of database row ids: kind, source, key and the
     content hash of the record as it now stands. Stable across re-renders and rebuilds."""
     record = Record.from_dict(record_of(change))
     return f"{change['kind']}/{change['source']}/{change['key']}/{record.content_hash}"
 
 
-def seen_at(change: Mapping[str, Any]) -> str:
-    return str((change.get("provenance") or {}).get("fetched_at") or "")
+def seen_at(change: ChangeDict) -> str:
+    return change["provenance"]["fetched_at"]
 
 
 # ----------------------------------------------------------------- actions
 
 
 def action_summary(
-    record: Mapping[str, Any],
-    change: Mapping[str, Any] | None,
-    attribution: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+    record: RecordDict,
+    change: ChangeDict | None,
+    attribution: AttributionDict | None = None,
+) -> ActionSummary:
     """An action (a rule or an announcement) for the reader: number, dates, official
     link, stated reasons and the parties it names in Chinese and English."""
-    found = attribution or {}
+    found = attribution
+    fields = record["fields"]
     kind = field_text(record, "kind")
-    zh = texts(record.get("fields", {}).get("parties_zh"))
-    en = texts(record.get("fields", {}).get("parties_en"))
-    where = texts(record.get("fields", {}).get("party_countries"))
+    zh, en = texts(fields.get("parties_zh")), texts(fields.get("parties_en"))
+    where = texts(fields.get("party_countries"))
     count = max(len(zh), len(en))
-    urls = texts(record.get("fields", {}).get("urls"))
-    instrument = field_text(record, "instrument") or str(found.get("instrument") or "")
-    number = field_text(record, "document_number") or str(found.get("document_number") or "")
-    title = str(record.get("name") or found.get("title") or "")
+    urls = texts(fields.get("urls"))
+    instrument = field_text(record, "instrument") or (found["instrument"] if found else "")
+    number = field_text(record, "document_number") or (found["document_number"] if found else "")
+    title = record["name"] or (found["title"] if found else "")
     return {
         # What to call it: its citable number, else (a derived event) its title.
-        "heading": instrument or number or title or str(record.get("key") or ""),
-        "key": str(record.get("key") or found.get("action_key") or ""),
+        "heading": instrument or number or title or record["key"],
+        "key": record["key"] or (found["action_key"] if found else ""),
         "change": change["kind"] if change else "",
         "identity": identity(change) if change else "",
         "seen_at": seen_at(change) if change else "",
@@ -155,129 +144,102 @@ def action_summary(
         "kind_label": KIND_LABELS.get(kind)
         or kind.replace("_", " ")
         or ("rule" if found else "action"),
-        "jurisdiction": field_text(record, "jurisdiction") or str(record.get("country") or ""),
+        "jurisdiction": field_text(record, "jurisdiction") or record["country"],
         "actor": field_text(record, "actor"),
         "instrument": instrument,
         "document_number": number,
         "title": title,
-        "published": field_text(record, "published") or str(found.get("published") or ""),
+        "published": field_text(record, "published") or (found["published"] if found else ""),
         "effective": field_text(record, "effective"),
         "url": field_text(record, "url")
         or (urls[0] if urls else "")
-        or str(found.get("url") or ""),
-        "reasons": texts(record.get("fields", {}).get("reasons")),
-        "review": texts(record.get("fields", {}).get("review")),
+        or (found["url"] if found else ""),
+        "reasons": texts(fields.get("reasons")),
+        "review": texts(fields.get("review")),
         "stated_count": field_text(record, "stated_count"),
-        "evidence": str(found.get("evidence") or ""),
-        "sectors": sectors((change or {}).get("sectors")),
+        "evidence": found["evidence"] if found else "",
+        "sectors": sectors(change.get("sectors") if change else None),
         "parties": [
-            {
-                "zh": zh[i] if i < len(zh) else "",
-                "en": en[i] if i < len(en) else "",
-                "country": where[i] if i < len(where) else "",
-            }
+            Party(
+                zh=zh[i] if i < len(zh) else "",
+                en=en[i] if i < len(en) else "",
+                country=where[i] if i < len(where) else "",
+            )
             for i in range(count)
         ],
     }
 
 
-def lists_made_by(record: Mapping[str, Any]) -> set[str]:
+def lists_made_by(record: RecordDict) -> set[str]:
     return LISTS_OF_KIND.get(field_text(record, "kind"), set())
 
 
 # ---------------------------------------------------------------- timeline
 
 
-def _endpoint(value: object) -> str:
-    if isinstance(value, Mapping):
-        return str(value.get("key") or value.get("action_key") or value.get("id") or "")
-    return "" if value is None else str(value)
-
-
-def _pairs(link: Mapping[str, Any]) -> list[tuple[object, object, Mapping[str, Any]]]:
-    """(trigger, response, details) for each response of a link. Accepts one link per
-    pair (``trigger``/``response``) or a trigger with ``responses``, each either an action
-    or a mapping holding its ``response`` with its own days, score and evidence."""
-    trigger = link.get("trigger", link.get("from"))
-    if not link.get("responses"):
-        return [(trigger, link.get("response", link.get("to")), link)]
-    found: list[tuple[object, object, Mapping[str, Any]]] = []
-    for item in link["responses"]:
-        if isinstance(item, Mapping) and "response" in item:
-            found.append((trigger, item["response"], item))
-        else:
-            found.append((trigger, item, link))
-    return found
-
-
-def link_keys(link: Mapping[str, Any]) -> set[str]:
-    """Every action key a link names (trigger and responses), and the ``source:key`` of
+def link_keys(link: LinkDict) -> set[str]:
+    """Every action key a link names (trigger and response), and the ``source:key`` of
     each member of a derived end (a group of list additions)."""
-    ends = [end for pair in _pairs(link) for end in pair[:2]]
-    keys = {_endpoint(end) for end in ends}
-    keys |= {str(m) for end in ends if isinstance(end, Mapping) for m in end.get("members") or []}
-    return keys - {""}
+    ends = (link["trigger"], link["response"])
+    return ({end["key"] for end in ends} | {m for end in ends for m in end["members"]}) - {""}
 
 
-def timeline(
-    links: Sequence[Mapping[str, Any]], actions: Mapping[str, Mapping[str, Any]]
-) -> list[dict[str, Any]]:
+def timeline(links: Sequence[LinkDict], actions: Mapping[str, RecordDict]) -> list[TimelineEntry]:
     """Links grouped by trigger: each trigger with its responses and the evidence for
     each, oldest trigger first (a cross-jurisdiction chronology)."""
-    by_trigger: dict[str, dict[str, Any]] = {}
+    by_trigger: dict[str, TimelineEntry] = {}
     for link in links:
-        for trigger, response, details in _pairs(link):
-            entry = by_trigger.setdefault(
-                _endpoint(trigger), {"trigger": _resolve(trigger, actions), "responses": []}
+        trigger = link["trigger"]
+        entry = by_trigger.setdefault(
+            trigger["key"], TimelineEntry(trigger=_resolve(trigger, actions), responses=[])
+        )
+        entry["responses"].append(
+            Response(
+                action=_resolve(link["response"], actions),
+                relation="",  # the linker states no relation name; the evidence says why
+                score=_score(link["score"]),
+                days=str(link["days"]),
+                evidence=evidence_lines(link["evidence"]),
             )
-            entry["responses"].append(
-                {
-                    "action": _resolve(response, actions),
-                    "relation": str(details.get("relation") or ""),
-                    "score": _score(details.get("score")),
-                    "days": "" if details.get("days") is None else str(details.get("days")),
-                    "evidence": evidence_lines(details.get("evidence")),
-                }
-            )
+        )
     return sorted(
         by_trigger.values(), key=lambda e: (e["trigger"]["published"], e["trigger"]["key"])
     )
 
 
-def evidence_lines(value: object) -> list[str]:
-    """A link's evidence as lines of text: strings as given, a mapping by its ``text``
-    (the linker's form: kind, text, weight), else as "key: value" pairs."""
+def evidence_lines(evidence: Sequence[EvidenceDict]) -> list[str]:
+    """A link's evidence as lines of text: each item's ``text``, else its kind and weight."""
     lines = []
-    for item in value if isinstance(value, list | tuple) else [value]:
-        if isinstance(item, Mapping) and item.get("text"):
-            lines.append(str(item["text"]))
-        elif isinstance(item, Mapping):
+    for item in evidence:
+        if item["text"]:
+            lines.append(item["text"])
+        else:
             pairs = (f"{k}: {'; '.join(texts(v))}" for k, v in item.items() if texts(v))
             lines.append(" · ".join(pairs))
-        else:
-            lines.extend(texts(item))
     return [line for line in lines if line]
 
 
-def _resolve(value: object, actions: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def _resolve(end: EventDict, actions: Mapping[str, RecordDict]) -> ActionSummary:
     """A link end as an action summary: the stored action when we hold it, else (e.g. the
     linker's derived event "BIS Entity List additions of 2025-09-12", dated by ``date``)
     what the end says about itself; with the sector tags the linker gave it."""
-    key = _endpoint(value)
-    shown = dict(value) if isinstance(value, Mapping) else {}
+    key = end["key"]
     if key in actions:
         summary = action_summary(actions[key], None)
     else:
-        fields = {**shown, "published": shown.get("published") or shown.get("date") or ""}
-        fields = {k: v for k, v in fields.items() if isinstance(v, str | list | tuple)}
-        fields.pop("sectors", None)
-        name = shown.get("title") or shown.get("name") or key
-        summary = action_summary({"key": key, "name": name, "fields": fields}, None)
-    summary["sectors"] = summary["sectors"] or sectors(shown.get("sectors"))
+        fields: dict[str, str | list[str]] = {
+            "key": key, "jurisdiction": end["jurisdiction"], "kind": end["kind"],
+            "date": end["date"], "date_basis": end["date_basis"], "title": end["title"],
+            "instrument": end["instrument"], "url": end["url"], "members": end["members"],
+            "countries": end["countries"], "notes": end["notes"],
+            "published": end["date"],
+        }  # fmt: skip
+        name = end["title"] or key
+        record = RecordDict(key=key, list="", name=name, country="", fields=fields, meta={})
+        summary = action_summary(record, None)
+    summary["sectors"] = summary["sectors"] or sectors(end["sectors"])
     return summary
 
 
-def _score(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return "" if value is None else str(value)
+def _score(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"

@@ -6,8 +6,9 @@ and the groups new listings fall into. Pure.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TypeVar
 
+from monitor.changeset import ChangeDict, FieldDict
 from monitor.digest.actions import (
     action_summary,
     field_text,
@@ -18,6 +19,10 @@ from monitor.digest.actions import (
     seen_at,
     texts,
 )
+from monitor.digest.types import ActionSummary, Entity, EvidenceRow, FieldRow, Group
+from monitor.models import RecordDict
+
+T = TypeVar("T")
 
 LIST_LABELS = {
     "el": "BIS Entity List",
@@ -32,21 +37,21 @@ BIS_LISTS = frozenset({"el", "meu", "uvl", "dpl"})
 # ---------------------------------------------------------------- entities
 
 
-def entity(change: Mapping[str, Any]) -> dict[str, Any]:
+def entity(change: ChangeDict) -> Entity:
     """A listing (added, modified or removed entry) as the digest shows it."""
     record = record_of(change)
     name_zh, name_en = field_text(record, "name_zh"), field_text(record, "name_en")
-    before = change.get("before") or {}
-    renamed = change.get("previous_key") and before.get("name") != record.get("name")
-    name = name_en or str(change["name"])
+    before = change["before"]
+    renamed = change["previous_key"] and (before["name"] if before else None) != record["name"]
+    name = name_en or change["name"]
     return {
         "kind": change["kind"],
         "list": change["list"],
         "key": change["key"],
         "name": name,
         "name_zh": name_zh if name_zh != name else "",
-        "country": change.get("country") or "",
-        "previous_name": str(before.get("name", "")) if renamed else "",
+        "country": change["country"] or "",
+        "previous_name": before["name"] if renamed and before else "",
         "labels": [],
         "sources": [],
         "sectors": [],
@@ -62,56 +67,54 @@ def entity(change: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def absorb(item: dict[str, Any], change: Mapping[str, Any], source_title: str) -> None:
+def absorb(item: Entity, change: ChangeDict, source_title: str) -> None:
     """Add one source's report of ``item`` (the CSL and the eCFR report the same entry)."""
     record = record_of(change)
-    fields = record.get("fields", {})
+    fields = record["fields"]
     _extend(item["sources"], [source_title])
-    _extend(item["labels"], texts(change.get("labels")))
+    _extend(item["labels"], texts(change["labels"]))
     _extend(item["sectors"], sectors(change.get("sectors")))
     _extend(item["hits"], hits(change.get("hits")))
-    _extend(item["fields"], [_field_row(f) for f in change.get("fields") or []])
+    _extend(item["fields"], [_field_row(f) for f in change["fields"]])
     _extend(item["evidence"], _evidence(change, record))
     item["change_ids"].append(change["id"])
     item["identities"].append(identity(change))
     item["seen_at"] = max(item["seen_at"], seen_at(change))
-    item["start_date"] = item["start_date"] or str(change.get("effective_date") or "")
-    item["attribution"] = item["attribution"] or change.get("attribution")
-    item["action_key"] = item["action_key"] or str(
-        (change.get("attribution") or {}).get("action_key")
-        or fields.get("status_action" if change["kind"] != "added" else "listed_by")
-        or ""
-    )
+    item["start_date"] = item["start_date"] or (change["effective_date"] or "")
+    item["attribution"] = item["attribution"] or change["attribution"]
+    attributed = change["attribution"]["action_key"] if change["attribution"] else ""
+    stated = fields.get("status_action" if change["kind"] != "added" else "listed_by")
+    item["action_key"] = item["action_key"] or str(attributed or stated or "")
 
 
-def _extend(target: list[Any], values: Iterable[Any]) -> None:
+def _extend(target: list[T], values: Iterable[T]) -> None:
     for value in values:
         if value not in target:
             target.append(value)
 
 
-def _field_row(change: Mapping[str, Any]) -> dict[str, Any]:
+def _field_row(change: FieldDict) -> FieldRow:
     return {
-        "field": str(change["field"]).replace("_", " "),
-        "before": texts(change.get("before")),
-        "after": texts(change.get("after")),
-        "added": texts(change.get("added")),
-        "removed": texts(change.get("removed")),
+        "field": change["field"].replace("_", " "),
+        "before": texts(change["before"]),
+        "after": texts(change["after"]),
+        "added": texts(change["added"]),
+        "removed": texts(change["removed"]),
     }
 
 
-def _evidence(change: Mapping[str, Any], record: Mapping[str, Any]) -> list[dict[str, str]]:
+def _evidence(change: ChangeDict, record: RecordDict) -> list[EvidenceRow]:
     """What a reader checks a listing against: citations, dates, licence terms, status."""
-    citations = "; ".join(texts(change.get("citations")))
+    citations = "; ".join(texts(change["citations"]))
     if not citations and change["kind"] == "added" and change["list"] in BIS_LISTS:
         citations = "none stated in the source"
     rows = [("citation", citations)]
     if change["kind"] == "removed":
-        rows.append(("listed since", str(change.get("effective_date") or "")))
+        rows.append(("listed since", change["effective_date"] or ""))
     else:
-        rows.append(("start date", str(change.get("effective_date") or "")))
+        rows.append(("start date", change["effective_date"] or ""))
     if change["kind"] != "added":  # the field rows say what changed; the rest is noise here
-        return [{"label": label, "value": value} for label, value in rows if value]
+        return [EvidenceRow(label=label, value=value) for label, value in rows if value]
     for name, label in (
         ("license_requirement", "license requirement"),
         ("license_policy", "license policy"),
@@ -121,22 +124,22 @@ def _evidence(change: Mapping[str, Any], record: Mapping[str, Any]) -> list[dict
         ("measures", "measures"),
     ):
         rows.append((label, field_text(record, name)))
-    return [{"label": label, "value": value} for label, value in rows if value]
+    return [EvidenceRow(label=label, value=value) for label, value in rows if value]
 
 
 # ------------------------------------------------------------------ groups
 
 
-def group_for(
-    item: Mapping[str, Any], actions: Mapping[str, Mapping[str, Any]]
-) -> tuple[str, Callable[[], dict[str, Any]]]:
+def group_for(item: Entity, actions: Mapping[str, RecordDict]) -> tuple[str, Callable[[], Group]]:
     """The group a new listing belongs to, and how to make it: the action that listed it
     (by its key alone when we do not hold it); else its stated start date; else its list
     alone, said so plainly."""
     attribution = item["attribution"]
     key = item["action_key"]
     if key:
-        record = actions.get(key) or {"key": key, "fields": {}}
+        record = actions.get(key) or RecordDict(
+            key=key, list="", name="", country="", fields={}, meta={}
+        )
         action = action_summary(record, None, attribution)
         heading = f"{action['kind_label'].capitalize()}: {action['heading']}"
         return f"action:{key}", lambda: _group(
@@ -155,8 +158,8 @@ def group_for(
 
 
 def _group(
-    group_id: str, heading: str, date: str, action: dict[str, Any] | None, note: str = ""
-) -> dict[str, Any]:
+    group_id: str, heading: str, date: str, action: ActionSummary | None, note: str = ""
+) -> Group:
     return {
         "id": group_id,
         "heading": heading,

@@ -1,5 +1,6 @@
-"""The digest model: one plain dict built from the change document, the stored
-actions and the sources' health. Pure: no clock, store or network (``now`` is passed in).
+"""The digest model: one plain dict (declared in ``monitor.digest.types``) built from
+the change document, the stored actions and the sources' health. Pure: no clock,
+store or network (``now`` is passed in).
 
 Every digest format (text, HTML, Markdown, JSON, the Atom feed) renders this one
 dict, so they all say the same thing. Shape (``build_model``)::
@@ -15,8 +16,8 @@ dict, so they all say the same thing. Shape (``build_model``)::
     health        failing, suspect or stale sources
 
 Sectors, watchlist hits and links are optional inputs (``change["sectors"]``,
-``change["hits"]``, ``doc["links"]``): shown when present, never required. Their shape
-is read leniently (``digest_actions``) because another module produces them.
+``change["hits"]``, ``doc["links"]``): shown when present, never required. Their shapes
+are declared in ``monitor.changeset`` and read by name.
 The same entity reported by two sources (the CSL and the eCFR) is one entry with both
 sources named: a reader counts entities, not feed rows.
 """
@@ -26,41 +27,54 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
+from monitor.changeset import ChangeDict, ChangesDocument
 from monitor.digest import actions as acts
 from monitor.digest import entities as ents
 from monitor.digest.entities import LIST_LABELS
-from monitor.models import SourceStatus, utc_iso
+from monitor.digest.types import (
+    ActionSummary,
+    CountryCount,
+    DigestModel,
+    Entity,
+    Group,
+    Headline,
+    Health,
+    HealthEntry,
+    ListCount,
+    Period,
+    Problem,
+    SectorCount,
+)
+from monitor.models import RecordDict, SourceStatus, utc_iso
 
 MODEL_VERSION = "1"
 STALE_AFTER = timedelta(days=3)
-_KINDS = ("added", "modified", "removed")
 
 
 def build_model(
-    doc: Mapping[str, Any],
+    doc: ChangesDocument,
     *,
-    actions: Mapping[str, Mapping[str, Any]],
+    actions: Mapping[str, RecordDict],
     statuses: Sequence[SourceStatus],
     source_titles: Mapping[str, str],
-    period: Mapping[str, Any],
+    period: Period,
     generated_at: datetime,
     stale_after: timedelta = STALE_AFTER,
-) -> dict[str, Any]:
+) -> DigestModel:
     """The digest of ``doc`` (``changeset.changes_document``).
 
     ``actions`` maps action keys to stored action records (``Record.to_dict``), so a
     listing names the announcement behind it even when that was published earlier.
     ``period`` describes what the digest covers (label, since, change id range).
     """
-    changes = list(doc.get("changes") or [])
+    changes = list(doc["changes"])
     known = {**actions, **{c["key"]: acts.record_of(c) for c in changes if _is_action(c)}}
     entities = _merge_entities([c for c in changes if not _is_action(c)], source_titles)
     added = [e for e in entities if e["kind"] == "added"]
     action_items = [acts.action_summary(acts.record_of(c), c) for c in changes if _is_action(c)]
     action_items.sort(key=lambda a: (a["jurisdiction"] != "US", a["published"], a["key"]))
-    timeline = acts.timeline(doc.get("links") or [], known)
+    timeline = acts.timeline(doc.get("links", []), known)
     health = _health(statuses, source_titles, generated_at, stale_after)
     groups = _groups(added, known)
     grouped = {g["action"]["key"] for g in groups if g["action"]}
@@ -69,7 +83,7 @@ def build_model(
     return {
         "model_version": MODEL_VERSION,
         "generated_at": utc_iso(generated_at),
-        "period": {"label": "all stored changes", **period},
+        "period": period,
         "empty": not entities and not action_items,
         "headline": _headline(entities, action_items),
         "hits": [e for e in entities if e["hits"]],
@@ -79,23 +93,23 @@ def build_model(
         "actions": action_items,
         "timeline": timeline,
         "health": health,
-        "sources": [dict(s) for s in doc.get("sources") or []],
+        "sources": [s.copy() for s in doc["sources"]],
     }
 
 
-def health_key(model: Mapping[str, Any]) -> str:
+def health_key(model: DigestModel) -> str:
     """What changes when a source starts or stops failing (not its churning error text):
     a digest is worth sending for a change of health alone, but not for each run of it."""
     return ",".join(f"{p['source']}:{p['state']}" for p in model["health"]["problems"])
 
 
 def filter_document(
-    doc: Mapping[str, Any],
+    doc: ChangesDocument,
     *,
     lists: Iterable[str] = (),
     countries: Iterable[str] = (),
     sectors: Iterable[str] = (),
-) -> dict[str, Any]:
+) -> ChangesDocument:
     """``doc`` with only the changes a recipient asked for (an empty filter keeps all).
 
     ``lists`` matches a list code (``el``, ``ecl``, ``uel``...) or a source name; an
@@ -108,30 +122,28 @@ def filter_document(
     want_countries = {v.upper() for v in countries}
     want_sectors = {v.casefold() for v in sectors}
 
-    def keep(change: Mapping[str, Any]) -> bool:
+    def keep(change: ChangeDict) -> bool:
         return (
             (not want_lists or bool(_list_codes(change) & want_lists))
             and (not want_countries or bool(_countries(change) & want_countries))
             and (not want_sectors or bool(_sector_names(change) & want_sectors))
         )
 
-    kept = [c for c in doc.get("changes") or [] if keep(c)]
+    kept = [c for c in doc["changes"] if keep(c)]
     referenced = {ref for c in kept for ref in _action_refs(c)}
     chosen = {id(c) for c in kept}
     changes = [
-        c
-        for c in doc.get("changes") or []
-        if id(c) in chosen or (_is_action(c) and c["key"] in referenced)
+        c for c in doc["changes"] if id(c) in chosen or (_is_action(c) and c["key"] in referenced)
     ]
     # A link stays when one of its ends is a kept action, or a group of list additions
     # with a kept member: who watches the Entity List sees the responses to it.
     ends = {c["key"] for c in changes if _is_action(c)}
     ends |= {f"{c['source']}:{c['key']}" for c in kept}
-    links = [link for link in doc.get("links") or [] if acts.link_keys(link) & ends]
+    links = [link for link in doc.get("links", []) if acts.link_keys(link) & ends]
     return {**doc, "changes": changes, "links": links}
 
 
-def subject(model: Mapping[str, Any], prefix: str) -> str:
+def subject(model: DigestModel, prefix: str) -> str:
     """The mail subject: counts only, never source text (nothing to inject into a header)."""
     head = model["headline"]
     bits = (
@@ -155,14 +167,14 @@ def subject(model: Mapping[str, Any], prefix: str) -> str:
 # ---------------------------------------------------------------- entities
 
 
-def _is_action(change: Mapping[str, Any]) -> bool:
-    return change.get("list") == "action"
+def _is_action(change: ChangeDict) -> bool:
+    return change["list"] == "action"
 
 
 def _merge_entities(
-    changes: Sequence[Mapping[str, Any]], source_titles: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    changes: Sequence[ChangeDict], source_titles: Mapping[str, str]
+) -> list[Entity]:
+    merged: dict[tuple[str, str, str], Entity] = {}
     for change in changes:
         slot = (change["kind"], change["list"], change["key"])
         if slot not in merged:
@@ -171,17 +183,15 @@ def _merge_entities(
     return sorted(merged.values(), key=lambda e: (e["name"].casefold(), e["list"], e["key"]))
 
 
-def _groups(
-    added: Sequence[dict[str, Any]], actions: Mapping[str, Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    groups: dict[str, dict[str, Any]] = {}
+def _groups(added: Sequence[Entity], actions: Mapping[str, RecordDict]) -> list[Group]:
+    groups: dict[str, Group] = {}
     for item in added:
         group_id, make = ents.group_for(item, actions)
         groups.setdefault(group_id, make())["entities"].append(item)
     return sorted(groups.values(), key=lambda g: (g["date"], g["id"]), reverse=True)
 
 
-def _headline(entities: Sequence[Mapping[str, Any]], actions: Sequence[Any]) -> dict[str, Any]:
+def _headline(entities: Sequence[Entity], actions: Sequence[ActionSummary]) -> Headline:
     by_list: dict[str, Counter[str]] = {}
     for item in entities:
         by_list.setdefault(item["list"], Counter())[item["kind"]] += 1
@@ -190,28 +200,30 @@ def _headline(entities: Sequence[Mapping[str, Any]], actions: Sequence[Any]) -> 
     kinds = Counter(item["kind"] for item in entities)
     return {
         "hits": sum(1 for item in entities if item["hits"]),
-        **{kind: kinds[kind] for kind in _KINDS},
+        "added": kinds["added"],
+        "modified": kinds["modified"],
+        "removed": kinds["removed"],
         "actions": len(actions),
         "by_list": [
-            {
-                "list": code,
-                "label": LIST_LABELS.get(code, code.upper()),
-                "total": sum(counts.values()),
-                **{kind: counts[kind] for kind in _KINDS},
-            }
+            ListCount(
+                list=code,
+                label=LIST_LABELS.get(code, code.upper()),
+                total=sum(counts.values()),
+                added=counts["added"],
+                modified=counts["modified"],
+                removed=counts["removed"],
+            )
             for code, counts in sorted(
                 by_list.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])
             )
         ],
-        "by_country": _ranked(countries, "country"),
-        "by_sector": _ranked(sectors, "sector"),
+        "by_country": [CountryCount(country=k, count=n) for k, n in _ranked(countries)],
+        "by_sector": [SectorCount(sector=k, count=n) for k, n in _ranked(sectors)],
     }
 
 
-def _ranked(counts: Counter[str], name: str) -> list[dict[str, Any]]:
-    return [
-        {name: k, "count": n} for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 # ------------------------------------------------------------------ health
@@ -222,69 +234,72 @@ def _health(
     titles: Mapping[str, str],
     now: datetime,
     stale_after: timedelta,
-) -> dict[str, Any]:
-    problems, healthy = [], []
+) -> Health:
+    problems: list[Problem] = []
+    healthy: list[HealthEntry] = []
     for status in statuses:
         if not status.enabled:
             continue
-        found = _problem(status, now, stale_after)
-        entry = {"source": status.source, "title": titles.get(status.source, status.source)}
         # The daemon's alert state (monitor.store.alerts): "broken" while alerted, or
         # "recovered" when it came back since the last digest; "" otherwise.
-        entry["alert"] = status.details.get("alert", "")
-        entry["alert_since"] = status.details.get("alert_since", "")
+        entry = HealthEntry(
+            source=status.source,
+            title=titles.get(status.source, status.source),
+            alert=status.details.get("alert", ""),
+            alert_since=status.details.get("alert_since", ""),
+        )
+        found = _problem(status, now, stale_after)
         if found is None:
             healthy.append(entry)
         else:
-            problems.append({**entry, **found})
+            state, detail = found
+            last_good = status.last_success_at or "never"
+            problems.append(Problem(**entry, state=state, detail=detail, last_success_at=last_good))
     return {"problems": problems, "healthy": healthy}
 
 
-def _problem(status: SourceStatus, now: datetime, stale_after: timedelta) -> dict[str, str] | None:
-    last_good = status.last_success_at or "never"
+def _problem(status: SourceStatus, now: datetime, stale_after: timedelta) -> tuple[str, str] | None:
+    """(state, detail) of a source with a problem, else None."""
     if status.last_outcome == "suspect":
-        detail = status.suspect_reason or status.last_error or "held as suspect"
-        return {"state": "suspect", "detail": detail, "last_success_at": last_good}
+        return "suspect", status.suspect_reason or status.last_error or "held as suspect"
     if status.last_outcome == "failed" or status.consecutive_failures:
         runs = f"{status.consecutive_failures} failed run(s) in a row"
-        detail = f"{runs}: {status.last_error}" if status.last_error else runs
-        return {"state": "failing", "detail": detail, "last_success_at": last_good}
+        return "failing", f"{runs}: {status.last_error}" if status.last_error else runs
     if status.last_success_at is None:
-        return {"state": "stale", "detail": "has never run", "last_success_at": last_good}
+        return "stale", "has never run"
     age = now - datetime.fromisoformat(status.last_success_at)
     if age > stale_after:
-        detail = f"no good run for {age.days} day(s)"
-        return {"state": "stale", "detail": detail, "last_success_at": last_good}
+        return "stale", f"no good run for {age.days} day(s)"
     return None
 
 
 # ----------------------------------------------------------------- filters
 
 
-def _list_codes(change: Mapping[str, Any]) -> set[str]:
-    codes = {str(change.get("list", "")).casefold(), str(change.get("source", "")).casefold()}
+def _list_codes(change: ChangeDict) -> set[str]:
+    codes = {change["list"].casefold(), change["source"].casefold()}
     if _is_action(change):
         codes |= acts.lists_made_by(acts.record_of(change))
     return codes
 
 
-def _countries(change: Mapping[str, Any]) -> set[str]:
+def _countries(change: ChangeDict) -> set[str]:
     record = acts.record_of(change)
-    found = {str(change.get("country") or "").upper()}
+    found = {(change["country"] or "").upper()}
     if _is_action(change):
-        found |= {c.upper() for c in acts.texts(record.get("fields", {}).get("party_countries"))}
+        found |= {c.upper() for c in acts.texts(record["fields"].get("party_countries"))}
     return found - {""}
 
 
-def _sector_names(change: Mapping[str, Any]) -> set[str]:
+def _sector_names(change: ChangeDict) -> set[str]:
     tags = acts.sectors(change.get("sectors"))
     return {s["name"].casefold() for s in tags} | {s["id"].casefold() for s in tags}
 
 
-def _action_refs(change: Mapping[str, Any]) -> set[str]:
-    record = acts.record_of(change)
-    fields = record.get("fields", {})
+def _action_refs(change: ChangeDict) -> set[str]:
+    """The action keys a change refers to: its listing action, status action, rule."""
+    fields = acts.record_of(change)["fields"]
     refs = {str(fields.get("listed_by") or ""), str(fields.get("status_action") or "")}
-    attribution = change.get("attribution") or {}
-    refs.add(str(attribution.get("action_key") or ""))
+    if change["attribution"]:
+        refs.add(change["attribution"]["action_key"])
     return refs - {""}

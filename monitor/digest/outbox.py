@@ -24,12 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from typing import Any
 
 from monitor.config import Settings
-from monitor.digest.inputs import change_document, digest_model, period_of
+from monitor.digest.inputs import change_document, gather, model_for, period_of
 from monitor.digest.model import health_key, subject
 from monitor.digest.render import render_digest
+from monitor.digest.types import DigestModel
 from monitor.errors import ConfigError
 from monitor.notify import Channel
 from monitor.notify.retry import send_stored
@@ -79,14 +79,15 @@ def compose(
     query = {"after_change": after, "through_change": through}
     doc = change_document(store, settings, changes, query=query, now=now)
     period = period_of(changes, "new since the last digest" if after else "all stored changes")
-    whole = digest_model(store, settings, doc, period=period, now=now)
+    inputs = gather(store, settings, doc, period=period, now=now)  # the store, read once
+    whole = model_for(inputs)
     key = health_key(whole)
     wanted = heartbeat or settings.email.heartbeat or key != box.last_health_key()
     if whole["empty"] and not wanted:
         return None
     messages, skipped = [], []
     for recipient in recipients:
-        model = digest_model(store, settings, doc, period=period, now=now, recipient=recipient)
+        model = model_for(inputs, recipient)  # pure: a filter of what was gathered
         if model["empty"] and not wanted:
             skipped.append(recipient.address)
             continue
@@ -102,7 +103,7 @@ def compose(
     return Queued(digest_id, after, through, len(changes), sent_to, tuple(skipped))
 
 
-def _message(settings: Settings, model: dict[str, Any], address: str) -> NewDelivery:
+def _message(settings: Settings, model: DigestModel, address: str) -> NewDelivery:
     text, html = render_digest(model, "text"), render_digest(model, "html")
     return NewDelivery(
         channel="email",
@@ -115,7 +116,7 @@ def _message(settings: Settings, model: dict[str, Any], address: str) -> NewDeli
     )
 
 
-def message_id(sender: str, model: dict[str, Any], address: str, body: str) -> str:
+def message_id(sender: str, model: DigestModel, address: str, body: str) -> str:
     """A Message-ID fixed when the digest is queued (stored; every retry reuses it)."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "ecmon.invalid"
     seed = "\n".join((address, model["generated_at"], body))

@@ -27,11 +27,13 @@ import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 from urllib.parse import quote, urlsplit
 
 import jinja2
 
+from monitor.changeset import ChangeDict, ChangesDocument
+from monitor.digest.types import ActionSummary, DigestModel, Entity, Group
 from monitor.resources import bundled_dir
 from monitor.text import clean, inline
 
@@ -101,7 +103,7 @@ def _inline_all(value: Any) -> Any:
     return value
 
 
-def render_changes(document: dict[str, Any], fmt: TextFormat) -> str:
+def render_changes(document: ChangesDocument, fmt: TextFormat) -> str:
     """The change document in the requested format."""
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -119,7 +121,7 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def changes_csv(document: dict[str, Any]) -> str:
+def changes_csv(document: ChangesDocument) -> str:
     """One CSV row per change (RFC 4180: CRLF line ends, quoted where needed), for
     spreadsheets; every cell passes through ``spreadsheet_cell``."""
     out = io.StringIO()
@@ -130,13 +132,13 @@ def changes_csv(document: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _csv_row(change: Mapping[str, Any]) -> list[object]:
-    prov, found = change["provenance"], change.get("attribution") or {}
+def _csv_row(change: ChangeDict) -> list[object]:
+    prov, found = change["provenance"], change["attribution"]
     return [
         change["id"], change["source"], change["kind"], change["list"], change["key"],
         change["name"], change["country"], "; ".join(change["labels"]),
         "; ".join(change["citations"]), change["effective_date"] or "",
-        "; ".join(f["field"] for f in change["fields"]), found.get("instrument", ""),
+        "; ".join(f["field"] for f in change["fields"]), found["instrument"] if found else "",
         prov["run_id"], prov["fetched_at"], prov["url"],
     ]  # fmt: skip
 
@@ -147,7 +149,7 @@ def spreadsheet_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def render_digest(model: Mapping[str, Any], fmt: DigestFormat) -> str:
+def render_digest(model: DigestModel, fmt: DigestFormat) -> str:
     """The digest model (``monitor.digest.model.build_model``) in the requested format."""
     if fmt == "json":
         return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
@@ -155,7 +157,7 @@ def render_digest(model: Mapping[str, Any], fmt: DigestFormat) -> str:
     return clean(template.render(d=_inline_all(model)))
 
 
-def render_feed(model: Mapping[str, Any], *, self_url: str = "") -> str:
+def render_feed(model: DigestModel, *, self_url: str = "") -> str:
     """An Atom 1.0 feed of the model: its actions and change groups (``feed_entries``)."""
     model = _inline_all(model)
     entries = feed_entries(model)
@@ -168,7 +170,18 @@ def render_feed(model: Mapping[str, Any], *, self_url: str = "") -> str:
     return clean(text)
 
 
-def feed_entries(model: Mapping[str, Any]) -> list[dict[str, Any]]:
+class FeedEntry(TypedDict):
+    """One Atom entry: an action, a listing group, or a modified or removed entry."""
+
+    id: str
+    title: str
+    updated: str
+    action: NotRequired[ActionSummary]
+    group: NotRequired[Group]
+    entity: NotRequired[Entity]
+
+
+def feed_entries(model: DigestModel) -> list[FeedEntry]:
     """Atom entries for the model: one per action, per listing group, per modified or
     removed entry. Ids and times derive from content and fetch times only, so a re-render
     of the same changes gives the same feed."""
@@ -177,7 +190,7 @@ def feed_entries(model: Mapping[str, Any]) -> list[dict[str, Any]]:
             f"action/{a['key']}/{a['identity'].rsplit('/', 1)[-1]}",
             _action_title(a),
             a["seen_at"],
-            {"action": a},
+            action=a,
         )
         for a in model["actions"]
     ]
@@ -186,29 +199,41 @@ def feed_entries(model: Mapping[str, Any]) -> list[dict[str, Any]]:
         digest = hashlib.sha256("\n".join(members).encode()).hexdigest()[:32]
         title = f"{group['heading']} ({len(group['entities'])})"
         seen = max(e["seen_at"] for e in group["entities"])
-        entries.append(_entry(f"group/{digest}", title, seen, {"group": group}))
+        entries.append(_entry(f"group/{digest}", title, seen, group=group))
     for item in [*model["modifications"], *model["removals"]]:
         word = "Modified" if item["kind"] == "modified" else "Removed"
         title = f"{word}: {item['name']} ({item['list'].upper()})"
         entries.append(
-            _entry(f"change/{item['identities'][0]}", title, item["seen_at"], {"entity": item})
+            _entry(f"change/{item['identities'][0]}", title, item["seen_at"], entity=item)
         )
     for entry in entries:  # Atom requires a time; a record without provenance gets the render's
         entry["updated"] = entry["updated"] or model["generated_at"]
     return sorted(entries, key=lambda e: (e["updated"], e["id"]), reverse=True)
 
 
-def _entry(tail: str, title: str, updated: str, body: dict[str, Any]) -> dict[str, Any]:
+def _entry(
+    tail: str,
+    title: str,
+    updated: str,
+    *,
+    action: ActionSummary | None = None,
+    group: Group | None = None,
+    entity: Entity | None = None,
+) -> FeedEntry:
     # An Atom id is an IRI: percent-encode what a key may hold ("|", spaces); keep "/" and ":".
-    return {
-        "id": "tag:ecmon,2025:" + quote(tail, safe="/:-._~"),
-        "title": title,
-        "updated": updated,
-        **body,
-    }
+    entry = FeedEntry(
+        id="tag:ecmon,2025:" + quote(tail, safe="/:-._~"), title=title, updated=updated
+    )
+    if action is not None:
+        entry["action"] = action
+    if group is not None:
+        entry["group"] = group
+    if entity is not None:
+        entry["entity"] = entity
+    return entry
 
 
-def _action_title(action: Mapping[str, Any]) -> str:
+def _action_title(action: ActionSummary) -> str:
     number = action["instrument"] or action["document_number"]
     return (
         f"{number}: {action['title']}"

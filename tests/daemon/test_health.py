@@ -109,12 +109,14 @@ def test_a_broken_source_is_a_problem_in_the_digest_and_a_recovered_one_is_healt
 
 
 def _digest_health(found: SourceStatus) -> dict[str, object]:
+    empty = {"schema_version": "1", "generated_at": "", "query": {}, "summary": {},
+             "sources": [], "changes": []}  # fmt: skip
     model = build_model(
-        {"changes": []},
+        empty,  # type: ignore[arg-type]
         actions={},
         statuses=[found],
         source_titles={CSL: "CSL"},
-        period={},
+        period={"label": "health", "first_change_id": None, "last_change_id": None},
         generated_at=NOW,
     )
     health: dict[str, object] = model["health"]

@@ -222,3 +222,13 @@ def document(*changes: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "changes": list(changes),
         **extra,
     }
+
+
+def event(key: str, **given: Any) -> dict[str, Any]:
+    """A link end in the change document's form (``analysis.links.event_dict``)."""
+    values: dict[str, Any] = {
+        "key": key, "jurisdiction": "", "kind": "", "date": "", "date_basis": "",
+        "title": "", "instrument": "", "url": "", "derived": False, "members": [],
+        "countries": [], "sectors": [], "sector_counts": {}, "notes": [],
+    }  # fmt: skip
+    return {**values, **given}

@@ -19,6 +19,7 @@ from monitor.digest.render import environment, render_digest
 from tests.digest.support import build_demo_db, change, document
 from tests.digest.test_model import ANNOUNCEMENT, LINK, MICRO, SECTOR_TAG
 
+PERIOD = {"label": "synthetic", "first_change_id": None, "last_change_id": None}
 SEPTEMBER_ADDITIONS = {
     "Shanghai Fudan Microelectronics Group Co., Ltd.",
     "Beijing Fudan Microelectronics Technology Co., Ltd.",
@@ -134,7 +135,7 @@ def test_sectors_and_linked_actions_render_when_present() -> None:
         links=[LINK],
     )
     model = build_model(
-        doc, actions={}, statuses=[], source_titles={}, period={"label": "synthetic"},
+        doc, actions={}, statuses=[], source_titles={}, period=PERIOD,
         generated_at=datetime(2025, 9, 13, tzinfo=UTC),
     )  # fmt: skip
     soup = BeautifulSoup(render_digest(model, "html"), "html.parser")

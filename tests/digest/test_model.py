@@ -14,7 +14,7 @@ import pytest
 from monitor.digest.model import build_model, filter_document, health_key, subject
 from monitor.digest.render import render_digest
 from monitor.models import SourceStatus
-from tests.digest.support import change, document, record
+from tests.digest.support import change, document, event, record
 
 NOW = datetime(2025, 9, 13, 7, 0, tzinfo=UTC)
 CSL, ECFR, MOFCOM = "us_csl_entity_list", "us_ecfr_entity_list", "cn_mofcom_announcements"
@@ -77,18 +77,26 @@ HIT = {
     "score": 0.93,
     "reason": "tokens",
     "status": "new",
+    "id": None,
 }
-DISMISSED = {"ref": "w2", "watch_name": "Example M.", "score": 0.86, "status": "dismissed"}
+DISMISSED = {
+    "ref": "w2",
+    "watch_name": "Example M.",
+    "score": 0.86,
+    "reason": "tokens",
+    "status": "dismissed",
+    "id": 2,
+}
 LINK = {
-    "trigger": {
-        "key": "us:el-additions:2025-09-12",
-        "title": "BIS Entity List additions of 2025-09-12: 2 entities (CN 2)",
-        "date": "2025-09-12",
-        "jurisdiction": "US",
-        "kind": "el_additions",
-        "members": [f"{CSL}:example-microelectronics|CN"],
-    },
-    "response": {"key": "cn:商务部公告2025年第99号"},
+    "trigger": event(
+        "us:el-additions:2025-09-12",
+        title="BIS Entity List additions of 2025-09-12: 2 entities (CN 2)",
+        date="2025-09-12",
+        jurisdiction="US",
+        kind="el_additions",
+        members=[f"{CSL}:example-microelectronics|CN"],
+    ),
+    "response": event("cn:商务部公告2025年第99号"),
     "days": 1,
     "score": 0.775,
     "evidence": [
@@ -134,7 +142,7 @@ def model_of(doc: dict[str, Any], statuses: list[SourceStatus] | None = None) ->
         actions={a["key"]: a for a in (OLD_ANNOUNCEMENT, ANNOUNCEMENT)},  # as stored
         statuses=statuses if statuses is not None else [status(CSL)],
         source_titles=TITLES,
-        period={"label": "synthetic period"},
+        period={"label": "synthetic period", "first_change_id": None, "last_change_id": None},
         generated_at=NOW,
     )
 
