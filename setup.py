@@ -15,8 +15,9 @@ Everything else (metadata, dependencies, entry point) is declared in pyproject.t
 from setuptools import find_namespace_packages, find_packages, setup
 
 BUNDLED = {"monitor.templates": "templates", "monitor.fixtures": "fixtures"}
-# fixtures/truth/ holds the sector tagger's hand labels and scorer: the suite's, not a command's.
-NOT_SHIPPED = ["truth", "truth.*"]
+# fixtures/truth/ (the sector tagger's hand labels) and fixtures/golden/ (golden digests) are
+# the suite's, not a command's.
+NOT_SHIPPED = ["truth", "truth.*", "golden", "golden.*"]
 
 
 def bundled_packages() -> dict[str, list[str]]:

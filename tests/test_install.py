@@ -98,12 +98,14 @@ def test_the_wheel_and_sdist_carry_templates_taxonomy_schema_and_the_demo_mirror
     mirror = [
         p.relative_to(ROOT / "fixtures").as_posix()
         for p in (ROOT / "fixtures").rglob("*")
-        if p.is_file() and p.parts[len(ROOT.parts) + 1] != "truth" and "__pycache__" not in p.parts
+        if p.is_file()
+        and p.parts[len(ROOT.parts) + 1] not in ("truth", "golden")
+        and "__pycache__" not in p.parts
     ]
     assert len(mirror) > 50
     missing = [m for m in mirror if f"monitor/fixtures/{m}" not in names]
     assert not missing, missing
-    assert not [n for n in names if "/truth/" in n]  # the suite's labels are not shipped
+    assert not [n for n in names if "/truth/" in n or "/golden/" in n]  # the suite's own
     with tarfile.open(sdist) as archive:
         members = {m.split("/", 1)[1] for m in archive.getnames() if "/" in m}
     assert {"setup.py", "templates/digest.html.j2", "fixtures/__init__.py"} <= members

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -306,7 +305,8 @@ def search(app: App, text: str, limit: int) -> None:
     "--db",
     "db",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Keep the demo database here (default: a temporary one, deleted after).",
+    help="Keep the demo database here (default: demo.db in the user data dir; the global"
+    " --db works too). A previous demo's database there is replaced.",
 )
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @pass_app
@@ -314,26 +314,31 @@ def search(app: App, text: str, limit: int) -> None:
 def demo_command(app: App, db: Path | None, fmt: TextFormat) -> None:
     """Run the whole pipeline offline on the bundled real-format fixtures.
 
-    Serves fixtures/ from a local HTTP server on 127.0.0.1, stores the "before"
-    snapshot as the baseline, diffs the "after" snapshot against it and prints
-    the changes. No network needed.
+    Serves the bundled fixture mirror from a local HTTP server on 127.0.0.1, stores
+    the "before" snapshot as the baseline, diffs the "after" snapshot against it and
+    prints the story first (what BIS added, what China answered and when, with the
+    evidence, what is pending), then the changes per list. No network needed. The
+    database is kept (its path is printed) so `ecmon --db PATH links` or `digest` can
+    read it; a database holding anything but a previous demo is refused, never touched.
     """
-    db = db or app.db  # `ecmon --db X demo` means the same as `ecmon demo --db X`
-    with tempfile.TemporaryDirectory(prefix="ecmon-demo-") as tmp:
-        path = db or Path(tmp) / "demo.db"
-        with Store.open(path) as store:
-            from monitor.testing import demo  # the fixture server is only for the demo
+    from monitor.cli import demo_view
+    from monitor.testing import demo  # the fixture server is only for the demo
 
-            result = demo.run_demo(store, path, progress_printer())
-            for stage, summaries in result.stages.items():
-                click.echo(f"[{stage}]", err=True)
-                for summary in summaries:
-                    click.echo("  " + console.summary_line(summary), err=True)
-            changes = store.changes(from_run=result.first_after_run)
-            text = render_stored(changes, {"from_run": result.first_after_run}, fmt, store)
-        click.echo(text, nl=False)
-        if db:
-            click.echo(f"demo database kept at {db}; try: ecmon --db {db} status", err=True)
+    path = db or app.db or config.default_database_path().with_name("demo.db")
+    replaced = demo_view.fresh_demo_database(path)
+    with Store.open(path) as store:
+        result = demo.run_demo(store, path, progress_printer())
+        clear_progress()
+        changes = store.changes(from_run=result.first_after_run)
+        text = render_stored(changes, {"from_run": result.first_after_run}, fmt, store)
+        opening = demo_view.opening(store, changes, path, replaced) if fmt == "text" else ""
+    click.echo(opening, nl=False)
+    for stage, summaries in result.stages.items():
+        click.echo(f"[{stage}]", err=True)
+        for summary in summaries:
+            click.echo("  " + console.summary_line(summary), err=True)
+    click.echo(("\n== Per-list detail ==\n" if opening else "") + text, nl=False)
+    click.echo(f"demo database: {path}", err=True)
 
 
 @main.group("config")
