@@ -76,9 +76,12 @@ class SourceState:
 class Store:
     """One open ecmon database. Use ``Store.open``; close it (or use ``with``)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, keep_raw: int = 10) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, keep_raw: int = 10, *, read_only: bool = False
+    ) -> None:
         self.db = Db(conn, path)
         self.path = path
+        self.read_only = read_only
         # Raw bytes are kept for the newest ``keep_raw`` runs of each source (plus the
         # accepted and archived snapshots); older ones keep only their hash and size.
         self.keep_raw = keep_raw
@@ -108,7 +111,7 @@ class Store:
                     f" {len(MIGRATIONS)}: open it once with a writing command to migrate"
                 )
             conn.execute("PRAGMA query_only=ON")
-            return cls(conn, path)
+            return cls(conn, path, read_only=True)
         raise StoreError(f"cannot open database {path} read-only: {last}")
 
     @classmethod
@@ -294,19 +297,9 @@ class Store:
         words = _WORD.findall(text)
         if not words:
             return []
-        self._refresh_search_index()
-        if any(_CJK.search(word) for word in words):
-            # Each word anywhere in the name or the alias text; the trigram index serves
-            # LIKE for words of three characters or more.
-            like = "LIKE ? ESCAPE '\\'"
-            where = " AND ".join(f"(t.name {like} OR t.search_text {like})" for _ in words)
-            params: list[object] = [f"%{_like(w)}%" for w in words for _ in (0, 1)]
-            rows = self.db.rows(
-                "SELECT r.source, r.record_json FROM records_trigram t"
-                f" JOIN records r ON r.id = t.rowid WHERE {where}"
-                " ORDER BY r.id LIMIT ?",
-                (*params, limit),
-            )
+        indexed = self._refresh_search_index()
+        if not indexed or any(_CJK.search(word) for word in words):
+            rows = self._substring_rows(words, limit, indexed=indexed)
         else:
             rows = self.db.rows(
                 "SELECT r.source, r.record_json FROM records_fts"
@@ -316,15 +309,36 @@ class Store:
             )
         return [(row["source"], codec.record_from_json(row["record_json"])) for row in rows]
 
-    def _refresh_search_index(self) -> None:
-        """Rebuild the full-text index if a write since the last search marked it stale."""
+    def _substring_rows(
+        self, words: Sequence[str], limit: int, *, indexed: bool
+    ) -> list[sqlite3.Row]:
+        """Records whose name or alias text holds every word. Through the trigram index
+        when it is fresh (it serves LIKE for words of three characters or more), else by
+        a scan: a read-only database cannot rebuild a stale index, and a stale index
+        would miss what changed since."""
+        source = "records_trigram t JOIN records r ON r.id = t.rowid" if indexed else "records r"
+        col = "t" if indexed else "r"
+        like = "LIKE ? ESCAPE '\\'"
+        where = " AND ".join(f"({col}.name {like} OR {col}.search_text {like})" for _ in words)
+        params: list[object] = [f"%{_like(w)}%" for w in words for _ in (0, 1)]
+        return self.db.rows(
+            f"SELECT r.source, r.record_json FROM {source} WHERE {where} ORDER BY r.id LIMIT ?",
+            (*params, limit),
+        )
+
+    def _refresh_search_index(self) -> bool:
+        """Rebuild the full-text indexes if a write since the last search marked them
+        stale; False when they are stale and this store may not write."""
         row = self.db.one("SELECT stale FROM search_state WHERE id = 1")
         if row is not None and not row["stale"]:
-            return
+            return True
+        if self.read_only:
+            return False
         with self.db.transaction("search") as cur:
             cur.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
             cur.execute("INSERT INTO records_trigram (records_trigram) VALUES ('rebuild')")
             cur.execute("UPDATE search_state SET stale = 0 WHERE id = 1")
+        return True
 
     def blob(self, sha256: str) -> bytes | None:
         """The raw bytes stored under ``sha256``, decompressed; None if unknown or

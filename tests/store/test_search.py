@@ -58,3 +58,20 @@ def test_history_finds_an_entity_by_alias(demo_db: Path) -> None:
 def test_history_of_an_unknown_name_says_so(demo_db: Path) -> None:
     result = ecmon(demo_db, "history", "无此公司")
     assert result.exit_code == 1 and "No entity matches" in result.stdout
+
+
+def test_a_read_only_database_with_a_stale_index_is_still_searched(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    """`history` opens the database read-only; a stale search index cannot be rebuilt
+    there, so the search scans the records instead of writing (or missing changes)."""
+    copy = tmp_path / "stale.db"
+    copy.write_bytes(demo_db.read_bytes())
+    with Store.open(copy) as store, store.db.transaction("test") as cur:
+        cur.execute("UPDATE search_state SET stale = 1")
+    with Store.open_read_only(copy) as store:
+        names = {record.name for _, record in store.search("brinc")}
+        chinese = {record.name for _, record in store.search("无人机")}
+    assert "BRINC Drones,Inc." in names and "BRINC Drones,Inc." in chinese
+    result = ecmon(copy, "history", "No Such Entity Ltd")
+    assert result.exit_code == 1 and "No entity matches" in result.stdout
