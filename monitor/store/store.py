@@ -451,6 +451,8 @@ class Store:
                 error_message=str(error),
             )
             writer.mark_failure(str(error))
+            # Failed runs' bytes fall under raw_keep too (15 failures of 2 MB kept 30 MB).
+            writer.release_old_blobs(self.keep_raw)
         return run_id
 
     # --------------------------------------------------------------- helpers

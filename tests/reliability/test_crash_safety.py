@@ -4,6 +4,7 @@ snapshot (never half of one), and the next run reports each real change exactly 
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import subprocess
@@ -99,4 +100,37 @@ def test_sigkill_at_random_points(
     row.false_changes = len(offsets) - exact
     assert killed == len(offsets)
     assert intact == whole == exact == len(offsets)
+    row.passed = True
+
+
+def test_failed_runs_keep_raw_bytes_within_raw_keep(tmp_path: Path) -> None:
+    """15 failed runs of 2 MB each with raw_keep = 3: only the newest 3 keep their bytes
+    (all 15 were kept: 30 MB)."""
+    from datetime import UTC, datetime
+
+    from monitor.errors import ParseError
+    from monitor.pipeline import run_info
+
+    row = report.record(
+        report.Row(
+            "crash",
+            "",
+            "raw bytes of failed runs under raw_keep",
+            "15 failed runs of one source, 2 MB of distinct raw bytes each, raw_keep = 3",
+            "the bytes of the newest 3 kept, the older 12 released (hash and size stay)",
+            "-",
+        )
+    )
+    size = 2_000_000
+    now = datetime.now(UTC)
+    with Store.open(tmp_path / "ecmon.db", keep_raw=3) as store:
+        for n in range(15):
+            info = run_info("us_csl_entity_list", "http://127.0.0.1:9/x.csv", now, now)
+            store.record_failure(info, ParseError(f"bad {n}"), os.urandom(size))
+        [(kept,)] = store.db.conn.execute(
+            "SELECT count(*) FROM blobs WHERE length(data) > 0"
+        ).fetchall()
+        [(total,)] = store.db.conn.execute("SELECT count(*) FROM blobs").fetchall()
+    row.observed = f"{kept} of {total} failed runs' blobs keep their bytes"
+    assert (kept, total) == (3, 15)
     row.passed = True
