@@ -278,7 +278,7 @@ def history(app: App, query: str) -> None:
 
     QUERY is a record key (as in `ecmon diff --format json`) or a name.
     """
-    with app.store(read_only=True) as store:
+    with app.store() as store:
         found = store.find_entities(query)
         if not found:
             click.echo(f"No entity matches {query!r}.")
