@@ -70,7 +70,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -79,6 +79,8 @@ from typing import Any, TypeVar
 import platformdirs
 
 from monitor import __version__
+from monitor import config_rules as rules
+from monitor.analysis.taxonomy import default_taxonomy
 from monitor.errors import ConfigError
 
 APP_NAME = "ecmon"
@@ -161,6 +163,13 @@ class SourceSettings:
     max_shrink: float | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     schedule: str = ""  # daemon: "every 3h" / "every 2s" or a crontab line
+    # Every list code this source's records carry (what ``lists`` and recipient filters
+    # may name); empty: any.
+    list_codes: tuple[str, ...] = ()
+    # The source's own check of its options (raises ConfigError), run when settings load.
+    check: Callable[[SourceSettings], object] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True)
@@ -205,6 +214,12 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def starter_path() -> Path:
+    """Where ``ecmon config init`` writes: $ECMON_CONFIG, else the user config dir."""
+    given = os.environ.get("ECMON_CONFIG")
+    return Path(given).expanduser() if given else default_config_path()
+
+
 def default_database_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "ecmon.db"
 
@@ -241,12 +256,8 @@ def load(
 
     origins["raw_keep"] = file_origin if "raw_keep" in data else "default"
     raw_keep = int(_number(data.pop("raw_keep", 10), "raw_keep", path))
-    if raw_keep < 1:
-        raise ConfigError(f"raw_keep in {path} must be at least 1")
     origins["max_shrink"] = file_origin if "max_shrink" in data else "default"
     max_shrink = _number(data.pop("max_shrink", 0.05), "max_shrink", path)
-    if not 0.0 <= max_shrink <= 1.0:
-        raise ConfigError(f"max_shrink in {path} must be between 0 and 1")
     http = _load_http(data.pop("http", {}), env, path, origins)
     sources = _load_sources(source_defaults, data.pop("sources", {}), env, path, origins)
     analysis = _load_section(
@@ -256,8 +267,10 @@ def load(
     daemon = _load_section(DaemonSettings(), data.pop("daemon", {}), "daemon", path, origins)
     email = _load_email(data.pop("email", {}), env, path, origins)
     if data:
-        raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(data))}")
-    return Settings(
+        raise ConfigError(
+            f"unknown settings in {path}: {', '.join(sorted(data))}; known: {', '.join(_TOP_KEYS)}"
+        )
+    settings = Settings(
         config_path=path if path.exists() else None,
         database=db_path,
         max_shrink=max_shrink,
@@ -270,6 +283,95 @@ def load(
         digest=digest,
         daemon=daemon,
     )
+    _validate(settings)
+    return settings
+
+
+_TOP_KEYS = (
+    "database",
+    "max_shrink",
+    "raw_keep",
+    "http",
+    "sources",
+    "analysis",
+    "digest",
+    "daemon",
+    "email",
+)
+
+
+def _validate(settings: Settings) -> None:
+    """Every rule over every value, every source's own option check and the recipient
+    filters; all problems in one ConfigError (file, key, value and what is allowed)."""
+    problems = [*_rule_problems(settings), *_source_problems(settings)]
+    problems += _recipient_problems(settings)
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        raise ConfigError(f"{len(problems)} problems:\n  " + "\n  ".join(problems))
+
+
+def _values(settings: Settings) -> list[tuple[str, object]]:
+    pairs: list[tuple[str, object]] = [
+        ("max_shrink", settings.max_shrink),
+        ("raw_keep", settings.raw_keep),
+    ]
+    for section in ("http", "analysis", "digest", "daemon", "email"):
+        pairs += [(f"{section}.{k}", v) for k, v in vars(getattr(settings, section)).items()]
+    for src in settings.sources.values():
+        pairs += [
+            (f"sources.{src.name}.{k}", getattr(src, k))
+            for k in ("min_records", "max_records", "max_shrink", "schedule")
+            if getattr(src, k) is not None
+        ]
+    return pairs
+
+
+def _rule_problems(settings: Settings) -> list[str]:
+    found = []
+    for key, value in _values(settings):
+        rule = rules.rule_for(key)
+        if rule is not None and not rule.check(value):
+            origin = settings.origins.get(key, "default")
+            found.append(f"{key} = {value!r} ({origin}): must be {rule.allowed}")
+    return found
+
+
+def _source_problems(settings: Settings) -> list[str]:
+    found = []
+    for src in settings.sources.values():
+        where = settings.config_path or "defaults"
+        if src.list_codes and (bad := rules.unknown(src.lists, src.list_codes)):
+            found.append(
+                f"sources.{src.name}.lists in {where}: unknown list(s) {', '.join(bad)}; "
+                f"allowed: {', '.join(src.list_codes)}"
+            )
+        if src.check is not None:
+            try:
+                src.check(src)
+            except ConfigError as error:
+                found.append(f"sources.{src.name} in {where}: {error.message}")
+    return found
+
+
+def _recipient_problems(settings: Settings) -> list[str]:
+    codes = {"action"} | {c.lower() for s in settings.sources.values() for c in s.list_codes}
+    known = {
+        "lists": [*sorted(codes), *sorted(settings.sources)],
+        "sectors": sorted(default_taxonomy().ids()),
+        "countries": sorted(rules.country_codes()),
+    }
+    found = []
+    for recipient in settings.email.recipients:
+        for key, allowed in known.items():
+            for value in rules.unknown(getattr(recipient, key), allowed):
+                hint = rules.country_hint(value) if key == "countries" else ""
+                shown = "ISO 3166 two-letter codes" if key == "countries" else ", ".join(allowed)
+                found.append(
+                    f"email.recipients {recipient.address} in {settings.config_path}: "
+                    f"{key} {value!r} is unknown{hint}; allowed: {shown}"
+                )
+    return found
 
 
 def _choose_config_path(given: Path | None, env: Mapping[str, str]) -> tuple[Path, bool]:
@@ -388,8 +490,6 @@ def _load_email(
     raw = dict(table) if isinstance(table, dict) else table
     recipients_raw = raw.pop("recipients", []) if isinstance(raw, dict) else []
     email = _load_section(EmailSettings(), raw, "email", path, origins)
-    if email.security not in ("starttls", "tls", "none"):
-        raise ConfigError(f"email.security in {path} must be starttls, tls or none")
     recipients = tuple(_recipient(item, path) for item in _list_of_tables(recipients_raw, path))
     if recipients:
         origins["email.recipients"] = f"file {path}"
@@ -495,6 +595,13 @@ def _overlay_source(
     if env_url:
         changes["url"] = env_url
         origins[f"{prefix}.url"] = f"env ECMON_{base.name.upper()}_URL"
+    unknown = sorted(set(own) - set(base.options))
+    if unknown:
+        allowed = ", ".join(sorted({*_SOURCE_KEYS, *base.options}))
+        raise ConfigError(
+            f"unknown setting(s) {', '.join(f'{prefix}.{k}' for k in unknown)} in {path}; "
+            f"allowed: {allowed}"
+        )
     if own:
         changes["options"] = MappingProxyType({**base.options, **own})
         for key in own:
@@ -510,7 +617,7 @@ def _check_source_value(key: str, value: Any, prefix: str, path: Path) -> Any:
             raise ConfigError(f"{prefix}.enabled in {path} must be true or false")
         return value
     if key == "schedule":
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str):
             raise ConfigError(f"{prefix}.schedule in {path} must be text like 'every 3h'")
         return value.strip()
     if key == "url":
@@ -525,10 +632,7 @@ def _check_source_value(key: str, value: Any, prefix: str, path: Path) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(f"{prefix}.{key} in {path} must be a whole number >= 0")
         return value
-    share = _number(value, f"{prefix}.max_shrink", path)
-    if not 0.0 <= share <= 1.0:
-        raise ConfigError(f"{prefix}.max_shrink in {path} must be between 0 and 1")
-    return share
+    return _number(value, f"{prefix}.max_shrink", path)
 
 
 def effective_items(settings: Settings) -> list[tuple[str, str, str]]:

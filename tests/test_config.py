@@ -139,3 +139,70 @@ def test_password_file_must_be_private(tmp_path: Path) -> None:
         load(tmp_path, ECMON_SMTP_PASSWORD_FILE=str(secret))
     secret.chmod(0o600)
     assert load(tmp_path, ECMON_SMTP_PASSWORD_FILE=str(secret)).email.password == "from-a-file"
+
+
+# Issue 15: settings that used to pass silently now fail when the file is loaded, naming
+# the file, the key and what is allowed.
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        (
+            f"[sources.{CSL}]\nenabeld = false",
+            [f"unknown setting(s) sources.{CSL}.enabeld", "allowed: enabled,"],
+        ),
+        (
+            f"[sources.{CSL}]\nschedule = 'every three hours'",
+            [f"sources.{CSL}.schedule = 'every three hours'", "'every <n>s|m|h|d'"],
+        ),
+        (f"[sources.{CSL}]\nschedule = '0 * * * 1-5'", ["weekday names"]),
+        (f"[sources.{CSL}]\nschedule = '61 * * * mon'", ["crontab line"]),
+        ("[digest]\ntime = '25:00'", ["digest.time = '25:00'", "HH:MM from 00:00 to 23:59"]),
+        ("[digest]\ntimezone = 'Mars/Olympus'", ["digest.timezone = 'Mars/Olympus'", "IANA"]),
+        (
+            "[[email.recipients]]\naddress = 'a@example.com'\nsectors = ['semis']",
+            ["a@example.com", "sectors 'semis' is unknown", "semiconductors"],
+        ),
+        (
+            "[[email.recipients]]\naddress = 'a@example.com'\nlists = ['xyz']",
+            ["lists 'xyz' is unknown", "allowed: action, dpl, ecl, el, meu, uel, uvl, cn_mofcom"],
+        ),
+        (
+            "[[email.recipients]]\naddress = 'a@example.com'\ncountries = ['China']",
+            ["countries 'CHINA' is unknown (did you mean CN?)", "ISO 3166"],
+        ),
+        (f"[sources.{CSL}]\nlists = ['EL', 'SDN']", ["unknown list(s) SDN", "EL, MEU, UVL, DPL"]),
+        (
+            "[sources.us_federal_register]\nper_page = 0",
+            ["sources.us_federal_register", "per_page"],
+        ),
+        ("raw_keep = 0", ["raw_keep = 0", "at least 1"]),
+    ],
+)
+def test_silent_settings_now_fail_at_load(tmp_path: Path, text: str, fragments: list[str]) -> None:
+    with pytest.raises(ConfigError, match=r"config\.toml") as info:
+        load(tmp_path, text)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = "[digest]\ntime = '25:00'\ntimezone = 'Mars/Olympus'\n[daemon]\nfailure_threshold = 0"
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, text)
+    message = str(info.value)
+    assert message.startswith("3 problems:")
+    for key in ("digest.time", "digest.timezone", "daemon.failure_threshold"):
+        assert key in message
+
+
+def test_valid_filters_schedules_and_zones_pass(tmp_path: Path) -> None:
+    text = (
+        f"[sources.{CSL}]\nschedule = '*/15 6-18 * jan-jun mon-fri'\n"
+        "[digest]\ntime = '23:59'\ntimezone = 'Asia/Shanghai'\n"
+        "[[email.recipients]]\naddress = 'china-desk@example.com'\n"
+        "lists = ['ecl', 'UEL', 'action', 'us_federal_register']\n"
+        "countries = ['cn', 'XK']\nsectors = ['semiconductors']\n"
+    )
+    settings = load(tmp_path, text)
+    assert settings.email.recipients[0].countries == ("CN", "XK")
+    assert settings.source(CSL).schedule.startswith("*/15")

@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     "keys": 0,
     "resources": 0,
     "config": 1,
+    "config_rules": 1,
     "diff": 1,
     "gate": 1,
     "redirects": 1,
@@ -51,6 +52,7 @@ LIBRARY_HOMES = {
     "apscheduler": {"daemon"},
     "click": {"cli"},
     "apprise": {"notify"},
+    "pycountry": {"config_rules"},
     "datasette": {"cli"},
 }
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from monitor import __version__, config
+from monitor import __version__
 from monitor.cli import console
 from monitor.cli.common import (
     FORMATS,
@@ -341,22 +341,6 @@ def demo_command(app: App, db: Path | None, fmt: TextFormat) -> None:
     click.echo(f"demo database: {path}", err=True)
 
 
-@main.group("config")
-def config_group() -> None:
-    """Inspect the effective configuration."""
-
-
-@config_group.command("show")
-@pass_app
-@handle_errors
-def config_show(app: App) -> None:
-    """Print every effective setting and where it came from."""
-    rows = config.effective_items(app.settings())
-    width = max(len(r[0]) for r in rows)
-    for name, value, origin in rows:
-        click.echo(f"{name:<{width}}  {value}    ({origin})")
-
-
 # Commands from the other cli_*.py modules are registered here, one line each:
 # main.add_command(module.command). Those modules import only cli_common.
 from monitor.cli.digest import digest, feed  # noqa: E402  (registered here, at the end)
@@ -378,3 +362,6 @@ main.add_command(export)
 from monitor.cli.browse import browse  # noqa: E402  (registered here, at the end)
 
 main.add_command(browse)
+from monitor.cli.configure import config_group  # noqa: E402  (registered here, at the end)
+
+main.add_command(config_group)

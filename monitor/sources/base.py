@@ -17,7 +17,7 @@ Two shapes of source:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
@@ -44,6 +44,11 @@ class SourceInfo:
     # When the daemon polls it: "every 3h" / "every 90s", or a crontab line
     # ("0 * * * mon-fri"). Empty: every ``schedule_hours``.
     schedule: str = ""
+    # Every list code the records carry, when more than ``lists``/``feed_lists`` (CSL: the
+    # BIS lists one may ask for); config refuses other codes in ``lists`` and in filters.
+    list_codes: tuple[str, ...] = ()
+    # The source's own check of its options, run when the settings are loaded.
+    check: Callable[[SourceSettings], object] | None = None
 
     def default_settings(self) -> SourceSettings:
         return SourceSettings(
@@ -55,6 +60,8 @@ class SourceInfo:
             max_records=self.max_records,
             options=self.options,
             schedule=self.schedule or f"every {self.schedule_hours:g}h",
+            list_codes=self.list_codes or (*self.lists, *(c.upper() for c in self.feed_lists)),
+            check=self.check,
         )
 
 

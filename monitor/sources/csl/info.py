@@ -16,4 +16,5 @@ INFO = SourceInfo(
     max_records=20000,
     key_fields=("name", "country"),
     lists=("EL",),
+    list_codes=("EL", "MEU", "UVL", "DPL"),  # the BIS lists one may ask the CSL file for
 )

@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import replace
 from typing import Final
 from urllib.parse import urlencode, urlsplit
 
 from monitor.actions import is_action
 from monitor.config import SourceSettings
-from monitor.errors import ConfigError, FetchError, ShapeError
+from monitor.errors import FetchError, ShapeError
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.models import Record
 from monitor.sources.base import SourceDefaults
@@ -51,17 +50,16 @@ from monitor.sources.federal_register.documents import (
     read_inspection,
     read_page,
 )
-from monitor.sources.federal_register.info import DEFAULT_API, DEFAULT_SITE, INFO, NAME
+from monitor.sources.federal_register.info import (
+    DEFAULT_API,
+    DEFAULT_SITE,
+    INFO,
+    NAME,
+    Options,
+    read_options,
+)
 
 SEARCH_TERM: Final = '"Entity List"'
-
-
-@dataclass(frozen=True)
-class Options:
-    per_page: int
-    max_pages: int
-    since: str
-    public_inspection: bool
 
 
 class FederalRegisterSource(SourceDefaults):
@@ -156,45 +154,6 @@ class FederalRegisterSource(SourceDefaults):
                 continue
             items[published] = replace(_item(answer, "full_text"), url=published)
         return list(items.values())
-
-
-def read_options(settings: SourceSettings) -> Options:
-    """The source's options, checked; a wrong value raises ConfigError naming it."""
-    options = settings.options
-
-    def bad(name: str, wanted: str) -> ConfigError:
-        return ConfigError(
-            f"option {name} = {options.get(name)!r}: {wanted}", source=NAME, url=settings.url
-        )
-
-    per_page, max_pages = options.get("per_page"), options.get("max_pages")
-    if not _whole(per_page, 1, 1000):
-        raise bad("per_page", "a whole number from 1 to 1000")
-    if not _whole(max_pages, 1, None):
-        raise bad("max_pages", "a whole number of at least 1")
-    since = _iso_date(options.get("since"))
-    if since is None:
-        raise bad("since", "an ISO date (YYYY-MM-DD)")
-    public_inspection = options.get("public_inspection")
-    if not isinstance(public_inspection, bool):
-        raise bad("public_inspection", "true or false")
-    return Options(int(str(per_page)), int(str(max_pages)), since, public_inspection)
-
-
-def _whole(value: object, low: int, high: int | None) -> bool:
-    if not isinstance(value, int) or isinstance(value, bool):
-        return False
-    return low <= value and (high is None or value <= high)
-
-
-def _iso_date(value: object) -> str | None:
-    """An ISO date from text or a TOML date (``since = 2024-01-01``); None if it is neither."""
-    if isinstance(value, date):
-        return value.isoformat()[:10]  # a TOML date-time keeps its date
-    try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        return None
 
 
 def search_query(options: Options) -> list[tuple[str, str]]:

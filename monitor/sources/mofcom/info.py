@@ -3,8 +3,9 @@ importable without its parser: the registry and the configuration read these for
 
 from __future__ import annotations
 
+from monitor.config import SourceSettings
 from monitor.sources.base import SourceInfo
-from monitor.sources.mofcom.options import DEFAULT_OPTIONS, NAME
+from monitor.sources.mofcom.options import DEFAULT_OPTIONS, NAME, read_options
 
 INFO = SourceInfo(
     name=NAME,
@@ -18,4 +19,10 @@ INFO = SourceInfo(
     options=DEFAULT_OPTIONS,
     accumulate=True,
     feed_lists=("action",),
+    check=lambda settings: _check(settings),
 )
+
+
+def _check(settings: SourceSettings) -> None:
+    """The options as the source reads them, when the settings load."""
+    read_options(settings.url, settings.options)
