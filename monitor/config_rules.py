@@ -118,7 +118,7 @@ def is_schedule(value: object) -> bool:
 
 
 SCHEDULE = Rule(
-    "'every <n>s|m|h|d' (e.g. 'every 3h') or a 5-field crontab line with weekday names"
+    "'every <n>s|m|h|d' (e.g. 'every 3h') or a 5-field crontab line, weekdays as names"
     " (e.g. '0 * * * mon-fri')",
     is_schedule,
 )
@@ -132,7 +132,11 @@ RULES: dict[str, Rule] = {
     "sources.*.schedule": SCHEDULE,
     "email.security": one_of("starttls", "tls", "none"),
     "email.port": between(1, 65535),
-    "digest.time": Rule("a time of day HH:MM from 00:00 to 23:59", is_clock),
+    # The daemon's digest job also takes any schedule (tests and demos use "every 2s").
+    "digest.time": Rule(
+        f"a time of day HH:MM from 00:00 to 23:59, or {SCHEDULE.allowed}",
+        lambda v: is_clock(v) or is_schedule(v),
+    ),
     "digest.timezone": Rule("an IANA time zone name such as UTC or Europe/Brussels", is_time_zone),
     "analysis.hit_threshold": between(0, 1),
     "analysis.link_window_days": at_least(0),

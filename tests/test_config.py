@@ -154,7 +154,7 @@ def test_password_file_must_be_private(tmp_path: Path) -> None:
             f"[sources.{CSL}]\nschedule = 'every three hours'",
             [f"sources.{CSL}.schedule = 'every three hours'", "'every <n>s|m|h|d'"],
         ),
-        (f"[sources.{CSL}]\nschedule = '0 * * * 1-5'", ["weekday names"]),
+        (f"[sources.{CSL}]\nschedule = '0 * * * 1-5'", ["weekdays as names"]),
         (f"[sources.{CSL}]\nschedule = '61 * * * mon'", ["crontab line"]),
         ("[digest]\ntime = '25:00'", ["digest.time = '25:00'", "HH:MM from 00:00 to 23:59"]),
         ("[digest]\ntimezone = 'Mars/Olympus'", ["digest.timezone = 'Mars/Olympus'", "IANA"]),
