@@ -30,6 +30,7 @@ TextFormat = Literal["text", "json", "markdown", "csv"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_SUSPECT = 6
+EXIT_UNHEALTHY = 8  # `ecmon status`: an enabled source is broken or stale
 FORMATS = click.Choice(["text", "json", "markdown", "csv"])
 
 
@@ -64,14 +65,15 @@ class App:
         return self._settings
 
     @contextmanager
-    def store(self, *, read_only: bool = False) -> Iterator[Store]:
-        """The database; ``read_only`` for commands that only read (a read-only file or a
-        backup copy can then be inspected)."""
+    def store(self, *, create: bool = False, read_only: bool = False) -> Iterator[Store]:
+        """The database: only commands that fetch (``create``) may make a new one; the
+        others need it to exist, and those that only read open it ``read_only`` (a
+        read-only file or a backup copy can then be inspected)."""
         settings = self.settings()
         store = (
             Store.open_read_only(settings.database)
             if read_only
-            else Store.open(settings.database, keep_raw=settings.raw_keep)
+            else Store.open(settings.database, keep_raw=settings.raw_keep, create=create)
         )
         try:
             yield store

@@ -8,6 +8,7 @@ message on stderr and the exit code of their class (see ``monitor/errors.py``).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ import click
 from monitor import __version__
 from monitor.cli import console
 from monitor.cli.common import (
+    EXIT_UNHEALTHY,
     FORMATS,
     App,
     TextFormat,
@@ -30,9 +32,10 @@ from monitor.cli.common import (
     render_stored,
     report_summaries,
 )
+from monitor.config import Settings
 from monitor.http import HttpClient
-from monitor.models import StoredChange
-from monitor.pipeline import RunContext, run_sources, selected_sources
+from monitor.models import SourceStatus, StoredChange
+from monitor.pipeline import RunContext, run_sources, selected_sources, utc_now
 from monitor.store import Store
 
 
@@ -54,14 +57,15 @@ from monitor.store import Store
 def main(ctx: click.Context, config_path: Path | None, db: Path | None, verbose: int) -> None:
     """ecmon: what changed on the export-control lists, and where it came from.
 
-    Snapshots public sources (the BIS Entity List via the Consolidated Screening
-    List), diffs each snapshot against the last accepted state in SQLite, and
-    reports added, removed and modified entries field by field, with provenance.
+    Snapshots public sources (listed below), diffs each snapshot against the last
+    accepted state in SQLite, and reports added, removed and modified entries field
+    by field, with provenance.
 
     Start with `ecmon demo` (offline, bundled fixtures), then `ecmon run`.
 
     Exit codes: 0 ok, 2 configuration, 3 fetch failed, 4 parse failed,
-    5 database, 6 a snapshot was held as suspect, 7 a digest message was not sent.
+    5 database (missing or unusable), 6 a snapshot was held as suspect, 7 a digest
+    message was not sent, 8 (status) a source is broken or stale.
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
@@ -89,7 +93,7 @@ def run(app: App, sources: tuple[str, ...]) -> None:
     """
     settings = app.settings()
     names = selected_sources(settings, sources)
-    with app.store() as store, HttpClient(settings.http) as client:
+    with app.store(create=True) as store, HttpClient(settings.http) as client:
         ctx = RunContext(settings, store, client, progress=progress_printer())
         code = report_summaries(run_sources(ctx, names))
     sys.exit(code)
@@ -138,14 +142,14 @@ def diff(
         raise click.UsageError("use either --since or --from/--to, not both")
     if _is_date(from_) or _is_date(to_):
         changes = _compare_dates(app, source, from_, to_)
-        with app.store() as store:
+        with app.store(read_only=True) as store:
             dates = _date_query(source, from_, to_)
             emit(render_stored(changes, dates, fmt, store, app.settings().analysis), output)
         return
     from_run, to_run = _run_id(from_, "--from"), _run_id(to_, "--to")
     settings = app.settings()
     names = [settings.source(source).name] if source else list(settings.sources)
-    with app.store() as store:
+    with app.store(read_only=True) as store:
         if since is None and from_run is None and to_run is None:
             changes, runs = _latest_changes(store, names)
             query: dict[str, Any] = {"source": source, "runs": runs}
@@ -197,7 +201,7 @@ def _compare_dates(
     for value, option in ((from_, "--from"), (to_, "--to")):
         parse_date(value, option)
     settings = app.settings()
-    with app.store() as store, HttpClient(settings.http) as client:
+    with app.store(create=True) as store, HttpClient(settings.http) as client:
         ctx = RunContext(settings, store, client, progress=progress_printer())
         from monitor import asof  # only date comparisons need it
 
@@ -220,7 +224,7 @@ def backfill(app: App, source: str, since: str) -> None:
     """
     parse_date(since, "--since")
     settings = app.settings()
-    with app.store() as store, HttpClient(settings.http) as client:
+    with app.store(create=True) as store, HttpClient(settings.http) as client:
         ctx = RunContext(settings, store, client, progress=progress_printer(lines=True))
         from monitor import asof
 
@@ -261,12 +265,25 @@ def status(app: App, fmt: str, as_json: bool) -> None:
             return
     if as_json or fmt == "json":
         click.echo(console.status_json(statuses))
-        return
-    click.echo(f"database: {settings.database}")
-    click.echo(console.status_table(statuses))
-    text = console.problems_table(problems)
-    if text:
-        click.echo(text)
+    else:
+        click.echo(f"database: {settings.database}")
+        click.echo(console.status_table(statuses))
+        text = console.problems_table(problems)
+        if text:
+            click.echo(text)
+    sys.exit(_health_code(settings, statuses))
+
+
+def _health_code(settings: Settings, statuses: list[SourceStatus]) -> int:
+    """EXIT_UNHEALTHY when an enabled source is broken or stale (each named on stderr),
+    so a health check never passes on a monitor that has stopped seeing its sources."""
+    from monitor.daemon import health
+
+    limits = health.Thresholds.from_settings(settings.daemon)
+    bad = health.unhealthy(statuses, limits, utc_now())
+    for source, why in bad:
+        click.echo(f"ecmon: unhealthy: {source}: {why}", err=True)
+    return EXIT_UNHEALTHY if bad else 0
 
 
 @main.command()
@@ -339,6 +356,18 @@ def demo_command(app: App, db: Path | None, fmt: TextFormat) -> None:
             click.echo("  " + console.summary_line(summary), err=True)
     click.echo(("\n== Per-list detail ==\n" if opening else "") + text, nl=False)
     click.echo(f"demo database: {path}", err=True)
+
+
+def _sources_help() -> str:
+    """The registered sources, for the top-level --help (from their cheap INFO modules)."""
+    from monitor.sources import INFOS
+
+    width = max(len(name) for name in INFOS)
+    rows = "\n".join(f"  {name:<{width}}  {info.title}" for name, info in INFOS.items())
+    return f"\b\nSources (ecmon run --source NAME):\n{rows}"
+
+
+main.help = f"{inspect.cleandoc(main.help or '')}\n\n{_sources_help()}"
 
 
 # Commands from the other cli_*.py modules are registered here, one line each:

@@ -85,6 +85,30 @@ def broken_reason(status: SourceStatus, limits: Thresholds, now: datetime) -> st
     return None
 
 
+def unhealthy(
+    statuses: Iterable[SourceStatus], limits: Thresholds, now: datetime
+) -> list[tuple[str, str]]:
+    """(source, why) for each enabled source that is broken, or has had no good fetch for
+    ``stale_after`` (never fetched included): what ``ecmon status`` exits non-zero for."""
+    found: list[tuple[str, str]] = []
+    for status in statuses:
+        if not status.enabled:
+            continue
+        reason = broken_reason(status, limits, now)
+        if reason is None and status.last_success_at is None:
+            reason = "no good fetch yet"
+        elif reason is None and status.last_success_at is not None:
+            age = now - datetime.fromisoformat(status.last_success_at)
+            if age > limits.stale_after:
+                reason = (
+                    f"stale: last good fetch {age.total_seconds() / 3600:.0f} h ago"
+                    f" (limit {_hours(limits.stale_after)} h)"
+                )
+        if reason is not None:
+            found.append((status.source, reason))
+    return found
+
+
 def transitions(
     statuses: Iterable[SourceStatus],
     limits: Thresholds,

@@ -91,8 +91,8 @@ class Store:
         """Open ``path`` for reading only: nothing is created, migrated or written, so a
         read-only file or a backup copy can be inspected. A write raises StoreError.
         A WAL database whose folder is not writable is opened as immutable."""
-        if not path.exists():
-            raise StoreError(f"database {path} does not exist (run `ecmon run` first)")
+        if not path.is_file():
+            raise _missing(path)
         last: Exception | None = None
         for mode in ("mode=ro", "immutable=1"):
             try:
@@ -115,13 +115,30 @@ class Store:
         raise StoreError(f"cannot open database {path} read-only: {last}")
 
     @classmethod
-    def open(cls, path: Path, *, keep_raw: int = 10, busy_timeout: float = 30.0) -> Store:
-        """Open (creating if needed) and migrate the database at ``path``; a write waits
-        up to ``busy_timeout`` seconds for another process's write lock."""
+    def open(
+        cls, path: Path, *, keep_raw: int = 10, busy_timeout: float = 30.0, create: bool = True
+    ) -> Store:
+        """Open and migrate the database at ``path``; a write waits up to ``busy_timeout``
+        seconds for another process's write lock.
+
+        Only ``create`` makes the file and its folders (``run``, ``backfill``, ``demo``,
+        ``daemon``); otherwise a missing database is a StoreError naming the path, so a
+        mistyped ``--db`` never reads as "never run".
+        """
+        if not create and not path.is_file():
+            raise _missing(path)
         conn: sqlite3.Connection | None = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
+            else:  # SQLite's URI mode=rw never creates the file
+                conn = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=rw",
+                    uri=True,
+                    isolation_level=None,
+                    timeout=busy_timeout,
+                )
             conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             for pragma in _PRAGMAS:
                 conn.execute(pragma)
@@ -556,6 +573,13 @@ def _check_source(run: RunInfo, snapshot: Snapshot) -> None:
             f"snapshot of {snapshot.source!r} recorded for run of {run.source!r}",
             source=run.source,
         )
+
+
+def _missing(path: Path) -> StoreError:
+    return StoreError(
+        f"no database at {path}: check --db, ECMON_DB or 'database' in the config "
+        "(only ecmon run, backfill, demo and daemon create one)"
+    )
 
 
 def _schema_version_or_zero(conn: sqlite3.Connection) -> int:

@@ -1,0 +1,58 @@
+"""Issue 15: a mistyped database path and a broken source fail loudly, never as "never run"
+or "no changes"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from monitor.cli import main
+
+
+def invoke(tmp_path: Path, *args: str) -> Result:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["status"], ["digest"], ["diff"], ["history", "Huawei"], ["search", "fudan"]],
+)
+def test_read_commands_never_create_a_database(tmp_path: Path, command: list[str]) -> None:
+    db = tmp_path / "nonexistent" / "dir" / "x.db"
+    result = invoke(tmp_path, "--db", str(db), *command)
+    assert result.exit_code == 5, result.output
+    assert f"no database at {db}" in result.output
+    assert not db.parent.exists()
+
+
+def test_status_exits_8_naming_each_broken_or_stale_source(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert invoke(tmp_path, "demo", "--db", str(db)).exit_code == 0
+    healthy = invoke(tmp_path, "--db", str(db), "status")
+    assert healthy.exit_code == 0, healthy.output
+    config = tmp_path / "c.toml"
+    others = "".join(
+        f"[sources.{name}]\nenabled = false\n"
+        for name in ("us_ecfr_entity_list", "us_federal_register", "cn_mofcom_announcements")
+    )
+    config.write_text(
+        f'database = "{tmp_path}/new.db"\n[http]\nretries = 0\n'
+        '[sources.us_csl_entity_list]\nurl = "http://127.0.0.1:9/c.csv"\n' + others,
+        encoding="utf-8",
+    )
+    assert invoke(tmp_path, "--config", str(config), "run").exit_code == 3
+    result = invoke(tmp_path, "--config", str(config), "status")
+    assert result.exit_code == 8
+    assert "ecmon: unhealthy: us_csl_entity_list: no good fetch yet" in result.stderr
+    assert invoke(tmp_path, "--config", str(config), "status", "--json").exit_code == 8
+
+
+def test_top_level_help_names_every_source(tmp_path: Path) -> None:
+    from monitor.sources import INFOS
+
+    text = invoke(tmp_path, "--help").output
+    for name in INFOS:
+        assert name in text
