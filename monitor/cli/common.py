@@ -150,9 +150,32 @@ def render_stored(
     return render_changes(doc, fmt)
 
 
+def is_stdout(output: Path | None) -> bool:
+    """``--output -`` (or no --output) means standard output, for every command."""
+    return output is None or str(output) == "-"
+
+
+def check_output(output: Path | None) -> None:
+    """Refuse an --output whose folder does not exist before any work is done (a folder
+    is never created for it: a typo in the path must not read as a written file)."""
+    if is_stdout(output):
+        return
+    assert output is not None
+    folder = output.parent
+    if not folder.is_dir():
+        raise click.BadParameter(
+            f"the folder {folder} of {output} does not exist", param_hint="'--output'"
+        )
+
+
 def emit(text: str, output: Path | None) -> None:
-    if output is None:
+    if is_stdout(output):
         click.echo(text, nl=False)
-    else:
+        return
+    assert output is not None
+    check_output(output)
+    try:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+    except OSError as exc:
+        raise click.FileError(str(output), hint=exc.strerror or str(exc)) from None
+    click.echo(f"wrote {output}", err=True)

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from monitor.cli.common import App, emit, handle_errors, parse_date, pass_app
+from monitor.cli.common import (
+    App,
+    check_output,
+    emit,
+    handle_errors,
+    is_stdout,
+    parse_date,
+    pass_app,
+)
 from monitor.config import Recipient, Settings
 from monitor.errors import ConfigError
 from monitor.pipeline import utc_now
@@ -36,7 +44,9 @@ FEED_DAYS = 90
 @click.option("--pending", is_flag=True, help="Changes no delivered digest covers (the default).")
 @click.option("--format", "fmt", type=DIGEST_FORMATS, default="text", show_default=True)
 @click.option(
-    "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE, not stdout."
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE (- for stdout).",
 )
 @click.option(
     "--recipient", metavar="ADDRESS", help="As this configured recipient's filters see it."
@@ -83,6 +93,7 @@ def digest(
         )
     if (heartbeat or retry_now) and not send:
         raise click.UsageError("--heartbeat and --retry-now go with --send")
+    check_output(output)
     from monitor.store.outbox import OutboxStore
 
     settings = app.settings()
@@ -152,7 +163,9 @@ def _send(store: Store, settings: Settings, *, heartbeat: bool, retry_now: bool)
     waiting = [d for d in OutboxStore(store).deliveries(limit=500) if d.status != "sent"]
     if waiting:
         click.echo(f"{len(waiting)} message(s) still in the outbox (see: ecmon digest --outbox)")
-    return 7 if any(not a.sent for a in attempts) else 0
+    # Exit 7 while anything is unsent, a message waiting out its backoff included: a
+    # cron job or CI step must not read "still queued" as "delivered".
+    return 7 if waiting or any(not a.sent for a in attempts) else 0
 
 
 def _queued_line(queued: Queued) -> str:
@@ -192,7 +205,10 @@ def _outbox_table(box: OutboxStore) -> str:
 
 @click.command("feed")
 @click.option(
-    "--output", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Atom file."
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Atom file (- for stdout).",
 )
 @click.option(
     "--since",
@@ -208,6 +224,7 @@ def feed(app: App, output: Path, since: str | None, self_url: str | None) -> Non
     Entry ids are derived from content (tag:ecmon,2025:...), so re-writing the feed
     over the same changes gives the same ids and feed readers show nothing twice.
     """
+    check_output(output)
     from monitor.digest import inputs as digest_inputs
     from monitor.digest.render import render_feed
     from monitor.notify.atom import write_feed
@@ -222,7 +239,11 @@ def feed(app: App, output: Path, since: str | None, self_url: str | None) -> Non
         )
         period = digest_inputs.period_of(changes, f"changes detected since {start.date()}")
         model = digest_inputs.digest_model(store, settings, doc, period=period, now=now)
-    write_feed(output, render_feed(model, self_url=self_url or ""))
+    text = render_feed(model, self_url=self_url or "")
+    if is_stdout(output):
+        click.echo(text, nl=False)
+        return
+    write_feed(output, text)
     click.echo(
         f"wrote {output} ({len(model['actions'])} action(s), {len(changes)} change(s))", err=True
     )

@@ -23,6 +23,7 @@ from monitor.cli.common import (
     FORMATS,
     App,
     TextFormat,
+    check_output,
     clear_progress,
     emit,
     handle_errors,
@@ -140,6 +141,7 @@ def diff(
     """
     if since and (from_ is not None or to_ is not None):
         raise click.UsageError("use either --since or --from/--to, not both")
+    check_output(output)
     if _is_date(from_) or _is_date(to_):
         changes = _compare_dates(app, source, from_, to_)
         with app.store(read_only=True) as store:

@@ -15,9 +15,9 @@ from monitor.errors import DeliveryError
 
 
 def write_feed(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) in one step."""
+    """Replace ``path`` with ``text`` (UTF-8) in one step. Its folder must exist (it is not
+    made: a mistyped path is an error, not a new folder)."""
     try:
-        path.resolve().parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.")
     except OSError as exc:
         raise DeliveryError(f"cannot write the feed to {path}: {exc}") from exc

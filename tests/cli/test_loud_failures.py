@@ -56,3 +56,27 @@ def test_top_level_help_names_every_source(tmp_path: Path) -> None:
     text = invoke(tmp_path, "--help").output
     for name in INFOS:
         assert name in text
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("demo")
+    db = tmp / "demo.db"
+    assert invoke(tmp, "demo", "--db", str(db)).exit_code == 0
+    return db
+
+
+@pytest.mark.parametrize("command", [["diff"], ["digest"], ["feed"]])
+def test_output_dash_is_stdout_and_a_missing_folder_is_an_error(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "missing" / "dir" / "x"
+    bad = invoke(tmp_path, "--db", str(demo_db), *command, "--output", str(missing))
+    assert bad.exit_code == 2
+    assert f"the folder {missing.parent} of {missing} does not exist" in bad.output
+    assert not missing.parent.exists()
+    dash = invoke(tmp_path, "--db", str(demo_db), *command, "--output", "-")
+    assert dash.exit_code == 0, dash.output
+    assert len(dash.stdout) > 100
+    assert not (tmp_path / "-").exists()
