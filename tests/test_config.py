@@ -186,12 +186,12 @@ def test_silent_settings_now_fail_at_load(tmp_path: Path, text: str, fragments: 
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    text = "[digest]\ntime = '25:00'\ntimezone = 'Mars/Olympus'\n[daemon]\nfailure_threshold = 0"
+    text = "[digest]\ntime = '25:00'\ntimezone = 'Mars/Olympus'\n[analysis]\nhit_threshold = 2"
     with pytest.raises(ConfigError) as info:
         load(tmp_path, text)
     message = str(info.value)
     assert message.startswith("3 problems:")
-    for key in ("digest.time", "digest.timezone", "daemon.failure_threshold"):
+    for key in ("digest.time", "digest.timezone", "analysis.hit_threshold"):
         assert key in message
 
 
