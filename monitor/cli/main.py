@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from monitor import __version__
+from monitor import __version__, config
 from monitor.cli import console
 from monitor.cli.common import (
     EXIT_UNHEALTHY,
@@ -297,7 +297,7 @@ def history(app: App, query: str) -> None:
 
     QUERY is a record key (as in `ecmon diff --format json`) or a name.
     """
-    with app.store() as store:
+    with app.store(read_only=True) as store:
         found = store.find_entities(query)
         if not found:
             click.echo(f"No entity matches {query!r}.")
