@@ -57,6 +57,7 @@ ACTION_KINDS: Final = (
     "countermeasure",  # countermeasure order (反制措施, 商务部令)
     "anti_dumping",  # anti-dumping or other trade-remedy investigation
     "anti_discrimination",  # anti-discrimination investigation
+    "investigation",  # an investigation opened against a named party (UEL 启动调查)
     "export_control_measure",  # export controls on items (rare earths, ...)
     "other",
 )

@@ -29,6 +29,7 @@ KIND_LABELS = {
     "countermeasure": "countermeasure",
     "anti_dumping": "anti-dumping investigation",
     "anti_discrimination": "anti-discrimination investigation",
+    "investigation": "investigation",
     "export_control_measure": "export control measure",
     "other": "other action",
     # The linker's derived events: BIS list additions with no FR document among our records.

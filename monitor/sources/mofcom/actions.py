@@ -5,8 +5,11 @@ they are keyed ``cn:<published date>/<title>`` (title NFKC-folded, spaces droppe
 answer republished under another URL keeps its key, and a corrected title is a new answer.
 
 Fields beyond the common table: ``issuing_unit`` (【发布单位】, or 来源 on news pages),
-``parsed_count`` (numbered entries found), ``measures`` (the numbered measures 一、二、… of a
-listing, or the measure line of a UEL measure), ``verbs`` (``"<kind>:<notice key>"`` per state
+``parsed_count`` (numbered entries found), ``measures`` (the items of the first list the text
+introduces with "…措施：" or "…如下：", at whatever level it is numbered: ``一、`` or ``（一）``
+under a ``一、`` paragraph; or the one unnumbered line after "…措施：" of a UEL measure; the
+items of a later list, such as 〔2024〕1号's advice about a firm it does not list, are not
+measures), ``verbs`` (``"<kind>:<notice key>"`` per state
 change, see ``mofcom_classify``) with ``verb_terms`` (its stated duration, aligned),
 ``party_parents`` (only when an annex has sub-entities: the numbered entry each party belongs
 to), and the investigation fields of ``mofcom_trade``. ``review`` flags: stated vs parsed count
@@ -34,6 +37,7 @@ from monitor.sources.mofcom.entities import (
     Parties,
     annex_parties,
     inline_parties,
+    investigated_parties,
     stated_count,
     stated_country,
 )
@@ -48,12 +52,17 @@ from monitor.sources.mofcom.trade import (
 LISTING_KINDS = frozenset(
     {"ecl_addition", "uel_addition", "uel_measure", "countermeasure", "removal"}
 )
+# Kinds whose text names its parties and states measures (an investigation: its procedure).
+PARTY_KINDS = LISTING_KINDS | {"investigation"}
 TRADE_REMEDY_FLAG = (
     "trade-remedy 文号 may be numbered apart from the general 商务部公告 series: "
     "verify the number on the page before citing it"
 )
 _EFFECTIVE = re.compile(r"自\s*(\d{4})年(\d{1,2})月(\d{1,2})日(?:\s*(\d{1,2})时(\d{1,2})分)?\s*起")
-_ORDINAL = re.compile(r"^[一二三四五六七八九十]+、\s*(.+?)[；;。]?$")
+_ORDINAL = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*(.+?)[；;。]?$"
+)
+_INTRO = re.compile(r"(?:措施|如下)\s*[:：]$")
 _REASON = re.compile(r"(为(?:维护|落实)[^。；]*?)(?=，(?:根据|决定|不可靠实体清单工作机制|自))")
 # Fields that must agree between two copies of one announcement.
 _COMPARED = ("kind", "title", "published", "effective", "parties_en", "parties_zh", "verbs")
@@ -92,7 +101,7 @@ def action_from_article(article: Article, *, url: str) -> Record:
         "reasons": tuple(dict.fromkeys(m.group(1) for m in _REASON.finditer(text))),
         "stated_count": "" if stated is None else str(stated),
         "parsed_count": str(parties.numbered),
-        "measures": _measures(article.body) if kind in LISTING_KINDS else (),
+        "measures": _measures(article.body) if kind in PARTY_KINDS else (),
         "review": _review(kind, stated, parties),
         "body": text,
         **_extra(kind, article, text, parties),
@@ -109,6 +118,8 @@ def _parties(kind: str, article: Article, text: str, country: str) -> Parties:
     if kind == "anti_dumping":
         producers = named_producers(text, country)
         return Parties(producers, len(producers), ())
+    if kind == "investigation":
+        return investigated_parties(text, country)
     if kind not in LISTING_KINDS:
         return Parties((), 0, ())
     annex = annex_parties(article.annex, country)
@@ -152,11 +163,22 @@ def _effective(text: str, published: str, changes: Sequence[StateChange]) -> str
 
 
 def _measures(body: Sequence[str]) -> tuple[str, ...]:
-    numbered = [m.group(1) for m in map(_ORDINAL.match, body) if m]
-    if numbered:
-        return tuple(numbered)
-    after = [body[i + 1] for i, line in enumerate(body[:-1]) if line.endswith("措施：")]
-    return tuple(line.rstrip("；;。") for line in after)
+    """The items after the first line that introduces a list (see the module docstring)."""
+    start = next((i + 1 for i, line in enumerate(body) if _INTRO.search(line)), None)
+    if start is None:
+        return ()
+    items: list[str] = []
+    level = ""
+    for line in body[start:]:
+        found = _ORDINAL.match(line)
+        mark = "(" if line[:1] in "（(" else "、"
+        if found is None or (level and mark != level):
+            break  # the list ends, or a paragraph of the outer level begins
+        level = mark
+        items.append(found.group(1))
+    if items or start >= len(body) or "措施" not in body[start - 1]:
+        return tuple(items)
+    return (body[start].rstrip("；;。"),)  # one unnumbered measure (〔2025〕6号)
 
 
 def merge_copies(records: Iterable[Record], known: Mapping[str, Sequence[str]]) -> list[Record]:

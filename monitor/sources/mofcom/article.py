@@ -12,10 +12,17 @@ Two layouts (reference SOURCES.md section 4):
   ``来源：商务部新闻办公室 类型：原创 分类：新闻 2025-05-14 22:00`` and the title under it. The text
   is every line after the title inside the nearest element holding both header and title.
 
-A page with neither a metadata block nor a news header (``分类：新闻``) raises ShapeError: a
-policy release without its 文号 has no stable key, and keying it by title would give it a
-second identity the day the block comes back. A block missing one of its three lines, or
-repeating one, raises ShapeError too, and so does a policy text without a signature date.
+* **Numbered release without a block** (商务部公告2025年第21号 under ``/zcfb/blgg/``): the first
+  line of the text is the 文号 itself (``商务部公告2025年第21号``, possibly followed by the
+  subject on the same line), the subject is the title, the date is the signature date, the
+  issuing unit is not stated. Its key is the same 文号, so it is one record with a copy that
+  has the block.
+
+A page with none of these (no metadata block, no news header ``分类：新闻``, no 文号 line
+closed by a signature) raises ShapeError: a policy release without its 文号 has no stable
+key, and keying it by title would give it a second identity the day the block comes back.
+A block missing one of its three lines, or repeating one, raises ShapeError too, and so does
+a policy text without a signature date.
 """
 
 from __future__ import annotations
@@ -34,14 +41,19 @@ _META = {
     "number": re.compile(r"^[【\[［]\s*发布文号\s*[】\]］]\s*[:：]?\s*(.*)$"),
     "date": re.compile(r"^[【\[［]\s*发文日期\s*[】\]］]\s*[:：]?\s*(.*)$"),
 }
+# Other labelled fields may sit between 类型 and the date ("时效状态：现行有效").
 _HEADER = re.compile(
     r"来源\s*[:：]\s*(?P<source>\S+)\s+类型\s*[:：]\s*\S+"
+    r"(?:\s+(?!分类)[^\s:：]+\s*[:：]\s*\S+)*?"
     r"(?:\s+分类\s*[:：]\s*(?P<category>\S+))?\s+(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:\s+(?P<time>\d{1,2}:\d{2}))?"
 )
 _CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _SIGNATURE = re.compile(r"^[^，。；：:、]{2,40}$")
+_NUMBER_LINE = re.compile(
+    r"^(?P<number>商务部(?:\s*海关总署)?公告\s*\d{4}\s*年\s*第\s*\d+\s*号)\s*(?P<rest>.*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,9 @@ def parse_article(html: str, *, url: str) -> Article:
         assert found is not None
         if found.group("category") == "新闻":
             return _news(lines, header, found, url)
+    numbered = next((i for i, line in enumerate(lines) if _NUMBER_LINE.match(line.text)), None)
+    if numbered is not None:
+        return _numbered(lines, numbered, url)
     raise _shape(
         "article page has no 【发布单位】/【发布文号】/【发文日期】 block and is not a news page "
         "(no 分类：新闻 header); no stable key",
@@ -103,6 +118,26 @@ def _policy(lines: Sequence[Line], meta: dict[str, list[int]], url: str) -> Arti
         published=iso_date(value["date"], url),
         published_time="",
         body=tuple(line.text for line in lines[last + 1 : end + 1]),
+        annex=tuple(line.text for line in lines[end + 1 :]),
+    )
+
+
+def _numbered(lines: Sequence[Line], at: int, url: str) -> Article:
+    found = _NUMBER_LINE.match(lines[at].text)
+    assert found is not None
+    title_at = at if found.group("rest") else at + 1
+    if title_at >= len(lines):
+        raise _shape("文号 line with no title under it", url)
+    end = _signature_date(lines, title_at + 1, url)
+    title = found.group("rest") or lines[title_at].text
+    return Article(
+        title=title,
+        layout="policy",
+        issuing_unit="",
+        document_number=found.group("number"),
+        published=iso_date(lines[end].text, url),
+        published_time="",
+        body=tuple(line.text for line in lines[title_at + 1 : end + 1]),
         annex=tuple(line.text for line in lines[end + 1 :]),
     )
 

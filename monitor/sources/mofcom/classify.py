@@ -14,7 +14,8 @@ as ``"<kind>:<notice key>"``; the record's kind is the first of them. Clauses wi
 notice ("正在开展的相关出口活动应当立即停止") are not state changes.
 
 Kinds of texts without such clauses, first rule that matches wins: 反倾销 → anti_dumping;
-反歧视 → anti_discrimination; 商务部令 / 反制措施 / 反制清单 → countermeasure;
+反歧视 → anti_discrimination; 决定对…启动调查 (a UEL investigation of a named party) →
+investigation; 商务部令 / 反制措施 / 反制清单 → countermeasure;
 列入出口管制管控名单 → ecl_addition; 移出 a list → removal; 列入不可靠实体清单 with
 "决定于<date>将…列入" and 处理措施 → uel_measure (a measure on an entity listed earlier),
 otherwise uel_addition; 出口管制 of 物项 → export_control_measure; anything else → other.
@@ -39,10 +40,17 @@ STATE_VERBS: tuple[tuple[str, str], ...] = (
 _YEAR_BRACKET = re.compile(r"[\[(【〔［（]\s*(\d{4})\s*[\])】〕］）]")
 _LEADING_ZERO = re.compile(r"(?<=[〕第])0+(?=\d)")
 _UEL = re.compile(r"^不可靠实体清单工作机制(?!公告)(?=〔)")
+_MORE = r"(?:\s*[和、及与]\s*第?\s*\d+\s*号)*"  # "5号和6号", "第13号、第21号"
 _REFERENCE = re.compile(
-    r"不可靠实体清单工作机制(?:公告)?\s*[\[(【〔［（]\s*\d{4}\s*[\])】〕］）]\s*\d+\s*号"
-    r"|商务部(?:\s*海关总署)?公告\s*\d{4}\s*年\s*第\s*\d+\s*号"
+    r"(?P<uel>不可靠实体清单工作机制(?:公告)?\s*"
+    r"(?:[\[(【〔［（]\s*(?P<year>\d{4})\s*[\])】〕］）]|(?P<year2>\d{4})\s*年\s*第)\s*\d+\s*号)"
+    rf"(?P<uel_more>{_MORE})"
+    r"|(?P<mofcom>商务部(?:\s*海关总署)?公告\s*(?P<year3>\d{4})\s*年\s*第\s*\d+\s*号)"
+    rf"(?P<mofcom_more>{_MORE})"
 )
+_NUMBER = re.compile(r"(\d+)\s*号")
+_YEAR_FORM = re.compile(r"(?<=工作机制)(公告)?\s*(\d{4})\s*年\s*第\s*(\d+)\s*号")
+_INVESTIGATION = re.compile(r"决定对.+?启动(?:不可靠实体清单)?调查")
 _CLAUSE_END = re.compile(r"[，；。]")
 _TERM = re.compile(r"相关措施\s*(\d+\s*(?:天|日|个月|年))")
 _PAST_LISTING = re.compile(r"决定于\s*\d{4}年\d{1,2}月\d{1,2}日\s*将")
@@ -51,6 +59,7 @@ _PAST_LISTING = re.compile(r"决定于\s*\d{4}年\d{1,2}月\d{1,2}日\s*将")
 def normalise_instrument(raw: str) -> str:
     """The 文号 in one spelling (see the module docstring)."""
     text = "".join(unicodedata.normalize("NFKC", raw).split())
+    text = _YEAR_FORM.sub(r"公告〔\2〕\3号", text)
     text = _YEAR_BRACKET.sub(r"〔\1〕", text)
     text = _LEADING_ZERO.sub("", text)
     return _UEL.sub("不可靠实体清单工作机制公告", text)
@@ -80,7 +89,7 @@ def state_changes(text: str, own_key: str = "") -> list[StateChange]:
     start = 0
     for end in [m.end() for m in _CLAUSE_END.finditer(text)] + [len(text)]:
         clause, at, start = text[start:end], start, end
-        refs = [instrument_key(m.group(0)) for m in _REFERENCE.finditer(clause)]
+        refs = [key for m in _REFERENCE.finditer(clause) for key in referenced(m)]
         verb = _verb(clause)
         if verb is None:
             continue
@@ -90,6 +99,18 @@ def state_changes(text: str, own_key: str = "") -> list[StateChange]:
             if ref != own_key and change not in found:
                 found.append(change)
     return found
+
+
+def referenced(found: re.Match[str]) -> list[str]:
+    """The keys one reference names: the first notice, then each "和6号" after it, written
+    with the first one's family and year."""
+    family = "uel" if found.group("uel") else "mofcom"
+    first = normalise_instrument(found.group(family))
+    keys = [action_key("CN", first)]
+    head = first[: first.rindex("〕") + 1] if family == "uel" else first[: first.rindex("第") + 1]
+    for number in _NUMBER.findall(found.group(f"{family}_more") or ""):
+        keys.append(action_key("CN", f"{head}{int(number)}号"))
+    return keys
 
 
 def _verb(clause: str) -> str | None:
@@ -106,6 +127,8 @@ def classify(title: str, body: str, document_number: str) -> str:
         return "anti_dumping"
     if "反歧视" in text and "调查" in text:
         return "anti_discrimination"
+    if _INVESTIGATION.search(body) and "不可靠实体清单" in text:
+        return "investigation"
     if "商务部令" in document_number or "反制措施" in text or "反制清单" in text:
         return "countermeasure"
     if "列入出口管制管控名单" in text:

@@ -5,11 +5,20 @@ brackets full- or half-width and even mixed (``…实验室（Lockheed Martin Mi
 Integration Lab)``). The English name is the last bracketed group when it holds no Chinese;
 a bracket holding Chinese (``（香港）``) stays part of the Chinese name. Lines starting with a
 dash (``-TechInsights Japan KK``) are sub-entities (branches) of the numbered entry above; they
-are parties too, but the count a text states counts numbered entries only.
+are parties too, but the count a text states counts numbered entries only. An entry written
+``TechInsights公司（TechInsights Inc.）及其分支机构`` is the company itself: the suffix is
+dropped (so the name keeps its English and its key is the company's), and the branches name it
+as their parent. One entity named twice in one annex is one party.
 
-Inline names: ``决定将[reason的]A公司（A Corp）、B公司（B Inc.）和C公司（C Co.）[等N家实体]列入…``;
-names are split at ``、`` and at ``和``/``及`` right after a closing bracket, never inside one
-(``吉布斯和考克斯公司`` is one name).
+Inline names: ``决定[于<date>]将[reason的]A公司（A Corp）、B公司（B Inc.）
+和C公司（C Co.）[等N家实体]列入…`` (the ``于<date>`` form is a measure on an
+entity listed that day: 〔2025〕6号 names Illumina so). Names are split at
+``和``/``及`` right after a closing bracket, never inside one (``吉布斯和考克斯
+公司`` is one name), and at ``、`` only between separate entities: after a
+closing bracket, or after a piece that is itself an organisation's name
+(``美国PVH集团、因美纳公司（…）``); ``波音防务、空间与安全集团（Boeing Defense,
+Space & Security）`` is one company.
+An investigation names its party as ``决定对<name>针对…启动调查``.
 
 A stated count ("28家美国实体") that differs from the parsed count is reported for review,
 never reconciled by dropping or inventing names.
@@ -38,9 +47,31 @@ COUNTRIES = {
 _COUNTRY_WORDS = "|".join(COUNTRIES)
 _NUMBERED = re.compile(r"^(\d{1,3})\s*[.、．]\s*(\S.*)$")
 _SUB_ENTITY = re.compile(r"^[-－—–]\s*(\S.*)$")
-_STATED = re.compile(rf"(\d+)\s*家\s*({_COUNTRY_WORDS})?\s*(?:实体|企业)")
+_CN_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_STATED = re.compile(
+    rf"(\d+|[一二两三四五六七八九十]{{1,3}})\s*家\s*({_COUNTRY_WORDS})?\s*(?:实体|企业)"
+)
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_INLINE = re.compile(r"决定将(.+?)列入(?:不可靠实体清单|出口管制管控名单)")
+_INLINE = re.compile(
+    r"决定(?:于\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*)?将(.+?)列入(?:不可靠实体清单|出口管制管控名单)"
+)
+_INVESTIGATED = re.compile(r"决定对(.+?)(?:针对|就|涉嫌)[^。]*?启动(?:不可靠实体清单)?调查")
+_BRANCHES = re.compile(r"\s*及其(?:分支机构|子公司|附属机构)$")
+# A piece before "、" that ends so is an organisation's name, hence a separate entity.
+_ORG_END = re.compile(
+    r"(?:公司|集团|企业|株式会社|大学|学院|研究院|研究所|研究中心|实验室|机构|联盟|协会|基金会|中心)$"
+)
 _INLINE_TAIL = re.compile(r"等\s*\d+\s*家.*$")
 _OPEN, _CLOSE = "（(", "）)"
 
@@ -85,15 +116,35 @@ def annex_parties(lines: Sequence[str], country: str) -> Parties:
         numbered, sub = _NUMBERED.match(line), _SUB_ENTITY.match(line)
         if numbered:
             numbers.append(int(numbered.group(1)))
-            zh, en = split_name(numbered.group(2))
-            parties.append(Party(zh, en, _country(zh, country)))
+            zh, en = split_name(_BRANCHES.sub("", clean(numbered.group(2)).rstrip("；;，,。")))
+            _add(parties, Party(zh, en, _country(zh, country)))
         elif sub and parties:
             parent = next(p for p in reversed(parties) if not p.parent)
             zh, en = split_name(sub.group(1))
-            parties.append(Party(zh, en, parent.country, parent.en or parent.zh))
+            _add(parties, Party(zh, en, parent.country, parent.en or parent.zh))
         elif numbers:
             break
     return Parties(tuple(parties), len(numbers), _numbering_problems(numbers))
+
+
+def _add(parties: list[Party], party: Party) -> None:
+    """Append unless the same entity (by English, else Chinese name) is already there."""
+    same = (party.en or party.zh).casefold()
+    if all((p.en or p.zh).casefold() != same for p in parties):
+        parties.append(party)
+
+
+def investigated_parties(body: str, country: str) -> Parties:
+    """The party an investigation is opened against (``决定对美国PVH集团针对…启动调查``)."""
+    found = _INVESTIGATED.search(body)
+    if found is None:
+        return Parties((), 0, ())
+    parties: list[Party] = []
+    for piece in _split_top_level(found.group(1)):
+        zh, en = split_name(piece)
+        if zh or en:
+            _add(parties, Party(zh, en, _country(zh, country)))
+    return Parties(tuple(parties), len(parties), ())
 
 
 def inline_parties(body: str, country: str) -> Parties:
@@ -115,8 +166,18 @@ def stated_count(texts: Iterable[str]) -> int | None:
     for text in texts:
         found = _STATED.search(text)
         if found:
-            return int(found.group(1))
+            return _number(found.group(1))
     return None
+
+
+def _number(text: str) -> int:
+    """ "28" or a Chinese numeral up to 九十九 ("三", "两", "十二")."""
+    if text.isdigit():
+        return int(text)
+    tens, _, units = text.rpartition("十")
+    if "十" not in text:
+        return _CN_DIGITS[text]
+    return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(units, 0)
 
 
 def stated_country(texts: Iterable[str]) -> str:
@@ -143,8 +204,9 @@ def _split_top_level(text: str) -> list[str]:
     depth, current = 0, ""
     for char in text:
         depth += (char in _OPEN) - (char in _CLOSE)
-        after_close = current.endswith(tuple(_CLOSE))
-        if depth == 0 and (char == "、" or (char in "和及" and after_close)):
+        after_close = current.rstrip().endswith(tuple(_CLOSE))
+        after_name = after_close or _ORG_END.search(current.rstrip()) is not None
+        if depth == 0 and ((char == "、" and after_name) or (char in "和及" and after_close)):
             pieces.append(current)
             current = ""
             continue

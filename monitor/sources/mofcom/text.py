@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 _GB_LABELS = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "csgb2312", "cp936", "gb18030"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
+# Invisible format characters pasted into names (a real annex has U+200C right after "（"):
+# dropped, so "\u200cHigh Point" and "High Point" are one name and one key.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 # fmt: off
 _BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "body", "br", "center", "dd", "div", "dl", "dt",
@@ -88,8 +91,9 @@ def _strict(body: bytes, label: str, where: str, url: str) -> str:
 
 
 def clean(text: str) -> str:
-    """One line of text with every run of (full-width) spaces folded to one space."""
-    return _SPACES.sub(" ", text).strip()
+    """One line of text with every run of (full-width) spaces folded to one space and
+    invisible format characters (zero-width space, joiners, BOM) removed."""
+    return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
 @dataclass(frozen=True)

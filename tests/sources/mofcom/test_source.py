@@ -23,6 +23,7 @@ from monitor.models import Record, RunOutcome, RunSummary
 from monitor.pipeline import RunContext, run_sources
 from monitor.sources import REGISTRY
 from monitor.sources.bundle import unpack
+from monitor.sources.mofcom.actions import action_from_article
 from monitor.sources.mofcom.article import parse_article
 from monitor.sources.mofcom.classify import classify, normalise_instrument, state_changes
 from monitor.sources.mofcom.entities import annex_parties, inline_parties, split_name
@@ -351,19 +352,32 @@ def test_empty_first_list_page_fails_and_keeps_state(tmp_path: Path, server: Fix
 
 
 def test_policy_page_without_metadata_block_fails(tmp_path: Path, server: FixtureServer) -> None:
+    # No block and no 文号 line either (the title keeps only its subject): no stable key.
     page = (MIRROR / f"before{ECL_1_PATH}").read_text("utf-8")
     start, end = page.index('<div class="meta">'), page.index('<div class="content">')
-    server.set_route(
-        article_path("before", ECL_1_PATH),
-        (page[:start] + page[end:]).encode(),
-        content_type="text/html",
-    )
+    page = (page[:start] + page[end:]).replace("<h1>商务部公告2025年第1号 ", "<h1>")
+    server.set_route(article_path("before", ECL_1_PATH), page.encode(), content_type="text/html")
     db = tmp_path / "db"
     with Store.open(db) as store:
         summary = run(store, settings_for(db, server, "before"))
         assert (summary.outcome, summary.error_kind) == (RunOutcome.FAILED, "ShapeError")
         assert "【发布文号】" in summary.message and ECL_1_PATH in summary.message
         assert store.accepted_records(NAME) == {}
+
+
+def test_a_release_that_opens_with_its_number_has_the_key_of_that_number() -> None:
+    # 商务部公告2025年第21号 (real text, /zcfb/blgg/): no block; the 文号 line, the subject, the
+    # text and the signature date. Same key as a copy with the block.
+    page = (MIRROR / f"before{ECL_1_PATH}").read_text("utf-8")
+    start, end = page.index('<div class="meta">'), page.index('<div class="content">')
+    article = parse_article(page[:start] + page[end:], url="u")
+    assert (article.document_number, article.published, article.issuing_unit) == (
+        "商务部公告2025年第1号",
+        "2025-01-02",
+        "",
+    )
+    assert article.title == "公布将28家美国实体列入出口管制管控名单"
+    assert action_from_article(article, url="u").key == "cn:商务部公告2025年第1号"
 
 
 def test_stated_count_that_does_not_match_the_annex_is_flagged(
