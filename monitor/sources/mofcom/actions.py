@@ -63,7 +63,11 @@ _ORDINAL = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*(.+?)[；;。]?$"
 )
 _INTRO = re.compile(r"(?:措施|如下)\s*[:：]$")
-_REASON = re.compile(r"(为(?:维护|落实)[^。；]*?)(?=，(?:根据|决定|不可靠实体清单工作机制|自))")
+_REASON = re.compile(
+    r"(为(?:维护|落实)[^。；]*?)(?=，(?:根据|决定|不可靠实体清单工作机制|自))"
+    r"|(?<=决定将)(参与[^，。；的]{2,30})的"  # 参与对台湾地区军售的…, 参与提升日本军事实力的…
+    r"|(?<=等)(参与[^，。；的]{2,30})的"
+)
 # Fields that must agree between two copies of one announcement.
 _COMPARED = ("kind", "title", "published", "effective", "parties_en", "parties_zh", "verbs")
 
@@ -98,7 +102,9 @@ def action_from_article(article: Article, *, url: str) -> Record:
         "refers_to": tuple(dict.fromkeys(c.target for c in changes)),
         "verbs": tuple(c.code for c in changes),
         "verb_terms": tuple(c.term for c in changes),
-        "reasons": tuple(dict.fromkeys(m.group(1) for m in _REASON.finditer(text))),
+        "reasons": tuple(
+            dict.fromkeys(next(g for g in m.groups() if g) for m in _REASON.finditer(text))
+        ),
         "stated_count": "" if stated is None else str(stated),
         "parsed_count": str(parties.numbered),
         "measures": _measures(article.body) if kind in PARTY_KINDS else (),
