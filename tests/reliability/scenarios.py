@@ -477,6 +477,13 @@ def _mofcom_drop_held(html: str) -> str:
 
 
 _META_BLOCK = re.compile(rb'<div class="meta">.*?</div>', re.S)
+# A title that opens with its 文号 is read as one (a release without a block); the
+# scenario removes that too, so the page carries no number at all.
+_TITLE_NUMBER = re.compile(r"<h1>商务部公告\d{4}年第\d+号 ".encode())
+
+
+def _mofcom_drop_meta(page: bytes) -> bytes:
+    return _TITLE_NUMBER.sub(b"<h1>", _META_BLOCK.sub(b"", page))
 _UTF8_META = (b'<meta charset="utf-8">', b"")
 
 
@@ -500,7 +507,7 @@ def mofcom() -> list[Scenario]:
                      lambda h: re.sub(r"<span>\[[-0-9]+\]</span>", "", h))),)),
         Scenario(s, "article without its metadata block", "layout",
                  "【发布单位】/【发布文号】/【发文日期】 block removed", "failed", "ShapeError",
-                 "no stable key", routes=(article(lambda b: _META_BLOCK.sub(b"", b)),)),
+                 "no stable key", routes=(article(_mofcom_drop_meta),)),
         Scenario(s, "article without its 发布文号 line", "layout", "【发布文号】 line removed",
                  "failed", "ShapeError", "metadata block incomplete", routes=(article(
                      lambda b: re.sub(rb"<p>\xe3\x80\x90\xe5\x8f\x91\xe5\xb8\x83\xe6\x96\x87"
