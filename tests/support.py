@@ -69,3 +69,13 @@ def write_config(path: Path, db: Path, url: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def demo_database(folder: Path) -> Path:
+    """A database holding the demo's two stages (as `ecmon demo` leaves it)."""
+    from monitor.testing.demo import run_demo
+
+    path = folder / "demo.db"
+    with Store.open(path) as store:
+        run_demo(store, path, lambda _source, _step: None)
+    return path

@@ -186,13 +186,7 @@ def hit_dict(stored: StoredHit) -> dict[str, Any]:
         "status": stored.status,
         "ref": hit.ref,
         "watch_name": hit.watch_name,
-        "source": hit.source,
-        "key": hit.key,
-        "list": hit.list_name,
-        "name": hit.record_name,
-        "country": hit.country,
-        "score": hit.score,
-        "reason": hit.reason,
+        **adhoc_hit_dict(hit),
         "present": stored.present,
         "first_seen_at": stored.first_seen_at,
         "last_seen_at": stored.last_seen_at,
@@ -202,7 +196,8 @@ def hit_dict(stored: StoredHit) -> dict[str, Any]:
 
 
 def adhoc_hit_dict(hit: Hit) -> dict[str, Any]:
-    """A hit of ``ecmon screen --name`` (not stored: no id, status or decision)."""
+    """What a hit says of the record it found (``ecmon screen --name`` shows only this;
+    ``hit_dict`` adds the stored hit's id, status and decision around it)."""
     return {
         "source": hit.source,
         "key": hit.key,

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.store import Store
-from monitor.testing.demo import run_demo
+from tests.support import demo_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -40,9 +39,7 @@ def get(url: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
-    path = tmp_path_factory.mktemp("browse") / "demo.db"
-    with Store.open(path) as store:
-        run_demo(store, path, lambda _source, _step: None)
+    path = demo_database(tmp_path_factory.mktemp("browse"))
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECMON_")}

@@ -15,8 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from monitor.cli import main
-from monitor.store import Store
-from monitor.testing.demo import run_demo
+from tests.support import demo_database
 
 FUDAN = "Shanghai Fudan Microelectronics Group Co., Ltd."
 REMOVED = "A.P. Finance Limited"  # removed between the demo's stages (synthetic, fixture README)
@@ -24,10 +23,7 @@ REMOVED = "A.P. Finance Limited"  # removed between the demo's stages (synthetic
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("export") / "demo.db"
-    with Store.open(path) as store:
-        run_demo(store, path, lambda _source, _step: None)
-    return path
+    return demo_database(tmp_path_factory.mktemp("export"))
 
 
 def ecmon(db: Path, *args: str) -> Result:

@@ -10,15 +10,12 @@ from click.testing import CliRunner, Result
 
 from monitor.cli import main
 from monitor.store import Store
-from monitor.testing.demo import run_demo
+from tests.support import demo_database
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("search") / "demo.db"
-    with Store.open(path) as store:
-        run_demo(store, path, lambda _source, _step: None)
-    return path
+    return demo_database(tmp_path_factory.mktemp("search"))
 
 
 def ecmon(db: Path, *args: str) -> Result:
