@@ -28,7 +28,11 @@ http.max_redirects         5                         file
 http.redirect_hosts        (none)                    file: hosts a redirect may lead to
                                                      besides the source URL's own origin
                                                      ("host", "host:port", "*.domain")
-http.user_agent            ecmon/<version> (...)     file
+http.contact               (none)                    file, env ``ECMON_CONTACT``: an
+                                                     e-mail address or URL put in the
+                                                     User-Agent, so a publisher can reach
+                                                     the operator (asked by US federal sites)
+http.user_agent            ecmon/<version> (...)     file: replaces the whole header
 http.ca_bundle             (system store)            file, env ``ECMON_CA_BUNDLE``
 sources.<name>.enabled     per source                file ``[sources.<name>]``
 sources.<name>.url         per source                file, env ``ECMON_<NAME>_URL``
@@ -69,6 +73,7 @@ Secrets (SMTP passwords and the like) are read only from the environment.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -84,9 +89,7 @@ from monitor.analysis.taxonomy import default_taxonomy
 from monitor.errors import ConfigError
 
 APP_NAME = "ecmon"
-DEFAULT_USER_AGENT = (
-    f"ecmon/{__version__} (export-control list change monitor; +https://example.invalid/ecmon)"
-)
+DEFAULT_USER_AGENT = f"ecmon/{__version__} (export-control list change monitor)"
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,18 @@ class HttpSettings:
     max_bytes: int = 150_000_000
     max_redirects: int = 5
     redirect_hosts: tuple[str, ...] = ()  # besides the source URL's origin (monitor.redirects)
-    user_agent: str = DEFAULT_USER_AGENT
+    user_agent: str = ""  # empty: DEFAULT_USER_AGENT with the contact (agent())
+    contact: str = ""  # e-mail or URL of the operator, shown to the publishers
     ca_bundle: str | None = None
+
+    def agent(self) -> str:
+        """The User-Agent header: the configured one verbatim, else ecmon's own naming the
+        operator's contact when one is set."""
+        if self.user_agent:
+            return self.user_agent
+        if not self.contact:
+            return DEFAULT_USER_AGENT
+        return f"{DEFAULT_USER_AGENT[:-1]}; contact: {self.contact})"
 
 
 @dataclass(frozen=True)
@@ -407,10 +420,26 @@ def _load_http(
 ) -> HttpSettings:
     """The [http] table (the generic section rules), then ECMON_CA_BUNDLE over it."""
     http = _load_section(HttpSettings(), table, "http", path, origins)
+    if env.get("ECMON_CONTACT"):
+        origins["http.contact"] = "env ECMON_CONTACT"
+        http = replace(http, contact=env["ECMON_CONTACT"])
+    _check_contact(http.contact, path)
     if env.get("ECMON_CA_BUNDLE"):
         origins["http.ca_bundle"] = "env ECMON_CA_BUNDLE"
         return replace(http, ca_bundle=env["ECMON_CA_BUNDLE"])
     return http
+
+
+_CONTACT = re.compile(r"[^@\s()]+@[^@\s()]+\.[^@\s()]+|https?://[^\s()]+")
+
+
+def _check_contact(contact: str, path: Path) -> None:
+    """A contact goes into a header: one e-mail address or http(s) URL, nothing else."""
+    if contact and not _CONTACT.fullmatch(contact):
+        raise ConfigError(
+            f"http.contact in {path} must be an e-mail address or an http(s) URL,"
+            f" got {contact!r}"
+        )
 
 
 _T = TypeVar("_T")
@@ -644,6 +673,8 @@ def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
         ("raw_keep", str(settings.raw_keep), settings.origins.get("raw_keep", "default")),
     ]
     for name, value in vars(settings.http).items():
+        if name == "user_agent":
+            value = settings.http.agent()  # the header as sent, not the empty default
         rows.append((f"http.{name}", str(value), settings.origins.get(f"http.{name}", "default")))
     for section in ("analysis", "digest", "daemon", "email"):
         for name, value in vars(getattr(settings, section)).items():

@@ -134,7 +134,7 @@ class HttpClient:
         self._deadlines = Deadlines()
         deadlines = self._deadlines
         self._client = httpx.Client(
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPTED},
+            headers={"User-Agent": settings.agent(), "Accept-Encoding": ACCEPTED},
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
                 read=settings.read_timeout,

@@ -206,3 +206,21 @@ def test_valid_filters_schedules_and_zones_pass(tmp_path: Path) -> None:
     settings = load(tmp_path, text)
     assert settings.email.recipients[0].countries == ("CN", "XK")
     assert settings.source(CSL).schedule.startswith("*/15")
+
+
+def test_user_agent_names_the_project_and_the_operators_contact(tmp_path: Path) -> None:
+    plain = load(tmp_path).http.agent()
+    assert plain.startswith("ecmon/") and "example.invalid" not in plain
+    assert "contact" not in plain
+    filed = load(tmp_path, "[http]\ncontact = 'trade-desk@corp.test'\n").http.agent()
+    assert filed.endswith("; contact: trade-desk@corp.test)")
+    from_env = load(tmp_path, None, ECMON_CONTACT="https://corp.test/ecmon").http.agent()
+    assert "contact: https://corp.test/ecmon" in from_env
+    verbatim = load(tmp_path, "[http]\nuser_agent = 'mine/1'\ncontact = 'a@b.test'\n")
+    assert verbatim.http.agent() == "mine/1"
+
+
+@pytest.mark.parametrize("contact", ["not a contact", "a@b.test)\r\nX-Evil: 1"])
+def test_contact_that_is_not_an_address_or_url_is_refused(tmp_path: Path, contact: str) -> None:
+    with pytest.raises(ConfigError, match=r"http\.contact .*config\.toml"):
+        load(tmp_path, f"[http]\ncontact = {contact!r}\n")
