@@ -64,27 +64,37 @@ def field_text(record: RecordDict, name: str) -> str:
 
 
 def _merged(items: Sequence[NamedItem]) -> list[NamedItem]:
-    """One item per id, with the evidence of every item that named it."""
+    """One item per id: the first item's short phrase and note, every item's evidence."""
     merged: dict[str, NamedItem] = {}
     for item in items:
         if not item["id"]:
             continue
         found = merged.setdefault(item["id"], item)
-        if found is not item and item["detail"] and item["detail"] not in found["detail"]:
-            found["detail"] = "; ".join(filter(None, (found["detail"], item["detail"])))
+        if found is not item:
+            found["evidence"] += [e for e in item["evidence"] if e not in found["evidence"]]
+            found["detail"] = found["detail"] or item["detail"]
+            found["note"] = found["note"] or item["note"]
     return list(merged.values())
 
 
 def sectors(tags: Sequence[SectorItem] | None) -> list[NamedItem]:
-    """Sector tags (one item per piece of evidence) as one item per sector: the tagger's
-    evidence reads ``field “matched” (note)``."""
+    """Sector tags (one item per piece of evidence) as one item per sector. What a reader
+    sees is one short phrase, the first evidence (``name: “Microelectronics”``), and its
+    note when the tag rests on knowledge the list does not state ("inferred: ...");
+    ``evidence`` keeps every piece (``field “matched” (note)``), for the JSON."""
     items = []
     for tag in tags or ():
-        where = f"{tag['field']} " if tag["field"] else ""
-        note = f" ({tag['note']})" if tag.get("note") else ""
-        detail = f"{where}“{tag['matched']}”{note}" if tag["matched"] else ""
+        note = tag.get("note", "")
+        where = f"{tag['field']}: " if tag["field"] else ""
+        detail = f"{where}“{tag['matched']}”" if tag["matched"] else ""
+        full = f"{detail} ({note})" if note and detail else detail
         name = tag["label"] or tag["sector"]
-        items.append(NamedItem(id=tag["sector"], name=name, detail=detail, score="", status=""))
+        items.append(
+            NamedItem(
+                id=tag["sector"], name=name, detail=detail, note=note,
+                evidence=[full] if full else [], score="", status="",
+            )
+        )  # fmt: skip
     return _merged(items)
 
 
@@ -95,6 +105,8 @@ def hits(found: Sequence[HitDict] | None) -> list[NamedItem]:
             id=hit["ref"],
             name=hit["watch_name"] or hit["ref"],
             detail=hit["reason"],
+            note="",
+            evidence=[hit["reason"]] if hit["reason"] else [],
             score=_score(hit["score"]),
             status=hit["status"],
         )

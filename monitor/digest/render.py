@@ -66,6 +66,7 @@ def environment() -> jinja2.Environment:
     env.filters["listing"] = _listing
     env.filters["safe_url"] = safe_url
     env.filters["md"] = markdown_text
+    env.filters["sector_phrase"] = sector_phrase
     env.filters["iso_day"] = lambda value: str(value)[:10] if _ISO_DAY.match(str(value)) else ""
     return env
 
@@ -75,6 +76,13 @@ def _listing(value: object) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value) or "—"
     return str(value) if value not in (None, "") else "—"
+
+
+def sector_phrase(item: Mapping[str, object]) -> str:
+    """A sector tag in one phrase: ``Semiconductors (name: “Microelectronics”)``, with the
+    note a reader needs to judge it ("inferred: ..."); the full evidence is the JSON's."""
+    inside = "; ".join(str(v) for v in (item.get("detail"), item.get("note")) if v)
+    return f"{item['name']} ({inside})" if inside else str(item["name"])
 
 
 def safe_url(value: object) -> str:

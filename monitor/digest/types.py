@@ -14,11 +14,16 @@ from monitor.changeset import AttributionDict, SourceRef
 
 
 class NamedItem(TypedDict):
-    """A sector tag or a watchlist hit as the digest shows it, merged per id."""
+    """A sector tag or a watchlist hit as the digest shows it, merged per id: ``detail``
+    is the one short phrase every format shows (``name: “Microelectronics”``, a hit's
+    reason), ``note`` what a reader must know to judge it ("inferred: ..."), ``evidence``
+    every piece behind it (the JSON's; the rendered digests show ``detail`` only)."""
 
     id: str
     name: str
     detail: str
+    note: str
+    evidence: list[str]
     score: str
     status: str
 

@@ -139,8 +139,10 @@ def test_sectors_and_linked_actions_render_when_present() -> None:
         generated_at=datetime(2025, 9, 13, tzinfo=UTC),
     )  # fmt: skip
     soup = BeautifulSoup(render_digest(model, "html"), "html.parser")
-    chip = soup.find("span", attrs={"title": "name “Microelectronics”"})
-    assert chip and chip.text == "Semiconductors and integrated circuits"
+    card = soup.find(class_="entity")
+    assert card and "Semiconductors and integrated circuits name: “Microelectronics”" in " ".join(
+        card.text.split()
+    )
     assert "by sector: Semiconductors and integrated circuits 1" in soup.find(id="headline").text
     timeline = section(soup, "timeline")
     assert "BIS Entity List additions of 2025-09-12" in timeline.text
@@ -153,7 +155,9 @@ def test_sectors_and_linked_actions_render_when_present() -> None:
     for fmt in ("text", "markdown"):
         rendered = render_digest(model, fmt)
         assert "shared sectors: semiconductors" in rendered
-        assert "Semiconductors and integrated circuits" in rendered
+        assert "Semiconductors and integrated circuits (name: “Microelectronics”)" in " ".join(
+            rendered.replace("\\", "").split()
+        )
 
 
 def test_other_formats_render_the_same_model(tmp_path: Path) -> None:

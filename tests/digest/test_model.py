@@ -197,10 +197,14 @@ def test_headline_counts_by_list_country_and_sector_with_hits_first() -> None:
     assert head["hits"] == 1
     [hit] = model["hits"]
     assert hit["hits"] == [
-        {"id": "w1", "name": "Example Micro", "detail": "tokens", "score": "0.93", "status": "new"}
-    ]
+        {
+            "id": "w1", "name": "Example Micro", "detail": "tokens", "note": "",
+            "evidence": ["tokens"], "score": "0.93", "status": "new",
+        }
+    ]  # fmt: skip
     [tag] = hit["sectors"]
-    assert tag["id"] == "semiconductors" and tag["detail"] == "name “Microelectronics”"
+    assert tag["id"] == "semiconductors" and tag["detail"] == "name: “Microelectronics”"
+    assert tag["evidence"] == ["name: “Microelectronics”"]
     assert subject(model, "[ecmon]").startswith("[ecmon] 1 WATCHLIST HIT, 5 new listings")
 
 
