@@ -109,6 +109,19 @@ class Record:
 
 
 @dataclass(frozen=True)
+class RowIndex:
+    """The accepted state's rows: digest -> record key, and each key's sorted digests.
+
+    ``others`` are accepted keys without rows (a database from before row digests, or a
+    state written whole): every current row is then read as new, and they can vanish.
+    """
+
+    keys: Mapping[bytes, str] = field(default_factory=dict)
+    rows: Mapping[str, tuple[bytes, ...]] = field(default_factory=dict)
+    others: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The records of one source at one time, with where and when they came from."""
 
@@ -119,10 +132,22 @@ class Snapshot:
     records: Mapping[str, Record]
     valid_for: str | None = None
     notes: tuple[str, ...] = ()
+    # A partial snapshot (``monitor.incremental``): ``records`` holds only the keys whose
+    # rows changed, ``removed`` the accepted keys that vanished, ``rows`` the row digests
+    # of each key in ``records`` and ``total`` how many records the whole snapshot has.
+    # None for a whole snapshot, whose ``records`` are the complete state.
+    rows: Mapping[str, tuple[bytes, ...]] | None = None
+    removed: frozenset[str] = frozenset()
+    stale_rows: frozenset[bytes] = frozenset()
+    total: int | None = None
 
     @property
     def count(self) -> int:
-        return len(self.records)
+        return len(self.records) if self.total is None else self.total
+
+    @property
+    def partial(self) -> bool:
+        return self.rows is not None
 
 
 @dataclass(frozen=True)

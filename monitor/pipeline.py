@@ -20,9 +20,11 @@ from monitor.diff import changed_keys, diff_records
 from monitor.errors import EcmonError, ParseError, StoreError
 from monitor.gate import GateLimits, count_problem, shrink_problem
 from monitor.http import FetchResult, HttpClient, Validators
+from monitor.incremental import read_delta
 from monitor.locks import Progress, quiet, source_lock
-from monitor.models import Change, Record, RunInfo, RunOutcome, RunSummary, Snapshot
+from monitor.models import Change, Record, RowIndex, RunInfo, RunOutcome, RunSummary, Snapshot
 from monitor.sources import REGISTRY, Source
+from monitor.sources.base import RowSource
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -118,7 +120,7 @@ def ingest(
         return _unchanged(ctx, info, RunOutcome.UNCHANGED, "same bytes as the accepted snapshot")
     ctx.progress(name, "parsing")
     try:
-        snapshot = parse_snapshot(source, own, result, started, previous)
+        snapshot = read_snapshot(ctx.store, source, own, result, started, previous)
     except EcmonError as error:
         return _failed(ctx, info, error, result.content)
     except Exception as error:
@@ -126,6 +128,39 @@ def ingest(
         return _failed(ctx, info, internal, result.content)
     ctx.progress(name, "diffing")
     return _gate_diff_store(ctx, info, own, snapshot, result.content)
+
+
+def read_snapshot(
+    store: Store,
+    source: Source,
+    own: SourceSettings,
+    result: FetchResult,
+    at: datetime,
+    previous: Mapping[str, Record],
+) -> Snapshot:
+    """The fetched bytes as a partial snapshot when the source reads row by row (only
+    rows new since the accepted state are parsed, ``monitor.incremental``), else whole."""
+    reader = None
+    if isinstance(source, RowSource) and not source.info.accumulate:
+        reader = source.row_reader(result.content, url=result.url, settings=own)
+    if reader is None:
+        return parse_snapshot(source, own, result, at, previous)
+    name = source.info.name
+    # A baseline is read whole: nothing accepted can stand for its rows.
+    index = store.row_index(name) if store.accepted_raw_sha256(name) else RowIndex()
+    delta = read_delta(reader, index)
+    return Snapshot(
+        source=name,
+        url=result.url,
+        raw_sha256=hashlib.sha256(result.content).hexdigest(),
+        fetched_at=at,
+        records=delta.records,
+        valid_for=result.valid_for,
+        rows=delta.rows,
+        removed=delta.removed,
+        stale_rows=delta.stale_rows,
+        total=delta.total,
+    )
 
 
 def parse_snapshot(
@@ -193,6 +228,9 @@ def _gate_diff_store(
 
 def _diff(store: Store, name: str, snapshot: Snapshot) -> list[Change]:
     """Diff against the accepted state, loading only the records that can differ."""
+    if snapshot.partial:  # its records are the keys whose rows changed
+        keys = snapshot.records.keys() | snapshot.removed
+        return diff_records(store.accepted_records(name, keys), snapshot.records)
     keys = changed_keys(store.accepted_hashes(name), snapshot.records)
     previous = store.accepted_records(name, keys)
     current = {k: snapshot.records[k] for k in keys if k in snapshot.records}

@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "store": 2,
     "locks": 2,
     "pipeline": 3,
+    "incremental": 3,
     "asof": 3,
     "enrich": 3,
     "digest": 3,

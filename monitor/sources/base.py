@@ -17,7 +17,7 @@ Two shapes of source:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
@@ -129,3 +129,45 @@ class SingleFileSource(SourceDefaults):
         previous: Mapping[str, Record],
     ) -> FetchResult:
         return client.get(settings.url, source=self.info.name, validators=validators)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One kept row of a list file with the digest of its raw cells.
+
+    ``digest`` covers every cell of the row (meta columns included), the layout and the
+    parser's version, so an equal digest means the row yields the very same record.
+    """
+
+    digest: bytes
+    list_name: str
+    cells: tuple[str, ...]
+
+
+class RowReader(Protocol):
+    """A list file read row by row, so only rows whose digest is new need parsing."""
+
+    def rows(self) -> Iterator[Row]:
+        """Every kept row, validated as the full parse validates it (each call reads again)."""
+        ...
+
+    def record(self, row: Row) -> Record:
+        """The record of one row, before rows sharing a key are merged."""
+        ...
+
+    def merge(self, records: list[Record]) -> list[Record]:
+        """One record per key (the rows of a key merged as the full parse merges them)."""
+        ...
+
+    def check(self, list_names: set[str]) -> None:
+        """Raise as the full parse does when the rows' lists are not what was asked for."""
+        ...
+
+
+@runtime_checkable
+class RowSource(Source, Protocol):
+    """A snapshot source whose records are a function of independent rows (the CSL file)."""
+
+    def row_reader(self, raw: bytes, *, url: str, settings: SourceSettings) -> RowReader | None:
+        """A reader of ``raw`` row by row; None when this layout is only read whole."""
+        ...

@@ -21,6 +21,7 @@ Tables (timestamps are ISO-8601 UTC text):
 - ``record_versions``: one row per distinct version of a record
   (``to_run`` NULL while current), so history grows with changes, not runs.
 - ``changes``: every reported change with its field detail and labels.
+- ``record_rows``: the digests of the raw rows each current record was built from.
 """
 
 from __future__ import annotations
@@ -401,6 +402,18 @@ def _migration_6(db: Database) -> None:
     db.conn.execute("UPDATE search_state SET stale = 1")
 
 
+def _migration_7(db: Database) -> None:
+    """Row digests beside the records (issue 17): ``record_rows`` holds, for each record
+    of a source read row by row (the CSL file), the digest of every raw row it was built
+    from (``n``: how many identical rows), so the next run parses only new rows
+    (``monitor.incremental``). A source's rows are complete or absent: a state written
+    whole drops them, and the next run reads every row as new."""
+    db.conn.execute(
+        "CREATE TABLE record_rows (source TEXT NOT NULL, digest BLOB NOT NULL,"
+        " key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (source, digest)) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -408,6 +421,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_4,
     _migration_5,
     _migration_6,
+    _migration_7,
 )
 
 

@@ -30,6 +30,7 @@ from monitor.keys import fold_name
 from monitor.models import (
     Change,
     Record,
+    RowIndex,
     RunInfo,
     RunOutcome,
     Snapshot,
@@ -221,6 +222,28 @@ class Store:
         )
         return {str(key): str(content_hash) for key, content_hash in cursor}
 
+    def row_index(self, source: str) -> RowIndex:
+        """The row digests of the accepted state of ``source`` (``monitor.incremental``).
+
+        Complete or not used: when some accepted record has no rows (a state written
+        whole, or a database from before row digests), the index is empty and names the
+        accepted keys as ``others``, so every row of the next file is read as new.
+        """
+        keys: dict[bytes, str] = {}
+        grouped: dict[str, list[bytes]] = {}
+        for digest, key, n in self.db.conn.execute(
+            "SELECT digest, key, n FROM record_rows WHERE source = ?", (source,)
+        ):
+            keys[digest] = key = keys.get(digest, key)
+            grouped.setdefault(key, []).extend([digest] * int(n))
+        if len(grouped) != self.record_count(source):
+            return RowIndex(others=frozenset(self.accepted_hashes(source)))
+        rows = {
+            key: (digests[0],) if len(digests) == 1 else tuple(sorted(digests))
+            for key, digests in grouped.items()
+        }
+        return RowIndex(keys=keys, rows=rows)
+
     def record_count(self, source: str) -> int:
         """How many records the accepted state of ``source`` holds."""
         row = self.db.one("SELECT count(*) AS n FROM records WHERE source = ?", (source,))
@@ -391,7 +414,11 @@ class Store:
             snapshot_id = writer.insert_snapshot(snapshot, "accepted")
             if not baseline:
                 writer.apply_changes(changes)
-            writer.sync_records(snapshot.records, strict=not baseline)
+            if snapshot.partial and not baseline:
+                writer.sync_partial(snapshot)
+            else:
+                writer.sync_records(snapshot.records, strict=not baseline)
+                writer.replace_rows(snapshot.rows or {})
             cur.execute("UPDATE search_state SET stale = 1 WHERE id = 1")
             writer.mark_success(snapshot_id=snapshot_id, keep_validators=False)
             writer.release_old_blobs(self.keep_raw)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from monitor.errors import StoreError
@@ -253,6 +254,72 @@ class RunWriter:
         for key in sorted(moved):
             self._replace(records[key])
         self._refresh_unchanged(records, skip=gone | new | moved)
+
+    def sync_partial(self, snapshot: Snapshot) -> None:
+        """The state after a partial snapshot's changes: only its keys are looked at.
+
+        The changes were applied, so each key of ``snapshot.records`` must hold its
+        record's content and each removed key be gone (else the run is refused, as
+        ``sync_records`` refuses); a differing meta or order is refreshed. Keys the
+        snapshot does not name are the accepted records unchanged: only their number is
+        checked. Their rows' digests then follow.
+        """
+        assert snapshot.rows is not None
+        stored = self._stored(sorted(snapshot.records.keys() | snapshot.removed))
+        wrong = [k for k in snapshot.removed if k in stored]
+        wrong += [
+            k for k, r in snapshot.records.items() if stored.get(k, ("", ""))[0] != r.content_hash
+        ]
+        count = self.current_count()
+        if wrong or count != snapshot.count:
+            example = f" (e.g. {sorted(wrong)[0]!r})" if wrong else ""
+            raise StoreError(
+                f"changes do not match the snapshot: {len(wrong)} keys differ{example},"
+                f" {count} records stored for {snapshot.count}",
+                source=self.source,
+            )
+        for key, record in sorted(snapshot.records.items()):
+            if stored[key][1] != codec.record_json(record):
+                self._refresh(record)
+        self._delete_rows(snapshot.stale_rows)
+        self._insert_rows(snapshot.rows)
+
+    def _stored(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """key -> (content hash, record JSON) of those of ``keys`` that are stored."""
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, content_hash, text in self.cur.execute(
+                "SELECT key, content_hash, record_json FROM records"
+                f" WHERE source = ? AND key IN ({marks})",
+                (self.source, *chunk),
+            ):
+                found[str(key)] = (str(content_hash), str(text))
+        return found
+
+    def replace_rows(self, rows: Mapping[str, tuple[bytes, ...]]) -> None:
+        """The source's row digests are exactly ``rows`` (none for a state written whole)."""
+        self.cur.execute("DELETE FROM record_rows WHERE source = ?", (self.source,))
+        self._insert_rows(rows)
+
+    def _delete_rows(self, digests: Iterable[bytes]) -> None:
+        self.cur.executemany(
+            "DELETE FROM record_rows WHERE source = ? AND digest = ?",
+            ((self.source, digest) for digest in digests),
+        )
+
+    def _insert_rows(self, rows: Mapping[str, tuple[bytes, ...]]) -> None:
+        self.cur.executemany(
+            "INSERT INTO record_rows (source, digest, key, n) VALUES (?, ?, ?, ?)",
+            (
+                (self.source, digest, key, n)
+                for key, digests in rows.items()
+                for digest, n in (
+                    ((digests[0], 1),) if len(digests) == 1 else Counter(digests).items()
+                )
+            ),
+        )
 
     def _refresh_unchanged(self, records: Mapping[str, Record], skip: set[str]) -> None:
         """Rewrite rows whose content is the same but whose meta or order changed."""

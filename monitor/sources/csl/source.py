@@ -26,14 +26,16 @@ site migration without the entry changing, and ``fields`` is what the content ha
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 
+from monitor import __version__
 from monitor.config import SourceSettings
 from monitor.errors import ConfigError, ParseError, ShapeError
 from monitor.models import Record
-from monitor.sources.base import SingleFileSource
+from monitor.sources.base import Row, SingleFileSource
 from monitor.sources.csl.fields import (
     LIST_SOURCES,
     TEXT_COLUMNS,
@@ -71,14 +73,61 @@ class CslEntityListSource(SingleFileSource):
         else:
             entries = _csv_entries(_lines(raw, url), wanted, url)
         records = merge_all(to_record(entry) for entry in entries)
-        _check_every_list_present(records, wanted, url)
+        _check_every_list_present({record.list_name for record in records}, wanted, url)
         return records
 
+    def row_reader(self, raw: bytes, *, url: str, settings: SourceSettings) -> CsvRowReader | None:
+        """The CSV layout row by row (the JSON layout is only read whole)."""
+        wanted = _wanted_sources(settings.lists or self.info.lists, url)
+        if _check_head(raw, url)[:1] in (b"{", b"["):
+            return None
+        return CsvRowReader(raw, url, wanted)
 
-def _check_every_list_present(records: list[Record], wanted: Mapping[str, str], url: str) -> None:
+
+# Part of every row digest: a parser change must not leave records made by the old one.
+ROW_DIGEST_VERSION = f"csl-rows-1/{__version__}"
+
+
+class CsvRowReader:
+    """The CSV file as digested rows (see ``monitor.sources.base.RowReader``)."""
+
+    def __init__(self, raw: bytes, url: str, wanted: Mapping[str, str]) -> None:
+        self.raw = raw
+        self.url = url
+        self.wanted = wanted
+        self._header: tuple[str, ...] = ()
+
+    def rows(self) -> Iterator[Row]:
+        cells_of = _csv_cells(_lines(self.raw, self.url), self.url)
+        header = next(cells_of, None)
+        if header is None:
+            return
+        self._header = header
+        at = header.index("source")
+        seed = hashlib.blake2b(digest_size=16)
+        seed.update("\x1e".join((ROW_DIGEST_VERSION, *header)).encode())
+        for cells in cells_of:
+            code = self.wanted.get(cells[at].strip())
+            if code is None:
+                continue
+            digest = seed.copy()
+            digest.update("\x1e".join((code, *cells)).encode())
+            yield Row(digest.digest(), code.lower(), tuple(cells))
+
+    def record(self, row: Row) -> Record:
+        values = dict(zip(self._header, row.cells, strict=True))
+        return to_record(_entry_from_csv(values, row.list_name.upper()))
+
+    def merge(self, records: list[Record]) -> list[Record]:
+        return merge_all(records)
+
+    def check(self, list_names: set[str]) -> None:
+        _check_every_list_present(list_names, self.wanted, self.url)
+
+
+def _check_every_list_present(found: set[str], wanted: Mapping[str, str], url: str) -> None:
     """A configured list with no rows means its ``source`` label changed or the file is
     cut short: either way, an empty list would read as every entry removed."""
-    found = {record.list_name for record in records}
     missing = [(code, label) for label, code in wanted.items() if code.lower() not in found]
     if missing:
         named = "; ".join(f"{code} ({label!r})" for code, label in missing)
@@ -158,6 +207,17 @@ MAX_CELL = 131_072
 
 def _csv_rows(lines: Iterable[str], url: str) -> Iterator[dict[str, str]]:
     """Rows as column -> cell; any malformed row raises ShapeError naming its first line."""
+    cells_of = _csv_cells(lines, url)
+    header = next(cells_of, None)
+    if header is None:
+        return
+    for cells in cells_of:
+        yield dict(zip(header, cells, strict=True))
+
+
+def _csv_cells(lines: Iterable[str], url: str) -> Iterator[tuple[str, ...]]:
+    """The checked header, then each non-empty row's cells; any malformed row raises
+    ShapeError naming its first line."""
     reader = csv.reader(lines, strict=True)
     header: tuple[str, ...] | None = None
     while True:
@@ -174,6 +234,7 @@ def _csv_rows(lines: Iterable[str], url: str) -> Iterator[dict[str, str]]:
             raise _shape(_too_long(line), url)
         if header is None:
             header = _check_header(cells, url)
+            yield header
         elif cells:
             if len(cells) != len(header):
                 raise _shape(
@@ -181,7 +242,7 @@ def _csv_rows(lines: Iterable[str], url: str) -> Iterator[dict[str, str]]:
                     "(truncated or misquoted row)",
                     url,
                 )
-            yield dict(zip(header, cells, strict=True))
+            yield tuple(cells)
 
 
 def _too_long(line: int) -> str:
