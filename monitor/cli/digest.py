@@ -178,13 +178,15 @@ def _queued_line(queued: Queued) -> str:
 
 
 def _attempt_line(attempt: Attempt) -> str:
+    from monitor.notify.outbox import what
+
     row = attempt.delivery
     if attempt.sent:
-        return f"sent digest {row.digest_id} to {row.recipient} {row.message_id}"
+        return f"sent {what(row)} to {row.recipient} {row.message_id}"
     retry = attempt.retry_at.isoformat() if attempt.retry_at else "later"
     state = "GAVE UP (use --retry-now)" if attempt.gave_up else f"retry after {retry}"
     return (
-        f"NOT SENT digest {row.digest_id} to {row.recipient}: {attempt.error}"
+        f"NOT SENT {what(row)} to {row.recipient}: {attempt.error}"
         f" (attempt {row.attempts + 1}; {state})"
     )
 
@@ -193,12 +195,15 @@ def _outbox_table(box: OutboxStore) -> str:
     rows = box.deliveries()
     if not rows:
         return "The outbox is empty."
-    lines = [f"{'ID':>4}  {'DIGEST':>6}  {'STATUS':<8} {'TRIES':>5}  {'RECIPIENT':<28} DETAIL"]
+    lines = [f"{'ID':>4}  {'DIGEST':>9}  {'STATUS':<8} {'TRIES':>5}  {'RECIPIENT':<28} DETAIL"]
     for d in rows:
         detail = (d.sent_at and f"sent {d.sent_at}") or f"next {d.next_attempt_at}"
+        if d.channel != "email":
+            detail = f"{d.channel}: {detail}"
         if d.last_error and d.status != "sent":
             detail += f" · {d.last_error}"
-        head = f"{d.id:>4}  {d.digest_id:>6}  {d.status:<8} {d.attempts:>5}"
+        carries = str(d.digest_id) if d.digest_id is not None else d.kind
+        head = f"{d.id:>4}  {carries:>9}  {d.status:<8} {d.attempts:>5}"
         lines.append(f"{head}  {d.recipient:<28} {detail}")
     return "\n".join(lines)
 

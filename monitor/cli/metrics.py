@@ -114,7 +114,7 @@ def _runs(statuses: Iterable[SourceStatus], counts: Mapping[tuple[str, str], int
 
 
 def _alerts(counts: Mapping[tuple[str, str], int]) -> Family:
-    alerts = Family("ecmon_alert_messages", "gauge", "Stored alert mails by kind and status.")
+    alerts = Family("ecmon_alert_messages", "gauge", "Stored alert messages by kind and status.")
     for (kind, status), n in sorted(counts.items()):
         alerts.add(n, kind=kind, status=status)
     return alerts

@@ -11,10 +11,12 @@ After each run (``after_run``, called by the daemon for every job and by
    records a run added or modified are screened; hits not dismissed and not alerted
    before at that record version are saved (``ecmon hits`` shows them) and mailed in
    one message.
-3. ``send_due``: every pending alert mail is sent and marked sent only once the channel
-   accepted it; a refused one is retried on a later run with the digest outbox's
-   backoff. Alerts go to every ``[[email.recipients]]`` address, without the recipients'
-   list filters: a broken source or a hit concerns everyone who reads the digest.
+3. ``send_due``: every due outbox row is sent (``monitor.notify.outbox.deliver``, the one
+   send path of digests and alerts) and marked sent only once the channel accepted it; a
+   refused one is retried with the outbox's backoff (the daemon's outbox timer retries
+   it when due). Alerts go to every ``[[email.recipients]]`` address, without the
+   recipients' list filters: a broken source or a hit concerns everyone who reads the
+   digest.
 
 With email off (or no recipients) the state is still recorded, so ``ecmon status`` and
 the digest agree with what would have been sent, and nothing is mailed later in bulk.
@@ -27,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,17 +38,15 @@ from monitor.config import Settings
 from monitor.daemon.health import BROKEN, Thresholds, Transition, transitions
 from monitor.models import RunOutcome, RunSummary
 from monitor.notify import Channel
-from monitor.notify.retry import send_stored
+from monitor.notify.outbox import deliver, what
 from monitor.sources import INFOS
 from monitor.store import Store
 from monitor.store import alerts as sh
 from monitor.store.analysis import StoredHit
+from monitor.store.outbox import NewDelivery
 from monitor.text import inline
 
 log = logging.getLogger(__name__)
-# The daemon's source jobs run in threads of their own and each ends with ``send_due``:
-# without this, two jobs ending together both read the same due row and mail it twice.
-_SENDING = threading.Lock()
 ChannelFor = Callable[[str], Channel]
 
 
@@ -130,22 +129,15 @@ def alert_hits(
 
 
 def send_due(store: Store, channel_for: ChannelFor, *, now: datetime) -> tuple[int, list[str]]:
-    """Send every due alert mail once: (how many were accepted, the errors of the rest)."""
-    with _SENDING:
-        return _send_due(store, channel_for, now=now)
+    """Send every due outbox row once: (how many were accepted, the errors of the rest).
 
-
-def _send_due(store: Store, channel_for: ChannelFor, *, now: datetime) -> tuple[int, list[str]]:
-    sent, errors = 0, []
-    for row in sh.due_alerts(store, now):
-        retry = send_stored(channel_for("email"), row, row.attempts, now)
-        if retry is not None:
-            sh.mark_failed(store, row.id, retry.error, retry.at, give_up=retry.give_up)
-            errors.append(f"{row.kind} alert to {row.recipient}: {retry.error}")
-            continue
-        sh.mark_sent(store, row.id, now)
-        sent += 1
-    return sent, errors
+    Two jobs ending together cannot send one row twice: each row is claimed in a write
+    transaction of its own before it is sent (``OutboxStore.claim_next``)."""
+    attempts = deliver(store, channel_for, now=now)
+    errors = [
+        f"{what(a.delivery)} to {a.delivery.recipient}: {a.error}" for a in attempts if not a.sent
+    ]
+    return sum(a.sent for a in attempts), errors
 
 
 # ----------------------------------------------------------------- compose
@@ -153,7 +145,7 @@ def _send_due(store: Store, channel_for: ChannelFor, *, now: datetime) -> tuple[
 
 def _mails(
     settings: Settings, kind: str, event_key: str, source: str, subject: str, text: str
-) -> list[sh.NewAlert]:
+) -> list[NewDelivery]:
     """One stored mail per recipient; none when email is off."""
     email = settings.email
     if not (email.enabled and email.recipients):
@@ -163,10 +155,11 @@ def _mails(
     body = f'<html><body><pre style="white-space:pre-wrap">{html.escape(text)}</pre></body></html>'
     domain = parseaddr(email.sender)[1].rpartition("@")[2] or "ecmon.invalid"
     return [
-        sh.NewAlert(
+        NewDelivery(
             kind=kind,
             event_key=event_key,
             source=source,
+            channel="email",
             recipient=r.address,
             sender=email.sender,
             subject=full_subject,

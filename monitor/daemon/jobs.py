@@ -106,6 +106,7 @@ class DaemonJobs:
     def send_digest(self) -> None:
         """The digest job: queue what is pending, deliver the outbox."""
         from monitor.digest import outbox
+        from monitor.notify.outbox import what
 
         try:
             with self.store() as store:
@@ -120,7 +121,7 @@ class DaemonJobs:
         for attempt in attempts:
             row = attempt.delivery
             state = "sent" if attempt.sent else f"NOT SENT ({attempt.error}); retried later"
-            self._say(f"digest {row.digest_id} to {row.recipient}: {state}")
+            self._say(f"{what(row)} to {row.recipient}: {state}")
         if queued is None and not attempts:
             self._say("digest: nothing new")
 

@@ -2,15 +2,12 @@
 
 ``compose`` takes every change no digest covers yet, builds the digest model once
 and, per recipient, filters it, renders text and HTML and stores both in the outbox
-together with the digest row, in one transaction. ``deliver`` sends each due outbox
+together with the digest row, in one transaction. ``deliver`` (``monitor.notify.outbox``,
+re-exported here: the one send path for digests and alerts alike) sends each due outbox
 row and marks it sent only after the channel accepted it. A failed send stays
 pending with a later ``next_attempt_at`` (exponential backoff) and is retried by the
 next ``deliver``; a restart finds the same rows in the database, so nothing accepted
 is sent again and nothing queued is lost.
-
-The one gap no SMTP client can close: a crash after the server accepted a message but
-before ``mark_sent`` committed. The row's lease then expires and the message is sent
-again, with the same Message-ID so mail clients can recognise the duplicate.
 
 An empty period (no changes) queues nothing unless a heartbeat is asked for, or the
 sources' health changed since the last digest (a source started failing, or
@@ -20,9 +17,8 @@ recovered): a broken source must not go unnoticed just because it reports no cha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import parseaddr
 
 from monitor.config import Settings
@@ -31,12 +27,11 @@ from monitor.digest.model import health_key, subject
 from monitor.digest.render import render_digest
 from monitor.digest.types import DigestModel
 from monitor.errors import ConfigError
-from monitor.notify import Channel
-from monitor.notify.retry import send_stored
+from monitor.notify.outbox import LEASE, Attempt, deliver
 from monitor.store import Store
-from monitor.store.outbox import Delivery, NewDelivery, OutboxStore
+from monitor.store.outbox import NewDelivery, OutboxStore
 
-LEASE = timedelta(minutes=15)  # longer than any one SMTP conversation
+__all__ = ["LEASE", "Attempt", "Queued", "compose", "deliver", "message_id"]
 
 
 @dataclass(frozen=True)
@@ -49,17 +44,6 @@ class Queued:
     change_count: int
     recipients: tuple[str, ...]
     skipped: tuple[str, ...]  # recipients whose filters left nothing to send
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """The outcome of one send."""
-
-    delivery: Delivery
-    sent: bool
-    error: str | None = None
-    retry_at: datetime | None = None
-    gave_up: bool = False
 
 
 # ----------------------------------------------------------------- compose
@@ -122,32 +106,3 @@ def message_id(sender: str, model: DigestModel, address: str, body: str) -> str:
     seed = "\n".join((address, model["generated_at"], body))
     span = f"{model['period']['first_change_id'] or 0}-{model['period']['last_change_id'] or 0}"
     return f"<ecmon.digest.{span}.{hashlib.sha256(seed.encode()).hexdigest()[:24]}@{domain}>"
-
-
-# ----------------------------------------------------------------- deliver
-
-
-def deliver(
-    store: Store, channel_for: Callable[[str], Channel], *, now: datetime, retry_now: bool = False
-) -> list[Attempt]:
-    """Send every due outbox row once; ``retry_now`` ignores the backoff (and revives rows
-    that gave up). Each row is claimed, sent, then marked in its own transaction."""
-    box = OutboxStore(store)
-    attempts: list[Attempt] = []
-    while (
-        row := box.claim_next(
-            now, now + LEASE, ignore_backoff=retry_now, skip=[a.delivery.id for a in attempts]
-        )
-    ) is not None:
-        try:
-            retry = send_stored(channel_for(row.channel), row, row.attempts, now)
-        except BaseException:
-            box.release(row.id)  # not an attempt (e.g. a config error): leave it as it was
-            raise
-        if retry is not None:
-            box.mark_failed(row.id, retry.error, retry.at, give_up=retry.give_up)
-            attempts.append(Attempt(row, False, retry.error, retry.at, retry.give_up))
-            continue
-        box.mark_sent(row.id, now)
-        attempts.append(Attempt(row, True))
-    return attempts

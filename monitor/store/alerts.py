@@ -1,23 +1,24 @@
-"""The store's alert tables (schema: ``_migration_5`` in ``monitor.store.schema``).
+"""The store's alert tables (schema: ``_migration_5`` and ``_migration_8`` in
+``monitor.store.schema``).
 
 ``source_alerts`` holds the alert state of each source (``broken`` / ``ok``). A state
-change and the mails announcing it are written in one transaction that first checks the
-state is still the one the caller judged from (compare and set), so the same breakage is
-never recorded, or mailed, twice. ``alert_messages`` is an outbox for alerts: a row stays
-``pending`` until the channel accepted it, with attempts and a backoff like the digest
-outbox (``monitor.store.outbox``); after too many attempts it is ``failed``.
+change and the messages announcing it are written in one transaction that first checks
+the state is still the one the caller judged from (compare and set), so the same breakage
+is never recorded, or sent, twice. The messages go into the one outbox
+(``monitor.store.outbox``) beside the digests, with no ``digest_id`` and an ``event_key``;
+they are sent, retried and given up on exactly as digest messages are.
 All SQL runs through ``Store``'s helpers, so errors surface as ``StoreError``.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from monitor.models import SourceStatus
 from monitor.store import Store, codec
+from monitor.store.outbox import Delivery, NewDelivery, delivery_of, insert_messages
 
 _SCOPE = "alerts"  # names the transaction in StoreError messages
 
@@ -30,39 +31,6 @@ class SourceAlert:
     state: str  # broken | ok
     reason: str
     changed_at: str
-
-
-@dataclass(frozen=True)
-class NewAlert:
-    """One rendered alert mail for one recipient, to store until it is sent."""
-
-    kind: str  # broken | recovered | watchlist_hit
-    event_key: str  # the event it announces: one mail per event and recipient
-    source: str
-    recipient: str
-    sender: str
-    subject: str
-    text_body: str
-    html_body: str
-    message_id: str
-
-
-@dataclass(frozen=True)
-class AlertMessage:
-    """A stored alert mail."""
-
-    id: int
-    kind: str
-    source: str
-    recipient: str
-    status: str
-    attempts: int
-    sender: str
-    subject: str
-    text_body: str
-    html_body: str
-    message_id: str
-    created_at: str
 
 
 # ----------------------------------------------------------------- reads
@@ -82,21 +50,11 @@ def broken_sources(store: Store) -> set[str]:
     return {name for name, alert in alert_states(store).items() if alert.state == "broken"}
 
 
-def due_alerts(store: Store, now: datetime) -> list[AlertMessage]:
-    """Pending alert mails whose next attempt is due, oldest first."""
-    rows = store.db.rows(
-        "SELECT * FROM alert_messages WHERE status = 'pending' AND next_attempt_at <= ?"
-        " ORDER BY id",
-        (codec.iso(now),),
-    )
-    return [_message(row) for row in rows]
-
-
-def messages(store: Store, kind: str | None = None) -> list[AlertMessage]:
-    """Every stored alert mail (of one kind), oldest first."""
-    where, params = ("kind = ?", (kind,)) if kind else ("1", ())
-    rows = store.db.rows(f"SELECT * FROM alert_messages WHERE {where} ORDER BY id", params)
-    return [_message(row) for row in rows]
+def messages(store: Store, kind: str | None = None) -> list[Delivery]:
+    """Every stored alert message (of one kind), oldest first."""
+    where, params = ("kind = ?", (kind,)) if kind else ("kind NOT IN ('digest', 'test')", ())
+    rows = store.db.rows(f"SELECT * FROM outbox WHERE {where} ORDER BY id", params)
+    return [delivery_of(row) for row in rows]
 
 
 def unalerted_hits(store: Store, hits: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -113,9 +71,10 @@ def run_counts(store: Store) -> dict[tuple[str, str], int]:
 
 
 def alert_counts(store: Store) -> dict[tuple[str, str], int]:
-    """How many alert mails each (kind, status) has."""
+    """How many alert messages each (kind, status) has."""
     rows = store.db.rows(
-        "SELECT kind, status, count(*) AS n FROM alert_messages GROUP BY kind, status"
+        "SELECT kind, status, count(*) AS n FROM outbox WHERE kind NOT IN ('digest', 'test')"
+        " GROUP BY kind, status"
     )
     return {(row["kind"], row["status"]): int(row["n"]) for row in rows}
 
@@ -152,7 +111,7 @@ def record_transition(
     state: str,
     reason: str,
     at: datetime,
-    mails: Sequence[NewAlert] = (),
+    mails: Sequence[NewDelivery] = (),
 ) -> bool:
     """Move ``source`` to alert ``state`` (``broken`` or ``ok``) and queue ``mails``, in
     one transaction; False (nothing written) when it already is in that state."""
@@ -169,12 +128,12 @@ def record_transition(
             " reason = excluded.reason, changed_at = excluded.changed_at",
             (source, state, reason, now),
         )
-        _queue(cur, mails, now)
+        insert_messages(cur, mails, now)
     return True
 
 
 def record_hit_alert(
-    store: Store, hits: Sequence[tuple[int, str]], at: datetime, mails: Sequence[NewAlert]
+    store: Store, hits: Sequence[tuple[int, str]], at: datetime, mails: Sequence[NewDelivery]
 ) -> bool:
     """Mark ``hits`` (hit id, content hash) alerted and queue ``mails``, in one
     transaction; False (nothing written) when any of them was alerted meanwhile."""
@@ -190,53 +149,5 @@ def record_hit_alert(
             "INSERT INTO alerted_hits (hit_id, content_hash, alerted_at) VALUES (?, ?, ?)",
             [(hit_id, content_hash, now) for hit_id, content_hash in hits],
         )
-        _queue(cur, mails, now)
+        insert_messages(cur, mails, now)
     return True
-
-
-def mark_sent(store: Store, alert_id: int, at: datetime) -> None:
-    with store.db.transaction(_SCOPE) as cur:
-        cur.execute(
-            "UPDATE alert_messages SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
-            " last_error = NULL WHERE id = ?",
-            (codec.iso(at), alert_id),
-        )
-
-
-def mark_failed(
-    store: Store, alert_id: int, error: str, next_attempt_at: datetime, *, give_up: bool
-) -> None:
-    with store.db.transaction(_SCOPE) as cur:
-        cur.execute(
-            "UPDATE alert_messages SET status = ?, attempts = attempts + 1, last_error = ?,"
-            " next_attempt_at = ? WHERE id = ?",
-            ("failed" if give_up else "pending", error, codec.iso(next_attempt_at), alert_id),
-        )
-
-
-def _queue(cur: sqlite3.Cursor, mails: Sequence[NewAlert], now: str) -> None:
-    for mail in mails:
-        cur.execute(
-            "INSERT OR IGNORE INTO alert_messages (kind, event_key, source, recipient, status,"
-            " attempts, next_attempt_at, message_id, sender, subject, text_body, html_body,"
-            " created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)",
-            (mail.kind, mail.event_key, mail.source, mail.recipient, now, mail.message_id,
-             mail.sender, mail.subject, mail.text_body, mail.html_body, now),
-        )  # fmt: skip
-
-
-def _message(row: sqlite3.Row) -> AlertMessage:
-    return AlertMessage(
-        id=int(row["id"]),
-        kind=row["kind"],
-        source=row["source"] or "",
-        recipient=row["recipient"],
-        status=row["status"],
-        attempts=int(row["attempts"]),
-        sender=row["sender"],
-        subject=row["subject"],
-        text_body=row["text_body"],
-        html_body=row["html_body"],
-        message_id=row["message_id"],
-        created_at=row["created_at"],
-    )

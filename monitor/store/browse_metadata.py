@@ -61,7 +61,12 @@ TABLES: Final[dict[str, tuple[str, dict[str, str]]]] = {
     "digests": ("Digests composed: the range of changes each covers.", {}),
     "outbox": (
         "Messages stored before sending; retried until a channel accepts them.",
-        {"status": "pending, sending, sent or failed", "next_attempt_at": "Next retry (UTC)"},
+        {
+            "status": "pending, sending, sent or failed",
+            "next_attempt_at": "Next retry (UTC)",
+            "kind": "digest, broken, recovered, watchlist_hit or test",
+            "channel": "email, or the name of a configured Apprise channel",
+        },
     ),
     "watch_hits": ("Watchlist hits with score, reason and the analyst's decision.", {}),
 }

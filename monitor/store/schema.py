@@ -414,6 +414,77 @@ def _migration_7(db: Database) -> None:
     )
 
 
+def _migration_8(db: Database) -> None:
+    """One outbox for every message (issue 11, item 4; SQL in ``monitor.store.outbox``).
+
+    Alert mails (``alert_messages``, migration 5) move into ``outbox`` beside the digest
+    messages, so one claim/send/retry path delivers both. An outbox row now says what it
+    carries (``kind``: digest, broken, recovered, watchlist_hit, test); ``digest_id`` is
+    set for digest rows only and ``event_key`` (one message per event, channel and
+    recipient) for alerts. ``lease_owner`` names the process holding a ``sending`` row
+    (host and pid), so ``--retry-now`` can take back a row whose sender crashed without
+    waiting out the lease. SQLite cannot drop a NOT NULL, so the table is rebuilt: every
+    row is copied with its id, status, attempts and timestamps; alert rows get new ids
+    after the digest rows, in their old order. Nothing queued is lost: a failure rolls
+    the whole migration back.
+    """
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE outbox_v7 ("
+        " id INTEGER PRIMARY KEY,"
+        " kind TEXT NOT NULL DEFAULT 'digest',"
+        " digest_id INTEGER REFERENCES digests(id),"
+        " event_key TEXT,"
+        " source TEXT,"
+        " channel TEXT NOT NULL,"
+        " recipient TEXT NOT NULL,"
+        " status TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_attempt_at TEXT NOT NULL,"
+        " lease_until TEXT,"
+        " lease_owner TEXT,"
+        " last_error TEXT,"
+        " message_id TEXT NOT NULL,"
+        " sender TEXT NOT NULL,"
+        " subject TEXT NOT NULL,"
+        " text_body TEXT NOT NULL,"
+        " html_body TEXT NOT NULL,"
+        " created_at TEXT NOT NULL,"
+        " sent_at TEXT)"
+    )
+    shared = (
+        "channel, recipient, status, attempts, next_attempt_at, last_error, message_id,"
+        " sender, subject, text_body, html_body, created_at, sent_at"
+    )
+    conn.execute(
+        f"INSERT INTO outbox_v7 (id, kind, digest_id, lease_until, {shared})"
+        f" SELECT id, 'digest', digest_id, lease_until, {shared} FROM outbox ORDER BY id"
+    )
+    conn.execute(
+        f"INSERT INTO outbox_v7 (kind, event_key, source, {shared})"
+        f" SELECT kind, event_key, source, 'email', recipient, status, attempts,"
+        " next_attempt_at, last_error, message_id, sender, subject, text_body, html_body,"
+        " created_at, sent_at FROM alert_messages ORDER BY id"
+    )
+    conn.execute("DROP TABLE alert_messages")
+    conn.execute("DROP TABLE outbox")
+    conn.execute("ALTER TABLE outbox_v7 RENAME TO outbox")
+    conn.execute(
+        "CREATE UNIQUE INDEX idx_outbox_digest_channel_recipient"
+        " ON outbox (digest_id, channel, recipient)"
+    )
+    conn.execute(
+        "CREATE UNIQUE INDEX idx_outbox_event_channel_recipient"
+        " ON outbox (event_key, channel, recipient)"
+    )
+    for sql in (
+        "CREATE UNIQUE INDEX idx_outbox_channel_message_id ON outbox (channel, message_id)",
+        "CREATE INDEX idx_outbox_status_next_attempt_at ON outbox (status, next_attempt_at)",
+        "CREATE INDEX idx_outbox_kind ON outbox (kind)",
+    ):
+        conn.execute(sql)
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -422,6 +493,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_5,
     _migration_6,
     _migration_7,
+    _migration_8,
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -33,27 +34,75 @@ def release_db(tmp_path: Path) -> Path:
     return path
 
 
+MESSAGE = (
+    "recipient, status, attempts, next_attempt_at, last_error, message_id, sender, subject,"
+    " text_body, html_body, created_at, sent_at"
+)
+
+
+def queued(path: Path, table: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return conn.execute(f"SELECT {MESSAGE} FROM {table} ORDER BY id").fetchall()
+
+
 def test_the_release_database_upgrades_and_keeps_everything(release_db: Path) -> None:
     before = counts(release_db, (*KEPT, "alert_messages"))
+    digest_rows, alert_rows = queued(release_db, "outbox"), queued(release_db, "alert_messages")
     with sqlite3.connect(release_db) as conn:
-        queued = conn.execute("SELECT count(*) FROM outbox WHERE status != 'sent'").fetchone()[0]
-    assert before["records"] > 0 and before["changes"] > 0 and queued == 1
+        alert_keys = conn.execute("SELECT kind, event_key, source FROM alert_messages").fetchall()
+        digest_ids = conn.execute("SELECT id, digest_id FROM outbox").fetchall()
+    assert before["records"] > 0 and before["changes"] > 0
+    assert [r[1] for r in digest_rows] == ["pending"] and [r[1] for r in alert_rows] == ["pending"]
     with Store.open(release_db) as store:
         assert store.schema_version() == len(MIGRATIONS)
-    after = counts(release_db, KEPT)
-    assert {t: after[t] for t in KEPT} == {t: before[t] for t in KEPT}
-    # The queued alert mail survives, in whichever table this release keeps it.
+    after = counts(release_db, tuple(t for t in KEPT if t != "outbox"))
+    assert after == {t: before[t] for t in KEPT if t != "outbox"}
+    # One outbox: the queued digest message and the queued alert mail, both still pending,
+    # every stored field as it was (attempts, backoff, error, Message-ID, bodies).
+    assert queued(release_db, "outbox") == digest_rows + alert_rows
     with sqlite3.connect(release_db) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        alerts = (
-            conn.execute("SELECT count(*) FROM alert_messages WHERE status != 'sent'").fetchone()[0]
-            if "alert_messages" in tables
-            else conn.execute(
-                "SELECT count(*) FROM outbox WHERE status != 'sent' AND digest_id IS NULL"
-            ).fetchone()[0]
-        )
-        assert alerts == before["alert_messages"] == 1
+        assert "alert_messages" not in tables
+        rows = conn.execute(
+            "SELECT id, digest_id, kind, event_key, source, channel FROM outbox ORDER BY id"
+        ).fetchall()
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    [(digest_row, digest_id)] = digest_ids
+    [(kind, event_key, source)] = alert_keys
+    assert rows[0] == (digest_row, digest_id, "digest", None, None, "email")
+    assert rows[1][1:] == (None, kind, event_key, source, "email")
+    assert rows[1][0] > digest_row
+
+
+def test_queued_alert_mails_are_sent_after_the_upgrade_through_the_one_outbox(
+    release_db: Path,
+) -> None:
+    from datetime import timedelta
+
+    from monitor.notify.base import OutgoingMessage
+    from monitor.notify.outbox import deliver
+    from monitor.store import alerts as store_alerts
+
+    sent: list[OutgoingMessage] = []
+
+    class Inbox:
+        def send(self, message: OutgoingMessage) -> None:
+            sent.append(message)
+
+    [alert] = queued(release_db, "alert_messages")
+    with Store.open(release_db) as store:
+        [row] = store_alerts.messages(store)
+        assert (row.kind, row.status, row.attempts) == ("broken", "pending", 1)
+        later = datetime.fromisoformat(row.next_attempt_at) + timedelta(seconds=1)
+        attempts = deliver(store, lambda _name: Inbox(), now=later)
+        assert sorted(a.delivery.kind for a in attempts if a.sent) == ["broken", "digest"]
+        assert deliver(store, lambda _name: Inbox(), now=later, retry_now=True) == []
+        [row] = store_alerts.messages(store)
+        assert (row.status, row.attempts) == ("sent", 2)
+    mails = {m.message_id: m for m in sent}
+    assert len(sent) == 2 and alert[5] in mails  # each once; the alert with its Message-ID
+    assert mails[str(alert[5])].subject == alert[7] and mails[str(alert[5])].text == alert[8]
 
 
 def test_the_next_run_after_the_upgrade_reports_nothing_new(release_db: Path) -> None:
