@@ -65,6 +65,9 @@ daemon.failure_threshold   3                         file: failed runs = "source
 daemon.stale_after_hours   48                        file: no good fetch for this long
 daemon.alert_on_hit        true                      file: mail watchlist hits at once
 daemon.heartbeat_url       (none)                    file: pinged after each good cycle
+daemon.outbox_interval_..  60                        file: seconds between the daemon's
+                                                     checks for due outbox messages
+                                                     (retries follow the backoff)
 =========================  ========================  =======================================
 
 Secrets (SMTP passwords and the like) are read only from the environment.
@@ -195,6 +198,9 @@ class DaemonSettings:
     stale_after_hours: float = 48.0  # no good fetch for this long also counts as broken
     alert_on_hit: bool = True  # mail at once when a watchlist hit appears
     heartbeat_url: str = ""  # pinged (GET) after each good cycle, e.g. a dead-man switch
+    # How often the daemon's outbox job looks for due messages (a failed digest or alert is
+    # retried when its backoff ends, not at the next digest time).
+    outbox_interval_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -482,6 +488,7 @@ _AT_LEAST: dict[str, tuple[float, bool]] = {
     "daemon.misfire_grace_seconds": (1, True),
     "daemon.failure_threshold": (1, True),
     "daemon.stale_after_hours": (0, False),
+    "daemon.outbox_interval_seconds": (1, True),
 }
 
 

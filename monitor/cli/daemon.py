@@ -45,6 +45,9 @@ def daemon(app: App, once: bool) -> None:
       digest.time               "07:00" daily in digest.timezone (or "every 12h")
       daemon.jitter_seconds     random delay per source run (default 120)
       daemon.misfire_grace_seconds  a run this late still runs (default 900)
+      daemon.outbox_interval_seconds  how often due messages are looked for (default 60):
+                                a failed digest or alert is retried when its backoff
+                                (5 min, doubling, at most 6 h) ends
     Defaults: CSL every 3h, Federal Register hourly on weekdays, MOFCOM every 2h,
     eCFR daily. The digest job runs only with [email] enabled = true.
 
@@ -92,6 +95,7 @@ def _serve(settings: Settings, jobs: DaemonJobs, names: Sequence[str]) -> None:
         send_digest=jobs.send_digest if mail else None,
         last_runs=last,
         now=now,
+        send_due=jobs.send_due if mail else None,
     )
     click.echo(f"ecmon daemon: database {settings.database}, {len(schedule.jobs)} job(s)")
     for line in schedule.describe(now):

@@ -56,7 +56,10 @@ FEED_DAYS = 90
     "--heartbeat", is_flag=True, help="With --send: mail a digest even if nothing changed."
 )
 @click.option(
-    "--retry-now", is_flag=True, help="With --send: retry failed messages without waiting."
+    "--retry-now",
+    is_flag=True,
+    help="With --send: retry failed messages without waiting, and messages a crashed sender"
+    " left 'sending'.",
 )
 @click.option("--outbox", "show_outbox", is_flag=True, help="List the outbox (newest first).")
 @pass_app

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from monitor.config import Settings
 from monitor.errors import ConfigError, EcmonError
 from monitor.http import HttpClient
-from monitor.models import RunOutcome, RunSummary
+from monitor.models import RunOutcome, RunSummary, utc_iso
 from monitor.pipeline import RunContext, run_sources, utc_now
 from monitor.store import Store
 
@@ -124,6 +124,27 @@ class DaemonJobs:
             self._say(f"{what(row)} to {row.recipient}: {state}")
         if queued is None and not attempts:
             self._say("digest: nothing new")
+
+    def send_due(self) -> None:
+        """The outbox job: send every due outbox row (digests and alerts whose backoff
+        ended, rows a crash left behind once their lease expired)."""
+        from monitor.notify.outbox import deliver, what
+        from monitor.store.outbox import OutboxStore
+
+        try:
+            with self.store() as store:
+                now = utc_now()
+                due = OutboxStore(store).next_due_at()
+                if due is None or due > utc_iso(now):
+                    return  # nothing due: no channel is built, nothing is logged
+                attempts = deliver(store, self.channel_for, now=now)
+        except EcmonError as error:
+            self._say(f"outbox: error: {error}", err=True)
+            return
+        for attempt in attempts:
+            row = attempt.delivery
+            state = "sent" if attempt.sent else f"NOT SENT ({attempt.error}); retried later"
+            self._say(f"outbox: {what(row)} to {row.recipient}: {state}")
 
     def _ping(self, client: HttpClient, url: str) -> None:
         try:

@@ -15,7 +15,11 @@ Schedules (``sources.<name>.schedule``, ``digest.time``):
   crontab numbers Sunday 0, so a number would silently shift the day.
 - ``HH:MM`` (digest only): daily at that time in ``digest.timezone``.
 
-Every job gets an explicit id (``source:<name>``, ``digest``), ``coalesce=True``,
+The outbox job (``outbox``, every ``daemon.outbox_interval_seconds``, first right after
+start) sends whatever outbox row is due: a digest or alert that failed is retried when its
+backoff (5 min, doubling, at most 6 h) ends, not at the next digest time.
+
+Every job gets an explicit id (``source:<name>``, ``digest``, ``outbox``), ``coalesce=True``,
 ``max_instances=1`` and ``misfire_grace_time`` from ``daemon.misfire_grace_seconds``
 (set through ``job_defaults``: APScheduler 3 ignores it elsewhere, and its 1 s default
 drops runs after a suspend). Interval and cron jobs of sources are delayed by up to
@@ -169,9 +173,11 @@ def plan(
     send_digest: Callable[[], object] | None,
     last_runs: Mapping[str, datetime | None],
     now: datetime,
+    send_due: Callable[[], object] | None = None,
 ) -> Plan:
     """A job per source in ``names`` on its schedule, plus the digest when ``send_digest``
-    is given. Raises ConfigError for a schedule that does not parse, before any job runs."""
+    is given and the outbox job when ``send_due`` is. Raises ConfigError for a schedule that
+    does not parse, before any job runs."""
     tz = timezone_of(settings)
     jitter = max(0, settings.daemon.jitter_seconds)
     jobs = []
@@ -193,6 +199,10 @@ def plan(
         except ConfigError as error:
             raise ConfigError(f"digest.time: {error}") from None
         jobs.append(JobSpec("digest", send_digest, text, trigger))
+    if send_due is not None:
+        seconds = max(1, settings.daemon.outbox_interval_seconds)
+        trigger = IntervalTrigger(seconds=seconds, timezone=tz)
+        jobs.append(JobSpec("outbox", send_due, f"every {seconds}s", trigger, now))
     return Plan(tz, max(1, settings.daemon.misfire_grace_seconds), tuple(jobs))
 
 
