@@ -44,21 +44,24 @@ _BLOCK_TAGS = frozenset({
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
 
 
-def decode(body: bytes, declared: str | None, *, url: str, html: bool = True) -> str:
-    """The text of ``body``; see the module docstring for the order of choices."""
+def decode(
+    body: bytes, declared: str | None, *, url: str, html: bool = True, source: str = NAME
+) -> str:
+    """The text of ``body``; see the module docstring for the order of choices. ``source``
+    names the source in errors (the MFA source reads its pages with the same rules)."""
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (b"\xff\xfe", "utf-16"),
         (b"\xfe\xff", "utf-16"),
     ):
         if body.startswith(bom):
-            return _strict(body, name, "byte-order mark", url)
+            return _strict(body, name, "byte-order mark", url, source)
     if declared:
-        return _strict(body, declared, "HTTP header", url)
+        return _strict(body, declared, "HTTP header", url, source)
     if html:
         found = _META_CHARSET.search(body[:4096])
         if found:
-            return _strict(body, found.group(1).decode("ascii"), "meta charset", url)
+            return _strict(body, found.group(1).decode("ascii"), "meta charset", url, source)
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
@@ -68,24 +71,24 @@ def decode(body: bytes, declared: str | None, *, url: str, html: bool = True) ->
     except UnicodeDecodeError as exc:
         raise ParseError(
             f"no charset declared and the bytes are neither UTF-8 nor GB18030: {exc}",
-            source=NAME,
+            source=source,
             url=url,
         ) from exc
 
 
-def _strict(body: bytes, label: str, where: str, url: str) -> str:
+def _strict(body: bytes, label: str, where: str, url: str, source: str) -> str:
     name = "gb18030" if label.strip().lower() in _GB_LABELS else label.strip().lower()
     try:
         text = body.decode(name)
     except LookupError as exc:
-        raise ParseError(f"unknown charset {label!r} ({where})", source=NAME, url=url) from exc
+        raise ParseError(f"unknown charset {label!r} ({where})", source=source, url=url) from exc
     except UnicodeDecodeError as exc:
         raise ParseError(
-            f"bytes do not decode as {label} declared by the {where}: {exc}", source=NAME, url=url
+            f"bytes do not decode as {label} declared by the {where}: {exc}", source=source, url=url
         ) from exc
     if "\ufffd" in text:
         raise ParseError(
-            f"replacement characters after decoding as {label} ({where})", source=NAME, url=url
+            f"replacement characters after decoding as {label} ({where})", source=source, url=url
         )
     return text
 

@@ -1,0 +1,139 @@
+"""MFA countermeasure decisions (外交部 反制措施的决定): a feed source in Chinese.
+
+Fetch: the column's index page(s) (``info.INDEX_PAGE``, then ``index_1.shtml``… up to the
+``pages`` option), then every decision page they link that no held decision was seen under
+(the ``urls`` of the accepted action records) and that ``skip_urls`` does not name; held
+decisions are never fetched again. Everything is packed into one bundle (roles ``index``,
+``decision``, and ``known``: the URLs of the held decisions by key, so that replaying a stored
+bundle gives the same records), stored as raw bytes like every snapshot.
+
+Parse: every index answer is read again (a column page linking no decision raises: a
+redesign must not read as "no news"), every decision page becomes an action record
+(``mfa_decision``); any page that cannot be read raises, so a run never stores half a column.
+
+Derive: the ``mfa`` list with each party's status (``mfa_lists``).
+
+URLs in records are written on the public origin whatever host served them, so a fixture
+mirror (``rebase``) and the live site give identical records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+
+from monitor.config import SourceSettings
+from monitor.errors import ShapeError
+from monitor.http import FetchResult, HttpClient, Validators
+from monitor.models import Record
+from monitor.sources.bundle import BundleItem, pack, unpack
+from monitor.sources.mfa.decision import action_from_page
+from monitor.sources.mfa.info import COLUMN, INDEX_PAGE, INFO, NAME, ORIGIN, read_options
+from monitor.sources.mfa.lists import derive_list
+from monitor.sources.mfa.pages import decision_page, index_items
+from monitor.sources.mofcom.actions import merge_copies
+from monitor.sources.mofcom.source import known_urls
+
+log = logging.getLogger(__name__)
+_ROLES = frozenset({"index", "decision", "known"})
+
+
+class MfaCountermeasuresSource:
+    info = INFO
+
+    def fetch(
+        self,
+        client: HttpClient,
+        settings: SourceSettings,
+        validators: Validators | None,
+        previous: Mapping[str, Record],
+    ) -> FetchResult:
+        pages, skip = read_options(settings)
+        known = known_urls(previous)
+        base = _base(settings)
+        held = {url for urls in known.values() for url in urls} | skip
+        items: list[BundleItem] = []
+        wanted: dict[str, str] = {}
+        for number in range(pages):
+            url = settings.url.rstrip("/") + "/" + _index_name(number)
+            page = client.get(url, source=NAME)
+            items.append(BundleItem(page.url, page.content, "index", page.content_type,
+                                    page.charset))  # fmt: skip
+            for item in index_items(page.content, page.charset, url=page.url, base=base):
+                site = site_url(item.url, base)
+                if site not in held:
+                    wanted.setdefault(site, item.url)
+        for fetch_url in wanted.values():
+            page = client.get(fetch_url, source=NAME)
+            items.append(
+                BundleItem(fetch_url, page.content, "decision", page.content_type, page.charset)
+            )
+        known_body = json.dumps(known, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        items.append(BundleItem("", known_body, "known", "application/json", "utf-8"))
+        return FetchResult(
+            url=items[0].url,
+            status=200,
+            not_modified=False,
+            content=pack(items),
+            validators=Validators(),
+            content_type="application/json",
+        )
+
+    def parse(self, raw: bytes, *, url: str, settings: SourceSettings) -> list[Record]:
+        read_options(settings)
+        base = _base(settings)
+        items = unpack(raw, source=NAME, url=url)
+        strange = sorted({item.role for item in items} - _ROLES)
+        if strange:
+            raise ShapeError(f"unknown bundle role(s): {', '.join(strange)}", source=NAME, url=url)
+        if not any(item.role == "index" for item in items):
+            raise ShapeError("bundle holds no column page", source=NAME, url=url)
+        actions = []
+        known: dict[str, list[str]] = {}
+        for item in items:
+            if item.role == "index":
+                index_items(item.body, item.charset, url=item.url, base=base)
+            elif item.role == "decision":
+                page = decision_page(item.body, item.charset, url=item.url)
+                actions.append(action_from_page(page, url=site_url(item.url, base)))
+            else:
+                known = _known(item, url)
+        return merge_copies(actions, known)
+
+    def derive(self, records: Mapping[str, Record]) -> list[Record]:
+        return derive_list(records)
+
+    def rebase(self, settings: SourceSettings, base: str) -> SourceSettings:
+        """The column on a mirror rooted at ``base`` (``{base}/web/wjb_673085/…/fzcqdcs/``)."""
+        return replace(settings, url=base.rstrip("/") + COLUMN)
+
+
+def _index_name(number: int) -> str:
+    return INDEX_PAGE if number == 0 else INDEX_PAGE.replace(".", f"_{number}.", 1)
+
+
+def _base(settings: SourceSettings) -> str:
+    """The host this run reads (the site, or a mirror's root)."""
+    url = settings.url.rstrip("/")
+    return url[: -len(COLUMN.rstrip("/"))] if url.endswith(COLUMN.rstrip("/")) else ORIGIN
+
+
+def site_url(fetched: str, base: str) -> str:
+    """``fetched`` written on the public origin (a mirror URL maps back to the site)."""
+    if base != ORIGIN and fetched.startswith(base.rstrip("/") + "/"):
+        return ORIGIN + fetched[len(base.rstrip("/")) :]
+    return fetched
+
+
+def _known(item: BundleItem, url: str) -> dict[str, list[str]]:
+    try:
+        doc = json.loads(item.body)
+    except ValueError as exc:
+        raise ShapeError(f"damaged 'known' bundle item: {exc}", source=NAME, url=url) from exc
+    if not isinstance(doc, dict) or not all(
+        isinstance(v, list) and all(isinstance(u, str) for u in v) for v in doc.values()
+    ):
+        raise ShapeError("damaged 'known' bundle item: not key -> URLs", source=NAME, url=url)
+    return {str(k): list(v) for k, v in doc.items()}
