@@ -44,7 +44,15 @@ def action_event(source: str, action: Record, tags: Tagger) -> Event | None:
     parties = (*action.get_tuple("parties_en"), *action.get_tuple("parties_zh"))
     countries = [*action.get_tuple("party_countries")]
     countries += [c.partition("=")[0] for c in action.get_tuple("country_counts")]
-    text_fields = ("title", "reasons", "products", "measures_investigated", "body", "dates")
+    text_fields = (
+        "title",
+        "reasons",
+        "products",
+        "measures_investigated",
+        "body",
+        "dates",
+        "trigger_dates",
+    )
     return Event(
         key=action.key,
         jurisdiction=action.get_text("jurisdiction") or action.country,
@@ -58,6 +66,7 @@ def action_event(source: str, action: Record, tags: Tagger) -> Event | None:
         parties=tuple(p for p in parties if p.strip()),
         countries=tuple(sorted({c for c in countries if c})),
         text="\n".join(t for f in text_fields for t in action.get_tuple(f)),
+        answers=action.get_tuple("triggers"),
     )
 
 

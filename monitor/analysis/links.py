@@ -22,14 +22,18 @@ BIS act is one trigger whichever way we learned of it.
 investigation or countermeasure) are linked when the response comes 1 to
 ``window_days`` days after the trigger and the score reaches ``MIN_SCORE`` with at least
 one piece of substance (shared sector, explicit reference or named party): the time
-window alone never links. Same-day responses are not linked: Beijing is 12-13 hours
+window alone never links. A response that states what it answers (an MFA decision's
+``triggers``) is linked only when that is a US sanction or listing (``LISTING_ANSWERS``):
+one answering an arms sale to Taiwan is not a reply to a BIS rule of the same fortnight. Same-day responses are not linked: Beijing is 12-13 hours
 ahead of Washington, so a Chinese act dated the same calendar day as a US announcement
 was almost always published before it. Score parts (weights sum to 1):
 
   time       0.25 x closeness (1 day after: full; the last day of the window: little)
   sectors    0.30 when a sector is shared (both sides' evidence is shown)
-  reference  0.25 when the response names the trigger's instrument, the Entity List
-             (not 不可靠实体清单), US export-control rules, Section 301 or chips
+  reference  0.25 when the response names the trigger's instrument or its date (an MFA
+             decision's "12月9日，美方…"), the Entity List (not 不可靠实体清单), US
+             export-control rules, Section 301, chips, or US sanctions on Chinese parties,
+             or when both state the same ground (Russia / 涉俄)
   parties    0.10 when a party of one is named by the other
   country    0.10 when the trigger targets the responder's country and the response
              targets the trigger's
@@ -81,7 +85,24 @@ REFERENCES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("Section 301", re.compile(r"301\s*(?:调查|条款|关税)|Section 301", re.IGNORECASE)),
     ("CHIPS Act", re.compile(r"芯片与科学法|CHIPS (?:and Science )?Act")),
+    # An MFA decision answering US sanctions or listings: "以所谓涉俄罗斯因素为由对多家中国实体
+    # 滥施非法单边制裁", "对两名中方官员进行非法制裁".
+    (
+        "US sanctions on Chinese parties",
+        re.compile(
+            r"对[^。，]{0,10}(?:中国|中方)[^。，]{0,6}(?:实体|官员|企业|机构|个人|公司)"
+            r"[^。]{0,12}制裁"
+        ),
+    ),
     ("chips", re.compile(r"芯片|集成电路|(?<![A-Za-z])chips?(?![A-Za-z])", re.IGNORECASE)),
+)
+# Stated triggers that a US listing or rule can be: a response that states its trigger and
+# names none of these (an MFA decision answering an arms sale to Taiwan, a visit, a
+# legislator's statements) answers something ecmon does not read, and is never linked.
+LISTING_ANSWERS = frozenset({"us_sanctions"})
+# Grounds both sides state, each in its language: (label, in the trigger, in the response).
+SHARED_GROUNDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    ("Russia", re.compile(r"\bRussia", re.IGNORECASE), re.compile(r"涉俄|俄罗斯")),
 )
 _GREATER_CHINA = {"CN": {"CN", "HK", "MO"}, "US": {"US"}}
 _TARGET_WORDS = {"US": ("美国", "美方", "United States"), "CN": ("China", "Chinese", "中国")}
@@ -117,6 +138,8 @@ class Event:
     derived: bool = False
     members: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # What the act says it answers, when it says so (an MFA decision's ``triggers``).
+    answers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +182,7 @@ def score_link(trigger: Event, response: Event, window_days: int) -> Link | None
         days is None
         or not 1 <= days <= window_days
         or trigger.jurisdiction == response.jurisdiction
+        or (response.answers and not set(response.answers) & LISTING_ANSWERS)
     ):
         return None
     closeness = 1.0 - (days - 1) / window_days
@@ -218,6 +242,12 @@ def _references(trigger: Event, response: Event) -> list[LinkEvidence]:
         match = pattern.search(response.text)
         if match:
             found.append(f"{label} ({match.group(0)!r})")
+    for label, theirs, ours in SHARED_GROUNDS:
+        mine, yours = theirs.search(trigger.text), ours.search(response.text)
+        if mine and yours:
+            found.append(f"both state {label} ({mine.group(0)!r}; {yours.group(0)!r})")
+    if trigger.date and trigger.date[:10] in response.text:
+        found.append(f"names the trigger's date {trigger.date[:10]}")
     if not found:
         return []
     return [

@@ -182,3 +182,63 @@ def test_chains_follow_verbs_with_the_clause_that_names_the_target() -> None:
     assert (step.verb, step.term, step.days) == ("suspension", "90天", 40)
     assert step.evidence == "暂停4月4日公告（不可靠实体清单工作机制〔2025〕7号）相关措施90天"
     assert chain.problems and "dated before it" in chain.problems[0]  # never chained backwards
+
+
+# --- MFA decisions (real texts of fixtures/cn_mfa_countermeasures/texts) ---------------------
+
+# The US act the 2024-05-22 decision names ("以所谓涉俄罗斯因素为由对多家中国实体滥施非法单边
+# 制裁"): BIS's Entity List additions of 9 May 2024, 37 Chinese entities, for shipping US
+# items to Russia, aiding China's military or quantum capabilities, or the 2023 balloon (facts
+# from cmtradelaw.com, 2024-05; its FR document is not held, so the record is keyed by date).
+BIS_2024_05_09 = action_record(
+    key="us:el-additions-2024-05-09",
+    kind="entity_list_rule",
+    jurisdiction="US",
+    title="Additions to the Entity List (37 entities under China)",
+    fields={
+        "published": "2024-05-09",
+        "reasons": (
+            "shipped U.S. controlled items to Russia",
+            "attempted to acquire controlled items to aid China's military modernization or"
+            " quantum technologies capabilities",
+        ),
+        "country_counts": ("CN=37",),
+    },
+)
+
+
+def test_an_mfa_decision_links_to_the_us_listing_it_names() -> None:
+    from tests.sources.mfa.pages import fixture_text
+
+    decision = fixture_text("anti-sanction-list__20240522.md")
+    assert "us_sanctions" in decision.get_tuple("triggers")
+    triggers, responses = build_events([("us", BIS_2024_05_09), ("mfa", decision)], [], tags)
+    [link] = find_links(triggers, responses)
+    assert (link.trigger.key, link.response.key) == (BIS_2024_05_09.key, "cn:外交部令2024年第7号")
+    assert link.days == 13 and link.score >= 0.5
+    evidence = {e.kind: e.text for e in link.evidence}
+    assert (
+        "US sanctions on Chinese parties ('对多家中国实体滥施非法单边制裁')"
+        in evidence["reference"]
+    )
+    assert "both state Russia" in evidence["reference"]
+    assert "defence" in evidence["sectors"]
+
+
+def test_an_mfa_decision_answering_an_arms_sale_is_not_a_reply_to_a_rule() -> None:
+    from tests.sources.mfa.pages import fixture_text
+
+    decision = fixture_text("anti-sanction-list__20240918.md")  # 向中国台湾地区出售武器
+    assert decision.get_tuple("triggers") == ("arms_sale_taiwan",)
+    rule = action_record(
+        key="us:x", kind="entity_list_rule", jurisdiction="US", title="Additions",
+        fields={"published": "2024-09-16", "reasons": ("China's military modernization",),
+                "country_counts": ("CN=3",)},
+    )  # fmt: skip
+    triggers, responses = build_events([("us", rule), ("mfa", decision)], [], tags)
+    assert find_links(triggers, responses) == []
+    # the same decision with no stated trigger would pass on sector, time and country alone
+    bare = Record(decision.key, decision.list_name, decision.name, decision.country,
+                  {**decision.fields, "triggers": ()}, decision.meta)  # fmt: skip
+    triggers, responses = build_events([("us", rule), ("mfa", bare)], [], tags)
+    assert len(find_links(triggers, responses)) == 1

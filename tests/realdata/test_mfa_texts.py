@@ -2,55 +2,37 @@
 ``truth/mfa_texts.toml`` (written by hand from the raw texts; see its header).
 
 Each text is rendered into the fixture builder's SYNTHETIC page chrome
-(``fixtures/cn_mfa_countermeasures/make_mirror.py``) and read by the real page and decision
-parsers, as a fetched page would be. Per text: the order (外交部令, its year), dates, legal
-basis, stated trigger, the target's country, the parties of the 反制清单 (zh, en, kind,
-gender, role: the count equal to the list's), the measures per group and per party, stated vs
-parsed count. After all texts: the derived ``mfa`` list.
+(``fixtures/cn_mfa_countermeasures/make_mirror.py``, via ``tests/sources/mfa/pages.py``)
+and read by the real page and decision parsers, as a fetched page would be. Per text: the
+order (外交部令, its year), dates, legal basis, stated trigger, the target's country, the
+parties of the 反制清单 (zh, en, kind, gender, role: the count equal to the list's), the
+measures per group and per party, stated vs parsed count. After all texts: the derived
+``mfa`` list.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from functools import cache
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from monitor.models import Record
-from monitor.sources.mfa.decision import action_from_page
 from monitor.sources.mfa.lists import derive_list
-from monitor.sources.mfa.pages import decision_page
 from tests.realdata import report
 from tests.realdata.conftest import REALDATA, realdata_file, truth
-from tests.support import FIXTURES
+from tests.sources.mfa.pages import parse
 
 FOLDER = "mfa_texts"
 SOURCE = "cn_mfa_countermeasures"
 TRUTH = truth("mfa_texts.toml")
 NOTE = "real text from ../shared/realdata/mfa_texts (see tests/realdata/test_mfa_texts.py)"
-BUILDER = FIXTURES / SOURCE / "make_mirror.py"
-
-
-@cache
-def builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("cn_mfa_make_mirror", BUILDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @cache
 def action(name: str) -> Record:
-    lines = (REALDATA / FOLDER / name).read_text("utf-8").splitlines()
-    path, page = builder().render_text(lines, origin=name, note=NOTE)
-    url = "https://www.mfa.gov.cn" + path
-    return action_from_page(decision_page(page, None, url=url), url=url)
+    return parse(REALDATA / FOLDER / name, NOTE)
 
 
 def files() -> list[str]:
