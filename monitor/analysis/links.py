@@ -25,8 +25,9 @@ one piece of substance (shared sector, explicit reference or named party): the t
 window alone never links. A response that states what it answers (an MFA decision's
 ``triggers``) is linked only when that is a US sanction or listing (``LISTING_ANSWERS``):
 one answering an arms sale to Taiwan is not a reply to a BIS rule of the same fortnight.
-Same-day responses are not linked: Beijing is 12-13 hours ahead of Washington, so a Chinese act dated the same calendar day as a US announcement
-was almost always published before it. Score parts (weights sum to 1):
+Same-day responses are not linked: Beijing is 12-13 hours ahead of Washington, so a
+Chinese act dated the same calendar day as a US announcement was almost always published
+before it. Score parts (weights sum to 1):
 
   time       0.25 x closeness (1 day after: full; the last day of the window: little)
   sectors    0.30 when a sector is shared (both sides' evidence is shown)
