@@ -7,17 +7,12 @@ import json
 from pathlib import Path
 
 import jsonschema
-from click.testing import CliRunner, Result
 
-from monitor.cli import main
 from monitor.testing.fixture_server import FixtureServer
 from tests.support import CSL, FIXTURES, write_sources_config
+from tests.support import invoke_config as invoke
 
 ECFR = "us_ecfr_entity_list"
-
-
-def invoke(config: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
 
 
 def kinds_and_keys(output: str, source: str) -> set[tuple[str, str]]:

@@ -20,7 +20,7 @@ from monitor.cli import main
 from monitor.models import RunOutcome
 from monitor.store import Store
 from monitor.testing.fixture_server import Fault, FixtureServer
-from tests.support import CSL, CSL_AFTER, CSL_BEFORE, csl_settings, run_csl, write_config
+from tests.support import CSL, CSL_AFTER, CSL_BEFORE, csl_settings, run_source, write_config
 
 PATH = "/csl/consolidated.csv"
 
@@ -33,7 +33,7 @@ def primed(tmp_path: Path, fixture_server: FixtureServer) -> tuple[Store, Path, 
     store = Store.open(db)
     for fixture, outcome in ((CSL_BEFORE, RunOutcome.BASELINE), (CSL_AFTER, RunOutcome.CHANGED)):
         fixture_server.set_route(PATH, fixture.read_bytes())
-        assert run_csl(store, csl_settings(db, url)).outcome == outcome
+        assert run_source(store, csl_settings(db, url)).outcome == outcome
     yield store, db, url
     store.close()
 
@@ -54,12 +54,12 @@ def test_unchanged_file_is_not_modified_then_identical(
 ) -> None:
     store, db, url = primed
     # Same bytes again: the server answers 304 to our If-None-Match.
-    summary = run_csl(store, csl_settings(db, url))
+    summary = run_source(store, csl_settings(db, url))
     assert summary.outcome == RunOutcome.NOT_MODIFIED
     assert fixture_server.requests[-1].headers.get("if-none-match")
     # Same bytes without validators support (a new route object, same content, no 304).
     fixture_server.set_route(PATH, CSL_AFTER.read_bytes(), headers={"ETag": '"other"'})
-    assert run_csl(store, csl_settings(db, url)).outcome == RunOutcome.UNCHANGED
+    assert run_source(store, csl_settings(db, url)).outcome == RunOutcome.UNCHANGED
 
 
 def truncated_mid_row(data: bytes) -> bytes:
@@ -100,7 +100,7 @@ def test_bad_publication_changes_nothing(
     changes_before = store.changes()
     fixture_server.set_route(PATH, make(CSL_AFTER.read_bytes()))
 
-    summary = run_csl(store, csl_settings(db, url))
+    summary = run_source(store, csl_settings(db, url))
 
     assert summary.outcome == outcome, summary
     assert problem in summary.message
@@ -128,7 +128,7 @@ def test_http_level_truncation_and_errors_change_nothing(
     accepted = store.accepted_records(CSL)
     for fault in (Fault.truncated(), Fault.http_status(500), Fault.close_connection()):
         fixture_server.set_faults(PATH, [fault, fault])
-        summary = run_csl(store, csl_settings(db, url))
+        summary = run_source(store, csl_settings(db, url))
         assert summary.outcome == RunOutcome.FAILED
         assert summary.error_kind == "FetchError"
         assert url in summary.message
@@ -142,10 +142,10 @@ def test_recovery_after_failures_reports_each_change_once(
 ) -> None:
     store, db, url = primed
     fixture_server.set_route(PATH, b"")
-    assert run_csl(store, csl_settings(db, url)).outcome == RunOutcome.FAILED
+    assert run_source(store, csl_settings(db, url)).outcome == RunOutcome.FAILED
     # Back to the before file: the removal and additions are reversed exactly once.
     fixture_server.set_route(PATH, CSL_BEFORE.read_bytes())
-    summary = run_csl(store, csl_settings(db, url, max_shrink=1.0))
+    summary = run_source(store, csl_settings(db, url, max_shrink=1.0))
     assert summary.outcome == RunOutcome.CHANGED
     assert (summary.added, summary.removed, summary.modified) == (1, 11, 1)
     [status] = store.statuses([(CSL, True)])

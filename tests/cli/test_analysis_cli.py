@@ -9,30 +9,20 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from monitor.changeset import changes_document
-from monitor.cli import main
 from monitor.config import AnalysisSettings
 from monitor.enrich import annotator, attributor
 from monitor.store import Store
 from monitor.testing.demo import run_demo
+from tests.support import SEPT_2025_SEMICONDUCTORS, invoke_db, isolated_env
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "fixtures" / "watchlist.example.toml"
 SCHEMA = json.loads((ROOT / "monitor/schemas/changes.schema.json").read_text(encoding="utf-8"))
 SEPT_TRIGGER = "us:el-additions:2025-09-12"
-SEMICONDUCTORS = {
-    "Shanghai Fudan Microelectronics Group Co., Ltd.",
-    "Beijing Fudan Microelectronics Technology Co., Ltd.",
-    "Shenzhen Fudan Microelectronics Co., Ltd.",
-    "Shanghai Fudan Microelectronics (HK) Co., Ltd.",
-    "Shanghai Fukong Hualong Microsystem Technology Co., Ltd.",
-    "Shanghai Fuwei Xunjie Digital Technology Co., Ltd.",
-    "Sino IC Technology",
-    "GMC Semiconductor Technology (Wuxi) Co.",
-    "Jicun Semiconductor Technology (Shanghai)",
-}
+SEMICONDUCTORS = set(SEPT_2025_SEMICONDUCTORS)
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +34,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
 
 
 def ecmon(tmp_path: Path, db: Path, *args: str) -> Result:
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    return CliRunner().invoke(main, ["--db", str(db), *args], env=env, catch_exceptions=False)
+    return invoke_db(db, *args, env=isolated_env(tmp_path))
 
 
 def test_links_text_shows_the_september_chain_with_evidence(

@@ -10,28 +10,15 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
 
-from monitor.cli import main
 from monitor.testing.fixture_server import FixtureServer
-from tests.support import CSL_AFTER, CSL_BEFORE, write_config
+from tests.support import CSL_AFTER, CSL_BEFORE, SEPT_2025_ADDITIONS, write_config
+from tests.support import invoke_in as invoke
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "monitor/schemas/changes.schema.json").read_text()
 )
-NEW_NAMES = {
-    "Shanghai Fudan Microelectronics Group Co., Ltd.",
-    "Beijing Fudan Microelectronics Technology Co., Ltd.",
-    "Shenzhen Fudan Microelectronics Co., Ltd.",
-    "Shanghai Fudan Microelectronics (HK) Co., Ltd.",
-    "Shanghai Fukong Hualong Microsystem Technology Co., Ltd.",
-    "Shanghai Fuwei Xunjie Digital Technology Co., Ltd.",
-    "Sino IC Technology",
-    "GMC Semiconductor Technology (Wuxi) Co.",
-    "Jicun Semiconductor Technology (Shanghai)",
-    "Aerospace Information Research Institute, CAS",
-    "Hong Kong Suochen Information Technology",
-}
+NEW_NAMES = set(SEPT_2025_ADDITIONS)
 CETC = "China Electronics Technology Group Corporation 13th Research Institute (CETC 13)"
 
 
@@ -40,11 +27,6 @@ def section(text: str, source: str) -> str:
     start = text.index(f"({source}) ==")
     following = text.find("\n== ", start)
     return text[start : following if following != -1 else len(text)]
-
-
-def invoke(tmp_path: Path, *args: str) -> Result:
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")

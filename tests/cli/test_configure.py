@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from monitor.cli import main
+from tests import support
+from tests.support import isolated_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def invoke(tmp_path: Path, *args: str) -> Result:
-    env = {
-        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "ECMON_CONFIG": "",
-    }
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return support.invoke(*args, env=isolated_env(tmp_path, ECMON_CONFIG=""))
 
 
 def test_check_names_every_problem_and_exits_2(tmp_path: Path) -> None:

@@ -12,14 +12,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from monitor.cli import main
 from monitor.store import Store
+from tests import support
 
 
 def invoke(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), env=dict(os.environ), catch_exceptions=False)
+    return support.invoke(*args, env=dict(os.environ))
 
 
 @pytest.fixture(scope="module")

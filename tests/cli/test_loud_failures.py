@@ -6,14 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from monitor.cli import main
-
-
-def invoke(tmp_path: Path, *args: str) -> Result:
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+from tests.support import invoke_in as invoke
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from monitor.store import alerts as sh
 from monitor.store import analysis as store_analysis
 from monitor.store.analysis import save_hits
 from monitor.testing.fixture_server import FixtureServer
-from tests.support import CSL, CSL_AFTER, CSL_BEFORE, csl_settings, run_csl
+from tests.support import CSL, CSL_AFTER, CSL_BEFORE, csl_settings, run_source
 
 NOW = datetime(2025, 9, 13, 7, 0, tzinfo=UTC)
 LIMITS = Thresholds(failures=3, stale_after=timedelta(hours=48))
@@ -266,12 +266,12 @@ def test_new_watchlist_hits_of_a_run_are_mailed_once(
     box = Mailbox()
     with Store.open(settings.database) as store:
         fixture_server.set_route("/c.csv", CSL_BEFORE.read_bytes())
-        baseline = run_csl(store, settings)
+        baseline = run_source(store, settings)
         assert (
             alerts.alert_hits(store, settings, [baseline], now=NOW) == 0
         )  # a baseline is not news
         fixture_server.set_route("/c.csv", CSL_AFTER.read_bytes())
-        changed = run_csl(store, settings)
+        changed = run_source(store, settings)
         assert changed.outcome == RunOutcome.CHANGED
         found = alerts.alert_hits(store, settings, [changed], now=NOW)
         assert found >= 1

@@ -9,19 +9,17 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from click.testing import CliRunner
 
-from monitor.cli import main
 from tests.digest.support import build_demo_db
+from tests.support import invoke_db, isolated_env
 
 A = "{http://www.w3.org/2005/Atom}"
 
 
 def write_feed(tmp_path: Path, db: Path, name: str = "feed.xml") -> Path:
     out = tmp_path / name
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    args = ["--db", str(db), "feed", "--output", str(out), "--since", "2000-01-01"]
-    result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    args = ["feed", "--output", str(out), "--since", "2000-01-01"]
+    result = invoke_db(db, *args, env=isolated_env(tmp_path))
     assert result.exit_code == 0, result.output
     return out
 

@@ -11,33 +11,19 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from click.testing import CliRunner
 
-from monitor.cli import main
 from monitor.digest.model import build_model
 from monitor.digest.render import environment, render_digest
 from tests.digest.support import build_demo_db, change, document
 from tests.digest.test_model import ANNOUNCEMENT, LINK, MICRO, SECTOR_TAG
+from tests.support import SEPT_2025_ADDITIONS, invoke_in
 
 PERIOD = {"label": "synthetic", "first_change_id": None, "last_change_id": None}
-SEPTEMBER_ADDITIONS = {
-    "Shanghai Fudan Microelectronics Group Co., Ltd.",
-    "Beijing Fudan Microelectronics Technology Co., Ltd.",
-    "Shenzhen Fudan Microelectronics Co., Ltd.",
-    "Shanghai Fudan Microelectronics (HK) Co., Ltd.",
-    "Shanghai Fukong Hualong Microsystem Technology Co., Ltd.",
-    "Shanghai Fuwei Xunjie Digital Technology Co., Ltd.",
-    "Sino IC Technology",
-    "GMC Semiconductor Technology (Wuxi) Co.",
-    "Jicun Semiconductor Technology (Shanghai)",
-    "Aerospace Information Research Institute, CAS",
-    "Hong Kong Suochen Information Technology",
-}
+SEPTEMBER_ADDITIONS = set(SEPT_2025_ADDITIONS)
 
 
 def ecmon(tmp_path: Path, *args: str) -> str:
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    result = invoke_in(tmp_path, *args)
     assert result.exit_code == 0, result.output
     return result.output
 

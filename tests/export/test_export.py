@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from monitor.cli import main
 from tests.support import demo_database
+from tests.support import invoke_db as ecmon
 
 FUDAN = "Shanghai Fudan Microelectronics Group Co., Ltd."
 REMOVED = "A.P. Finance Limited"  # removed between the demo's stages (synthetic, fixture README)
@@ -24,10 +25,6 @@ REMOVED = "A.P. Finance Limited"  # removed between the demo's stages (synthetic
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return demo_database(tmp_path_factory.mktemp("export"))
-
-
-def ecmon(db: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
 
 
 def rows(result: Result) -> list[dict[str, str]]:

@@ -21,7 +21,7 @@ from monitor.testing.fixture_server import FixtureServer
 from tests.realdata import csl_reading as reading
 from tests.realdata import report
 from tests.realdata.conftest import realdata_file, truth
-from tests.support import csl_settings, run_csl
+from tests.support import csl_settings, run_source
 
 FILE = "csl/watchman_2022_consolidated.csv.gz"
 TRUTH = truth("csl_2022.toml")
@@ -261,12 +261,12 @@ def test_row_swaps_and_a_shuffled_file_report_no_change(
     )
     with Store.open(settings.database) as store:
         server.set_route("/consolidated.csv", raw)
-        first = run_csl(store, settings)
+        first = run_source(store, settings)
         assert first.outcome in (RunOutcome.CHANGED, RunOutcome.BASELINE), first.message
         row.expected = row.found = first.record_count or 0
         for attempt in range(3):  # entity rows swapped, then two shuffles
             server.set_route("/consolidated.csv", _reordered(raw, attempt))
-            again = run_csl(store, settings)
+            again = run_source(store, settings)
             changes = again.added + again.removed + again.modified
             row.false_changes = (row.false_changes or 0) + changes
             if changes:

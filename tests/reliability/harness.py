@@ -19,14 +19,13 @@ from types import MappingProxyType
 from typing import Any
 
 from monitor.config import HttpSettings, Settings
-from monitor.http import HttpClient
 from monitor.models import RunSummary, StoredChange
-from monitor.pipeline import RunContext, run_sources
 from monitor.sources import REGISTRY
 from monitor.store import Store
 from monitor.testing.demo import demo_settings
 from monitor.testing.fixture_server import FixtureServer
 from tests.reliability.scenarios import SOURCES
+from tests.support import run_source
 
 # Small timeouts, one retry: a fault shows within a second. Sleeps are recorded, not slept.
 HTTP = HttpSettings(
@@ -87,9 +86,7 @@ def settings_for(
 
 
 def run_once(store: Store, settings: Settings, source: str, sleeps: Sleeps) -> RunSummary:
-    with HttpClient(settings.http, sleep=sleeps) as client:
-        [summary] = run_sources(RunContext(settings, store, client), [source])
-    return summary
+    return run_source(store, settings, source, sleep=sleeps)
 
 
 def change_id(stored: StoredChange) -> ChangeId:

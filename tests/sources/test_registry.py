@@ -7,15 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.http import HttpClient
 from monitor.models import RunOutcome
-from monitor.pipeline import RunContext, run_sources
 from monitor.sources import REGISTRY
 from monitor.store import Store
 from monitor.testing.demo import STAGES, demo_settings
 from monitor.testing.fixture_server import FixtureServer
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+from tests.support import FIXTURES, run_source
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
@@ -33,9 +30,7 @@ def test_source_parses_its_fixtures_within_bounds(name: str, tmp_path: Path) -> 
     expected = {"before": {RunOutcome.BASELINE}, "after": {RunOutcome.CHANGED}}
     with FixtureServer(root=FIXTURES) as server, Store.open(db) as store:
         for stage in STAGES:
-            settings = demo_settings(db, server, stage)
-            with HttpClient(settings.http, sleep=lambda _s: None) as client:
-                [summary] = run_sources(RunContext(settings, store, client), [name])
+            summary = run_source(store, demo_settings(db, server, stage), name)
             assert summary.outcome in expected[stage], summary
             assert summary.record_count is not None
             assert 1 <= summary.record_count <= info.max_records

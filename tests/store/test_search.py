@@ -6,20 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from monitor.cli import main
 from monitor.store import Store
 from tests.support import demo_database
+from tests.support import invoke_db as ecmon
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return demo_database(tmp_path_factory.mktemp("search"))
-
-
-def ecmon(db: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
 
 
 def test_search_finds_a_chinese_substring(demo_db: Path) -> None:

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import logging
-from pathlib import Path
 
 import pytest
 
@@ -15,10 +14,11 @@ from monitor.errors import ConfigError, ParseError, ShapeError
 from monitor.keys import record_key
 from monitor.models import Record
 from monitor.sources.csl.source import CslEntityListSource
+from tests.support import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "us_csl_entity_list"
 URL = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv"
 NAME = "us_csl_entity_list"
+MIRROR = FIXTURES / NAME
 SOURCE = CslEntityListSource()
 
 HEADER = (
@@ -81,7 +81,7 @@ def by_key(records: list[Record]) -> dict[str, Record]:
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return (MIRROR / name).read_bytes()
 
 
 def row(**values: str) -> list[str]:

@@ -7,28 +7,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 
-from monitor.config import Settings, SourceSettings
+from monitor.config import SourceSettings
 from monitor.diff import diff_records
 from monitor.errors import ConfigError, EcmonError, ParseError, ShapeError
 from monitor.http import HttpClient
 from monitor.keys import record_key
 from monitor.models import Record, RunOutcome, RunSummary
-from monitor.pipeline import RunContext, run_sources
 from monitor.sources import REGISTRY
 from monitor.sources.base import DatedSource
 from monitor.sources.csl.source import CslEntityListSource
 from monitor.sources.ecfr.source import EcfrEntityListSource, date_marker
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
-from tests.support import FAST_HTTP
+from tests.support import FAST_HTTP, FIXTURES, mirrored, run_stage, stage_url
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 MIRROR = FIXTURES / "us_ecfr_entity_list"
 NAME = "us_ecfr_entity_list"
 URL = "https://www.ecfr.gov/api/versioner/v1/full/2025-09-16/title-15.xml?part=744"
@@ -394,7 +390,7 @@ def mirror() -> Iterator[FixtureServer]:
 
 
 def stage_settings(server: FixtureServer, stage: str) -> SourceSettings:
-    return SOURCE.rebase(SETTINGS, server.url_for(f"{NAME}/{stage}"))
+    return mirrored(NAME, stage_url(server, NAME, stage), min_records=None)
 
 
 @pytest.mark.parametrize(("stage", "newest"), [("before", "2025-01-16"), ("after", "2025-09-16")])
@@ -533,18 +529,7 @@ def test_registered_and_versioned() -> None:
 
 def test_pipeline_baseline_changes_then_not_modified(tmp_path: Path, mirror: FixtureServer) -> None:
     def run(stage: str) -> RunSummary:
-        own = replace(stage_settings(mirror, stage), min_records=1)
-        settings = Settings(
-            config_path=None,
-            database=tmp_path / "ecmon.db",
-            max_shrink=0.25,
-            http=FAST_HTTP,
-            sources=MappingProxyType({NAME: own}),
-            origins=MappingProxyType({}),
-        )
-        with HttpClient(settings.http, sleep=lambda _s: None) as client:
-            [summary] = run_sources(RunContext(settings, store, client), [NAME])
-        return summary
+        return run_stage(store, tmp_path / "ecmon.db", mirror, NAME, stage)
 
     with Store.open(tmp_path / "ecmon.db") as store:
         assert run("before").outcome == RunOutcome.BASELINE

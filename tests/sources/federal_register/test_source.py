@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
 
 import pytest
 
@@ -20,8 +17,7 @@ from monitor.analysis.attribution import attribute
 from monitor.config import Settings, SourceSettings
 from monitor.errors import ConfigError, ShapeError
 from monitor.http import HttpClient
-from monitor.models import Record, RunOutcome
-from monitor.pipeline import RunContext, run_sources
+from monitor.models import Record, RunOutcome, RunSummary
 from monitor.sources.federal_register.source import (
     FederalRegisterSource,
     known_documents,
@@ -30,11 +26,10 @@ from monitor.sources.federal_register.source import (
 )
 from monitor.store import Store
 from monitor.testing.fixture_server import Fault, FixtureServer
-from tests.support import FAST_HTTP
+from tests.support import FAST_HTTP, FIXTURES, mirrored, only_source, run_source, stage_url
 
 NAME = "us_federal_register"
 SOURCE = FederalRegisterSource()
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 MIRROR = FIXTURES / NAME
 ZHIPU = "Beijing Zhipu Huazhang Technology Co., Ltd."
 BEFORE = {
@@ -54,13 +49,12 @@ def server() -> Iterator[FixtureServer]:
         yield running
 
 
-def settings_for(url: str, **options: Any) -> SourceSettings:
-    own = SOURCE.rebase(SOURCE.info.default_settings(), url)
-    return replace(own, options={**own.options, **options})
+def settings_for(url: str, **options: object) -> SourceSettings:
+    return mirrored(NAME, url, min_records=None, **options)
 
 
 def fetch_parse(
-    url: str, previous: Mapping[str, Record] | None = None, **options: Any
+    url: str, previous: Mapping[str, Record] | None = None, **options: object
 ) -> dict[str, Record]:
     own = settings_for(url, **options)
     with HttpClient(FAST_HTTP, sleep=lambda _s: None) as client:
@@ -70,7 +64,7 @@ def fetch_parse(
 
 
 def stage(server: FixtureServer, name: str) -> str:
-    return server.url_for(f"{NAME}/{name}")
+    return stage_url(server, NAME, name)
 
 
 def paths(server: FixtureServer) -> list[str]:
@@ -286,22 +280,12 @@ def test_published_urls_are_mapped_onto_a_mirror() -> None:
 # --- the pipeline: a feed accumulates ----------------------------------------------------------
 
 
-def fr_settings(db: Path, url: str, **options: Any) -> Settings:
-    own = replace(settings_for(url, **options), min_records=1)
-    return Settings(
-        config_path=None,
-        database=db,
-        max_shrink=0.25,
-        http=FAST_HTTP,
-        sources=MappingProxyType({NAME: own}),
-        origins=MappingProxyType({}),
-    )
+def fr_settings(db: Path, url: str, **options: object) -> Settings:
+    return only_source(db, NAME, mirrored(NAME, url, **options))
 
 
-def run(store: Store, settings: Settings) -> Any:
-    with HttpClient(settings.http, sleep=lambda _s: None) as client:
-        [summary] = run_sources(RunContext(settings, store, client), [NAME])
-    return summary
+def run(store: Store, settings: Settings) -> RunSummary:
+    return run_source(store, settings, NAME)
 
 
 def test_two_runs_accumulate_actions(server: FixtureServer, tmp_path: Path) -> None:

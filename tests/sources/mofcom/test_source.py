@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,7 +17,6 @@ from monitor.config import Settings
 from monitor.errors import ConfigError, ParseError, ShapeError
 from monitor.http import HttpClient
 from monitor.models import Record, RunOutcome, RunSummary
-from monitor.pipeline import RunContext, run_sources
 from monitor.sources import REGISTRY
 from monitor.sources.bundle import unpack
 from monitor.sources.mofcom.actions import action_from_article
@@ -32,7 +28,7 @@ from monitor.sources.mofcom.source import MofcomAnnouncementsSource
 from monitor.sources.mofcom.text import decode
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
-from tests.support import FAST_HTTP, FIXTURES
+from tests.support import FAST_HTTP, FIXTURES, run_source, stage_settings
 
 NAME = "cn_mofcom_announcements"
 SOURCE = REGISTRY[NAME]
@@ -60,25 +56,13 @@ def server() -> Iterator[FixtureServer]:
         yield running
 
 
-def settings_for(db: Path, server: FixtureServer, stage: str, **options: Any) -> Settings:
+def settings_for(db: Path, server: FixtureServer, stage: str, **options: object) -> Settings:
     """``options`` are applied as a config file would, then the source is rebased."""
-    defaults = SOURCE.info.default_settings()
-    configured = replace(defaults, options=MappingProxyType({**defaults.options, **options}))
-    own = SOURCE.rebase(configured, server.url_for(f"{NAME}/{stage}"))
-    return Settings(
-        config_path=None,
-        database=db,
-        max_shrink=0.25,
-        http=FAST_HTTP,
-        sources=MappingProxyType({NAME: own}),
-        origins=MappingProxyType({}),
-    )
+    return stage_settings(db, server, NAME, stage, **options)
 
 
 def run(store: Store, settings: Settings) -> RunSummary:
-    with HttpClient(settings.http, sleep=lambda _s: None) as client:
-        [summary] = run_sources(RunContext(settings, store, client), [NAME])
-    return summary
+    return run_source(store, settings, NAME)
 
 
 def fetch_and_parse(
