@@ -193,9 +193,8 @@ def write_mirror_config(
             'schedule = "every 1s"',
         ]
         if name == "cn_mofcom_announcements":
+            # URLs only: the ids are read from the mirror's column pages.
             lines.append(f"hosts = {_toml(dict(own.options['hosts']))}")
-            mirror_ids = {"enabled": True, "tag_id": "mirror", "page_id": "mirror"}
-            lines.append(f"indexes = {_toml({'spokesperson': mirror_ids})}")
     for name in REGISTRY:
         if name not in sources:  # nothing polls a real URL
             lines += [f"[sources.{name}]", "enabled = false"]

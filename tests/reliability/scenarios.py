@@ -6,7 +6,7 @@ set of real changes (the *reference*). The scenario injects faults (``Fault`` li
 request by request) or serves changed bytes (``Route``) at a path that run really requests:
 
 * ``first``: the source's first request (CSL file; eCFR versions index; FR ``documents.json``;
-  MOFCOM www list API, which the policy and spokesperson indexes share);
+  MOFCOM www list API, which the www indexes share);
 * ``document``: the main document (CSL file; eCFR full XML; FR ``documents.json``, served as
   one page; MOFCOM policy list answer);
 * a few secondary requests (eCFR XML, an FR full text, a MOFCOM article, the aqygzj list).
@@ -471,7 +471,7 @@ def _items(html: str) -> list[str]:
 
 
 def _mofcom_drop_held(html: str) -> str:
-    """Three of the seven policy items (held since the baseline) fall off the index."""
+    """Three of the policy items (held since the baseline) fall off the index."""
     keep = [i for i in _items(html) if not re.search(r"art_(c29bed|e4f474|c164b1)", i)]
     return "<ul>" + "".join(keep) + "</ul>"
 

@@ -313,7 +313,9 @@ def test_mofcom_links_to_other_hosts_are_not_followed(
         for href in links
     )
     page = json.loads(TARGETS[MOFCOM].document_body())
-    page["data"]["html"] = page["data"]["html"].replace("<ul>", "<ul>" + items, 1)
+    opening = '<ul class="txtList_01">'
+    assert opening in page["data"]["html"]
+    page["data"]["html"] = page["data"]["html"].replace(opening, opening + items, 1)
     body = json.dumps(page, ensure_ascii=False).encode("utf-8")
     mirror.set_route(
         f"/{MOFCOM}/{STAGE}/{TARGETS[MOFCOM].document}", body, content_type="application/json"
@@ -325,7 +327,9 @@ def test_mofcom_links_to_other_hosts_are_not_followed(
     row.observed = (
         f"{summary.outcome.value}: {summary.message}; requests for the off-site links: {len(asked)}"
     )
-    assert summary.outcome == RunOutcome.CHANGED and added == summary.added == 15, summary
+    # Every www column answers with this (policy) list here, so the trade-remedy column's
+    # anti-dumping initiation is not seen: the 15 changes of a clean run less that one.
+    assert summary.outcome == RunOutcome.CHANGED and added == summary.added == 14, summary
     assert asked == [] and elsewhere.requests == []
     row.passed = True
 

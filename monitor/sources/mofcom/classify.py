@@ -19,6 +19,13 @@ investigation; 商务部令 / 反制措施 / 反制清单 → countermeasure;
 列入出口管制管控名单 → ecl_addition; 移出 a list → removal; 列入不可靠实体清单 with
 "决定于<date>将…列入" and 处理措施 → uel_measure (a measure on an entity listed earlier),
 otherwise uel_addition; 出口管制 of 物项 → export_control_measure; anything else → other.
+
+Before any page is fetched, its list title decides whether it may matter (``title_matters``):
+the news columns carry every kind of ministry news, and only texts about export control,
+the entity lists, countermeasures, sanctions, trade remedies and investigations are read.
+The cues are words every such title seen so far carries (SOURCES.md section 6b titles and
+the fixture texts); a title without any is skipped, never stored, unless the title is a bare
+文号 (the list then says nothing about the text).
 """
 
 from __future__ import annotations
@@ -54,6 +61,38 @@ _INVESTIGATION = re.compile(r"决定对.+?启动(?:不可靠实体清单)?调查
 _CLAUSE_END = re.compile(r"[，；。]")
 _TERM = re.compile(r"相关措施\s*(\d+\s*(?:天|日|个月|年))")
 _PAST_LISTING = re.compile(r"决定于\s*\d{4}年\d{1,2}月\d{1,2}日\s*将")
+
+
+# Words of a title worth fetching. Broad on purpose: a page fetched for nothing costs one
+# request, a missed countermeasure is the failure the product exists to prevent.
+TITLE_CUES: tuple[str, ...] = (
+    "出口管制",
+    "进出口管制",
+    "管控名单",
+    "关注名单",
+    "实体清单",  # also 不可靠实体清单
+    "不可靠实体",
+    "两用物项",
+    "反制",
+    "制裁",
+    "商务部令",
+    "反倾销",
+    "反补贴",
+    "保障措施",
+    "反规避",
+    "反歧视",
+    "稀土",
+    "管制",
+)
+
+
+def title_matters(title: str) -> bool:
+    """Whether a list item titled ``title`` may be an act the source reads."""
+    text = "".join(unicodedata.normalize("NFKC", title).split())
+    if any(cue in text for cue in TITLE_CUES):
+        return True
+    # A title that is only a 文号 ("商务部公告2025年第21号") says nothing: read the page.
+    return bool(text) and not _REFERENCE.sub("", text).strip()
 
 
 def normalise_instrument(raw: str) -> str:

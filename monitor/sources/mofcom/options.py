@@ -1,28 +1,34 @@
-"""Options of the MOFCOM source: the JPaaS list indexes it polls and the hosts they live on.
+"""Options of the MOFCOM source: the columns it watches and the hosts they live on.
 
 The list pages of www.mofcom.gov.cn and aqygzj.mofcom.gov.cn are rendered by script; the items
-come from one CMS endpoint (``api_path``) told which column to render by four opaque ids
-(webId, tplSetId, tagId, pageId). The ids below are the ones two public crawlers use
-(reference SOURCES.md section 4); they are CMS internals that change on a redesign, which is
-why an empty first page is an error and not "no news".
+come from one CMS endpoint told which column to render by opaque ids (webId, tplSetId, tagId,
+pageId). Those ids are CMS internals that change on a redesign, so an index is configured by
+its **column page** alone: the page declares the endpoint and the ids in its
+``<script src="…unitbuild.js" url="…" queryData="{…}">`` tag, and the source reads them from
+the page at run time (``mofcom_column``; SOURCES.md section 4, "Column pages declare…").
+Ids given in the configuration (``web_id``, ``tpl_set_id``, ``tag_id``, ``page_id``) override
+the declared ones; with all four given the column page is not read (and ``api_path`` is used).
 
 Index table (``options["indexes"]``, one table per index; a config file may override any key of
-any index, the rest keep their defaults):
+any index, the rest keep their defaults). Every index is enabled by default:
 
-=============  ======  ===============================================  ========================
-index          host    column                                           default
-=============  ======  ===============================================  ========================
-policy         www     政务公开 > 政策发布 ``/zwgk/zcfb/``               enabled (ids known)
-aqygzj         aqygzj  安全与管制局 规章及规范性文件 ``/flzc/gzjgfxwj/``  enabled, one call of
-                                                                        99999 items
-spokesperson   www     新闻发言人谈话 ``/xwfb/xwfyrth/``                 disabled: pageId and
-                                                                        tagId not known
-trade_remedy   www     贸易救济 ``/zcfb/zgdwjjmywg/``                    disabled: no id known
-=============  ======  ===============================================  ========================
+=============  ======  ==============================================================
+index          host    column page (``column``)
+=============  ======  ==============================================================
+policy         www     政务公开 > 政策发布 ``/zwgk/zcfb/index.html`` (also 商务部令 orders)
+spokesperson   www     新闻发布 > 新闻发言人谈话 ``/xwfb/xwfyrth/index.html``
+news           www     首页 新闻发布 ``/syxwfb/index.html`` (the 2025-11-05 UEL answer)
+trade_remedy   www     贸易救济 announcements ``/zcfb/zgdwjjmywg/index.html``
+aqygzj         aqygzj  安全与管制局 规章及规范性文件 ``/flzc/gzjgfxwj/index.html`` (商务部令
+                       countermeasure orders, UEL notices); one call of 99999 items
+=============  ======  ==============================================================
 
-Suspensions and stops of UEL measures are often announced only as spokesperson answers, so
-until the spokesperson ids are configured such acts are missed; fill them in from the column
-page's source (``webId``/``tplSetId``/``tagId``/``pageId``) and set ``enabled = true``.
+MOFCOM orders (商务部令) have no column of their own that we know of: they are published under
+政策发布 and on the bureau's list (SOURCES.md section 4), which both indexes read.
+
+Only items whose list title may matter (``mofcom_classify.title_matters``: export control,
+entity lists, countermeasures, trade remedies, investigations) are fetched; the news columns
+carry every kind of ministry news.
 
 Hosts: ``settings.url`` is the www host; ``options["hosts"]["aqygzj"]`` the bureau's. Stored
 URLs are always written on the public origins (``SITE_ORIGINS``), whatever host a run fetched
@@ -43,50 +49,45 @@ API_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"
 SITE_ORIGINS: Mapping[str, str] = MappingProxyType(
     {"www": "https://www.mofcom.gov.cn", "aqygzj": "https://aqygzj.mofcom.gov.cn"}
 )
-# The ids of the www site's template set (the policy column's); assumed site-wide [INF].
-_WWW_WEB_ID = "8f43c7ad3afc411fb56f281724b73708"
-_WWW_TPL_SET_ID = "52551ea0e2c14bca8c84792f7aa37ead"
-
+# The ids two public crawlers use (SOURCES.md section 4), for a config that wants to pin them:
+# policy webId 8f43c7ad3afc411fb56f281724b73708, tplSetId 52551ea0e2c14bca8c84792f7aa37ead,
+# tagId 分页列表, pageId fc8bdff48fa345a48b651c1285b70b8f; aqygzj webId
+# b28941ad4e064442856787562c9a4961, tplSetId DDBav9QvwJVbs9iznQVmO, tagId 信息列表, pageId
+# 79d6d2c4e44d458180d37dd4f0996645. The defaults carry none: the column pages declare them.
 DEFAULT_INDEXES: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
         "policy": {
             "enabled": True,
             "host": "www",
             "column": "/zwgk/zcfb/index.html",
-            "web_id": _WWW_WEB_ID,
-            "tpl_set_id": _WWW_TPL_SET_ID,
-            "tag_id": "分页列表",
-            "page_id": "fc8bdff48fa345a48b651c1285b70b8f",
+            "label": "政策发布",
         },
         "aqygzj": {
             "enabled": True,
             "host": "aqygzj",
             "column": "/flzc/gzjgfxwj/index.html",
-            "web_id": "b28941ad4e064442856787562c9a4961",
-            "tpl_set_id": "DDBav9QvwJVbs9iznQVmO",
-            "tag_id": "信息列表",
-            "page_id": "79d6d2c4e44d458180d37dd4f0996645",
+            "label": "安全与管制局 规章及规范性文件",
             # The whole list in one call, as the opensanctions crawler asks for it.
             "page_size": 99999,
             "pages": 1,
         },
         "spokesperson": {
-            "enabled": False,
+            "enabled": True,
             "host": "www",
             "column": "/xwfb/xwfyrth/index.html",
-            "web_id": _WWW_WEB_ID,
-            "tpl_set_id": _WWW_TPL_SET_ID,
-            "tag_id": "",
-            "page_id": "",
+            "label": "新闻发言人谈话",
+        },
+        "news": {
+            "enabled": True,
+            "host": "www",
+            "column": "/syxwfb/index.html",
+            "label": "首页新闻发布",
         },
         "trade_remedy": {
-            "enabled": False,
+            "enabled": True,
             "host": "www",
             "column": "/zcfb/zgdwjjmywg/index.html",
-            "web_id": "",
-            "tpl_set_id": "",
-            "tag_id": "",
-            "page_id": "",
+            "label": "贸易救济",
         },
     }
 )
@@ -104,7 +105,11 @@ DEFAULT_OPTIONS: Mapping[str, Any] = MappingProxyType(
 )
 
 _ID_KEYS = ("web_id", "tpl_set_id", "tag_id", "page_id")
-_INDEX_KEYS = frozenset({"enabled", "host", "column", "page_size", "pages", *_ID_KEYS})
+# The names the ids have in a column page's queryData and in the list API's query.
+QUERY_NAMES: Mapping[str, str] = MappingProxyType(
+    {"web_id": "webId", "tpl_set_id": "tplSetId", "tag_id": "tagId", "page_id": "pageId"}
+)
+_INDEX_KEYS = frozenset({"enabled", "host", "column", "label", "page_size", "pages", *_ID_KEYS})
 
 
 @dataclass(frozen=True)
@@ -114,17 +119,25 @@ class IndexSpec:
     name: str
     host: str  # a key of SITE_ORIGINS
     base: str  # the host's base URL for this run (the site, or a mirror)
-    column: str
-    web_id: str
-    tpl_set_id: str
-    tag_id: str
-    page_id: str
+    column: str  # the column page's path on the host
+    label: str  # the column's name on the site, for messages
+    overrides: Mapping[str, str]  # configured ids by query name (webId, …); may be empty
     page_size: int
     pages: int
 
     @property
     def referer(self) -> str:
+        """The column page on this run's host (also the list requests' Referer)."""
         return self.base + self.column
+
+    @property
+    def pinned(self) -> bool:
+        """Every id is configured: the column page need not be read."""
+        return len(self.overrides) == len(QUERY_NAMES)
+
+    def describe(self) -> str:
+        """How messages name the column: index, site name and public page URL."""
+        return f"column {self.name} ({self.label}, {SITE_ORIGINS[self.host]}{self.column})"
 
 
 @dataclass(frozen=True)
@@ -188,11 +201,10 @@ def _index(
         raise ConfigError(f"index {name}: unknown key(s) {', '.join(unknown)}", source=NAME)
     if not table.get("enabled", False):
         return None
-    missing = [key for key in _ID_KEYS if not str(table.get(key) or "")]
-    if missing:
+    column = str(table.get("column") or "")
+    if not column.startswith("/"):
         raise ConfigError(
-            f"index {name} is enabled but has no {', '.join(missing)} "
-            "(read them from the column page of the site)",
+            f"index {name} is enabled but has no column page path (e.g. /zwgk/zcfb/index.html)",
             source=NAME,
         )
     host = str(table.get("host", ""))
@@ -202,11 +214,11 @@ def _index(
         name=name,
         host=host,
         base=bases[host],
-        column=str(table.get("column", "/")),
-        web_id=str(table["web_id"]),
-        tpl_set_id=str(table["tpl_set_id"]),
-        tag_id=str(table["tag_id"]),
-        page_id=str(table["page_id"]),
+        column=column,
+        label=str(table.get("label") or name),
+        overrides=MappingProxyType(
+            {QUERY_NAMES[key]: str(table[key]) for key in _ID_KEYS if str(table.get(key) or "")}
+        ),
         page_size=_whole(table.get("page_size", page_size), f"{name}.page_size"),
         pages=_whole(table.get("pages", pages), f"{name}.pages"),
     )

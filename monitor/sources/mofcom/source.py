@@ -1,22 +1,27 @@
 """MOFCOM announcements (商务部公告, 不可靠实体清单, 出口管制管控名单): a feed source in Chinese.
 
-Fetch (discovery): for each enabled index (``mofcom_options``), GET pages 1..``pages`` of the
-JPaaS list API (stopping early at a short page). Page 1 of an index with no item is a
-ShapeError ("the site may have been redesigned"): the CMS ids are opaque and change without
-notice, and an empty answer must not read as "nothing new". Every linked article whose URL is
-not already held (the ``urls`` of the accepted action records, or ``skip_urls``) is fetched;
-known articles are never fetched again. Only links on the configured hosts (``settings.url``
-and ``options["hosts"]``) are followed: a list item linking anywhere else (another site, a
-``javascript:`` URL) is skipped with a warning, never fetched. The list answers and articles
-are packed into one bundle (roles ``list``, ``article``) together with a ``known`` item: the
-URLs of the held actions by key, so that a held announcement seen under a new URL keeps its
-old URLs (replaying a stored bundle gives the same records). No conditional GET: a bundle
-has no one validator, and list answers are small.
+Fetch (discovery): for each enabled index (``mofcom_options``), GET its column page and read
+the list API and ids it declares (``mofcom_column``; the page is held between runs of one
+process with its validators, so an unchanged page costs a 304), then GET pages 1..``pages``
+of that list (stopping early at a short page). A column page without the declaration, or
+page 1 of a list with no item, is a ShapeError naming the column ("the site may have been
+redesigned"): the CMS ids are opaque and change without notice, and an empty answer must not
+read as "nothing new". Every linked article whose list title may matter (``title_matters``)
+and whose URL is not already held (the ``urls`` of the accepted action records, or
+``skip_urls``) is fetched; known articles are never fetched again. Only links on the
+configured hosts (``settings.url`` and ``options["hosts"]``) are followed: a list item
+linking anywhere else (another site, a ``javascript:`` URL) is skipped with a warning, never
+fetched. The column pages, list answers and articles are packed into one bundle (roles
+``column``, ``list``, ``article``) together with a ``known`` item: the URLs of the held
+actions by key, so that a held announcement seen under a new URL keeps its old URLs
+(replaying a stored bundle gives the same records). The bundle itself has no conditional GET:
+it has no one validator, and list answers are small.
 
-Parse: every list answer is checked again (a stored bundle replays under the same rules),
-every article page is decoded (``mofcom_text``), split by text markers (``mofcom_article``)
-and turned into an action record (``mofcom_actions``); copies of one 文号 under several URLs
-become one record. Any page that cannot be read raises, so a run never stores a partial list.
+Parse: every column page's declaration is read again and every list answer checked against
+it (a stored bundle replays under the same rules), every article page is decoded
+(``mofcom_text``), split by text markers (``mofcom_article``) and turned into an action
+record (``mofcom_actions``); copies of one 文号 under several URLs become one record. Any
+page that cannot be read raises, so a run never stores a partial list.
 
 Derive: the ``uel`` and ``ecl`` lists with each entity's status (``mofcom_lists``).
 
@@ -31,7 +36,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
 
 from monitor.actions import is_action
 from monitor.config import SourceSettings
@@ -41,24 +45,22 @@ from monitor.models import Record
 from monitor.sources.bundle import BundleItem, pack, unpack
 from monitor.sources.mofcom.actions import action_from_article, merge_copies
 from monitor.sources.mofcom.article import parse_article
+from monitor.sources.mofcom.classify import title_matters
+from monitor.sources.mofcom.column import (
+    COLUMN_PAGES,
+    ListTarget,
+    declared_target,
+    pinned_target,
+)
 from monitor.sources.mofcom.index import ListEntry, list_page, list_params, page_of
 from monitor.sources.mofcom.info import INFO
 from monitor.sources.mofcom.lists import derive_lists
-from monitor.sources.mofcom.options import (
-    DEFAULT_INDEXES,
-    NAME,
-    IndexSpec,
-    MofcomOptions,
-    read_options,
-)
+from monitor.sources.mofcom.options import NAME, IndexSpec, MofcomOptions, read_options
 from monitor.sources.mofcom.text import decode
 
 log = logging.getLogger(__name__)
 
-# Indexes a fixture mirror serves although their live ids are unknown (see ``rebase``).
-MIRROR_ONLY_INDEXES = ("spokesperson",)
-MIRROR_ID = "mirror"
-_ROLES = frozenset({"list", "article", "known"})
+_ROLES = frozenset({"column", "list", "article", "known"})
 
 
 class MofcomAnnouncementsSource:
@@ -77,7 +79,8 @@ class MofcomAnnouncementsSource:
         items: list[BundleItem] = []
         links: dict[str, ListEntry] = {}
         for index in options.indexes:
-            entries = _discover(client, options, index, items)
+            target = _target(client, options, index, items)
+            entries = _discover(client, options, target, items)
             off_site = [entry.url for entry in entries if not options.on_site(entry.url)]
             if entries and len(off_site) == len(entries):
                 # Every link refused is a moved site, not "no news": fail so it is seen.
@@ -92,6 +95,9 @@ class MofcomAnnouncementsSource:
                 if not options.on_site(entry.url):
                     log.warning("MOFCOM %s: link off the configured hosts skipped: %s",
                                 index.name, entry.url)  # fmt: skip
+                    continue
+                if not title_matters(entry.title):
+                    log.debug("MOFCOM %s: not fetched (title): %s", index.name, entry.title)
                     continue
                 if options.site_url(entry.url) not in held:
                     links.setdefault(options.site_url(entry.url), entry)
@@ -117,14 +123,14 @@ class MofcomAnnouncementsSource:
         strange = sorted({item.role for item in items} - _ROLES)
         if strange:
             raise ShapeError(f"unknown bundle role(s): {', '.join(strange)}", source=NAME, url=url)
-        indexes = {(i.base + options.api_path, i.page_id): i for i in options.indexes}
+        targets = _targets(items, options)
         actions = []
         known: dict[str, list[str]] = {}
         for item in items:
             if item.role == "list":
                 endpoint, page_id, page_no = page_of(item.url)
-                index = indexes.get((endpoint, page_id))
-                if index is None:
+                target = targets.get((endpoint, page_id))
+                if target is None:
                     raise ShapeError(
                         "list answer of no configured index", source=NAME, url=item.url
                     )
@@ -132,7 +138,7 @@ class MofcomAnnouncementsSource:
                     item.body,
                     item.charset,
                     url=item.url,
-                    index=index,
+                    index=target.index,
                     options=options,
                     page_no=page_no,
                 )
@@ -140,7 +146,7 @@ class MofcomAnnouncementsSource:
                 html = decode(item.body, item.charset, url=item.url)
                 article = parse_article(html, url=item.url)
                 actions.append(action_from_article(article, url=options.site_url(item.url)))
-            else:
+            elif item.role == "known":
                 known = _known(item, url)
         return merge_copies(actions, known)
 
@@ -148,39 +154,58 @@ class MofcomAnnouncementsSource:
         return derive_lists(records)
 
     def rebase(self, settings: SourceSettings, base: str) -> SourceSettings:
-        """Point www at ``{base}/www`` and aqygzj at ``{base}/aqygzj``.
-
-        A fixture mirror also serves the spokesperson column, where suspensions are announced;
-        its live JPaaS ids are unknown (the index is disabled by default), so on a mirror it is
-        enabled and the unknown ids are asked for as ``"mirror"``.
-        """
+        """Point www at ``{base}/www`` and aqygzj at ``{base}/aqygzj``: URLs only, the ids
+        are read from the mirror's column pages as from the site's."""
         root = base.rstrip("/")
-        indexes: dict[str, Any] = {name: dict(table) for name, table in DEFAULT_INDEXES.items()}
-        given = settings.options.get("indexes", {})
-        for name, table in given.items():
-            indexes.setdefault(name, {}).update(table)
-        for name in MIRROR_ONLY_INDEXES:
-            table = indexes[name]
-            table.update({k: v or MIRROR_ID for k, v in table.items() if k.endswith("_id")})
-            table["enabled"] = True
         options = {
             **settings.options,
             "hosts": MappingProxyType({"aqygzj": f"{root}/aqygzj"}),
-            "indexes": MappingProxyType(indexes),
         }
         return replace(settings, url=f"{root}/www", options=MappingProxyType(options))
 
 
-def _discover(
+def _target(
     client: HttpClient, options: MofcomOptions, index: IndexSpec, items: list[BundleItem]
+) -> ListTarget:
+    """What the index's column page declares (the page is added to ``items``)."""
+    if index.pinned:
+        return pinned_target(index, options)
+    body, charset = COLUMN_PAGES.fetch(client, index.referer)
+    items.append(BundleItem(index.referer, body, "column", "text/html", charset))
+    return declared_target(body, charset, index=index, options=options)
+
+
+def _targets(items: list[BundleItem], options: MofcomOptions) -> dict[tuple[str, str], ListTarget]:
+    """Every index's list target, from the column pages in the bundle (or its pinned ids)."""
+    pages = {item.url: item for item in items if item.role == "column"}
+    targets = {}
+    for index in options.indexes:
+        if index.pinned:
+            target = pinned_target(index, options)
+        else:
+            page = pages.get(index.referer)
+            if page is None:
+                raise ShapeError(
+                    f"{index.describe()}: the bundle holds no column page for it",
+                    source=NAME,
+                    url=index.referer,
+                )
+            target = declared_target(page.body, page.charset, index=index, options=options)
+        targets[(target.endpoint, target.page_id)] = target
+    return targets
+
+
+def _discover(
+    client: HttpClient, options: MofcomOptions, target: ListTarget, items: list[BundleItem]
 ) -> list[ListEntry]:
     """Every entry of the index's first pages; each answer is also added to ``items``."""
+    index = target.index
     found: list[ListEntry] = []
     for page_no in range(1, index.pages + 1):
         result = client.get(
-            index.base + options.api_path,
+            target.endpoint,
             source=NAME,
-            params=list_params(index, page_no),
+            params=list_params(target, page_no),
             headers={"Referer": index.referer},
         )
         items.append(

@@ -42,6 +42,8 @@ POLICY_PAGE_ID = "fc8bdff48fa345a48b651c1285b70b8f"
 ECL_1 = "cn:商务部公告2025年第1号"
 ECL_22 = "cn:商务部公告2025年第22号"
 UEL_1 = "cn:不可靠实体清单工作机制公告〔2025〕1号"
+UEL_5 = "cn:不可靠实体清单工作机制公告〔2025〕5号"
+UEL_6 = "cn:不可靠实体清单工作机制公告〔2025〕6号"
 UEL_7 = "cn:不可靠实体清单工作机制公告〔2025〕7号"
 UEL_8 = "cn:不可靠实体清单工作机制公告〔2025〕8号"
 ANSWER_0514 = "cn:2025-05-14/商务部新闻发言人就暂停17家美国实体不可靠实体清单措施答记者问"
@@ -85,11 +87,13 @@ def test_before_stage_discovers_and_parses_every_announcement(
     tmp_path: Path, server: FixtureServer
 ) -> None:
     actions = fetch_and_parse(settings_for(tmp_path / "db", server, "before"))
-    assert set(actions) == {ECL_1, UEL_1, UEL_7, UEL_8, ANSWER_0514, ANSWER_0812}
+    assert set(actions) == {ECL_1, UEL_1, UEL_5, UEL_6, UEL_7, UEL_8, ANSWER_0514, ANSWER_0812}
     kinds = {key: r.get_text("kind") for key, r in actions.items()}
     assert kinds == {
         ECL_1: "ecl_addition",
         UEL_1: "uel_addition",
+        UEL_5: "uel_addition",
+        UEL_6: "uel_measure",
         UEL_7: "uel_addition",
         UEL_8: "uel_addition",
         ANSWER_0514: "suspension",
@@ -100,6 +104,7 @@ def test_before_stage_discovers_and_parses_every_announcement(
     }
     assert counts[ECL_1] == ("28", "28")
     assert counts[UEL_1] == ("10", "10")  # inline names, count from the title
+    assert counts[UEL_5] == ("10", "10")
     assert counts[UEL_7] == ("11", "11")
     assert counts[UEL_8] == ("6", "6")
     assert all(not r.get_tuple("review") for r in actions.values())
@@ -207,7 +212,7 @@ def test_derive_after_before_stage(tmp_path: Path, server: FixtureServer) -> Non
     actions = fetch_and_parse(settings_for(tmp_path / "db", server, "before"))
     derived = {r.key: r for r in SOURCE.derive(actions)}
     assert len([k for k in derived if k.startswith("ecl:")]) == 28
-    assert len([k for k in derived if k.startswith("uel:")]) == 27
+    assert len([k for k in derived if k.startswith("uel:")]) == 27 + 10 + 1  # 5号, 6号 Illumina
     skydio = derived["uel:skydio-inc|US"]  # 〔2025〕7号
     assert skydio.name == "Skydio Inc."
     assert skydio.get_text("name_zh") == "斯凯迪奥公司"
@@ -230,6 +235,8 @@ def test_derive_after_before_stage(tmp_path: Path, server: FixtureServer) -> Non
     assert statuses == {
         ECL_1: {"active"},
         UEL_1: {"active"},
+        UEL_5: {"active"},
+        UEL_6: {"active"},
         UEL_7: {"suspended"},
         UEL_8: {"stopped"},
     }
@@ -250,7 +257,7 @@ def test_two_runs_accumulate_and_known_articles_are_not_fetched_again(
     with Store.open(db) as store:
         first = run(store, settings_for(db, server, "before"))
         assert first.outcome == RunOutcome.BASELINE
-        assert first.record_count == 6 + 28 + 27
+        assert first.record_count == 8 + 28 + 38
         server.requests.clear()
         second = run(store, settings_for(db, server, "after"))
         # after/ adds the two 2025-09-13 announcements and ECL No. 22 (served only
@@ -393,7 +400,10 @@ def test_bundle_holds_lists_articles_and_known_urls(tmp_path: Path, server: Fixt
     with HttpClient(settings.http) as client:
         result = SOURCE.fetch(client, own, None, {})
     roles = [item.role for item in unpack(result.content, source=NAME, url=result.url)]
-    assert roles.count("list") == 3 and roles.count("article") == 7 and roles[-1] == "known"
+    # Five column pages, one list answer each, the pages whose titles matter (not the two
+    # unrelated news and training items), the known URLs.
+    assert roles.count("column") == 5 and roles.count("list") == 5
+    assert roles.count("article") == 9 and roles[-1] == "known"
 
 
 # --- units -------------------------------------------------------------------------------------
@@ -484,12 +494,20 @@ def test_news_page_without_header_or_block_is_a_shape_error() -> None:
         parse_article(page, url="u")
 
 
-def test_options_refuse_an_enabled_index_without_ids() -> None:
-    options = {"indexes": {"trade_remedy": {"enabled": True}}}
-    with pytest.raises(ConfigError, match="trade_remedy is enabled but has no web_id"):
+def test_options_refuse_an_enabled_index_without_a_column_page() -> None:
+    options = {"indexes": {"trade_remedy": {"column": ""}}}
+    with pytest.raises(ConfigError, match="trade_remedy is enabled but has no column page"):
         read_options("https://www.mofcom.gov.cn", options)
     live = read_options("https://www.mofcom.gov.cn", SOURCE.info.options)
-    assert [i.name for i in live.indexes] == ["policy", "aqygzj"]
+    assert [i.name for i in live.indexes] == [
+        "policy",
+        "aqygzj",
+        "spokesperson",
+        "news",
+        "trade_remedy",
+    ]
+    # No id in the defaults: every column is read from its page.
+    assert all(not i.overrides and not i.pinned for i in live.indexes)
 
 
 def test_rebase_points_both_hosts_at_the_mirror() -> None:
@@ -500,6 +518,8 @@ def test_rebase_points_both_hosts_at_the_mirror() -> None:
         "policy": "http://127.0.0.1:9/m/before/www",
         "aqygzj": "http://127.0.0.1:9/m/before/aqygzj",
         "spokesperson": "http://127.0.0.1:9/m/before/www",
+        "news": "http://127.0.0.1:9/m/before/www",
+        "trade_remedy": "http://127.0.0.1:9/m/before/www",
     }
     fetched = "http://127.0.0.1:9/m/before/aqygzj/flzc/x.html"
     assert options.site_url(fetched) == "https://aqygzj.mofcom.gov.cn/flzc/x.html"
