@@ -57,6 +57,10 @@ email.sender               ecmon@localhost           file
 email.heartbeat            false                     file: mail "no changes" too
 email.recipients           (none)                    file ``[[email.recipients]]`` with
                                                      address, lists, countries, sectors
+channels                   (none)                    file ``[[channels]]``: Apprise channels
+                                                     (name, url_env, format, digests,
+                                                     alerts, lists, countries, sectors);
+                                                     each URL only from the environment
 sources.<name>.schedule    per source                file: "every 3h", "every 30s" or a
                                                      crontab line ("0 * * * mon-fri")
 daemon.jitter_seconds      120                       file ``[daemon]``
@@ -157,6 +161,30 @@ class EmailSettings:
     password: str | None = field(default=None, repr=False)
 
 
+CHANNEL_FORMATS = ("text", "markdown", "html", "json")
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """One Apprise channel (Slack, Teams, Telegram, ntfy, Matrix, a JSON webhook...): a
+    name, the environment variable holding its URL (the URL carries the token, so it is
+    never in the file), the format of what it is sent and what it gets."""
+
+    name: str
+    url_env: str
+    format: str = "text"  # text | markdown | html | json (the digest's JSON document)
+    digests: bool = True
+    alerts: bool = True
+    lists: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    url: str | None = field(default=None, repr=False)  # from ``url_env``; never printed
+
+    def as_recipient(self) -> Recipient:
+        """The channel as the digest filters see a recipient."""
+        return Recipient(self.name, self.lists, self.countries, self.sectors)
+
+
 @dataclass(frozen=True)
 class DigestSettings:
     """When the daily digest is made and in which time zone."""
@@ -216,6 +244,7 @@ class Settings:
     email: EmailSettings = EmailSettings()
     digest: DigestSettings = DigestSettings()
     daemon: DaemonSettings = DaemonSettings()
+    channels: tuple[ChannelSettings, ...] = ()
 
     def source(self, name: str) -> SourceSettings:
         try:
@@ -285,6 +314,7 @@ def load(
     digest = _load_section(DigestSettings(), data.pop("digest", {}), "digest", path, origins)
     daemon = _load_section(DaemonSettings(), data.pop("daemon", {}), "daemon", path, origins)
     email = _load_email(data.pop("email", {}), env, path, origins)
+    channels = _load_channels(data.pop("channels", []), env, path, origins)
     if data:
         raise ConfigError(
             f"unknown settings in {path}: {', '.join(sorted(data))}; known: {', '.join(_TOP_KEYS)}"
@@ -301,6 +331,7 @@ def load(
         email=email,
         digest=digest,
         daemon=daemon,
+        channels=channels,
     )
     _validate(settings)
     return settings
@@ -316,6 +347,7 @@ _TOP_KEYS = (
     "digest",
     "daemon",
     "email",
+    "channels",
 )
 
 
@@ -381,13 +413,15 @@ def _recipient_problems(settings: Settings) -> list[str]:
         "countries": sorted(rules.country_codes()),
     }
     found = []
-    for recipient in settings.email.recipients:
+    who = [(f"email.recipients {r.address}", r) for r in settings.email.recipients]
+    who += [(f"channels.{c.name}", c.as_recipient()) for c in settings.channels]
+    for label, recipient in who:
         for key, allowed in known.items():
             for value in rules.unknown(getattr(recipient, key), allowed):
                 hint = rules.country_hint(value) if key == "countries" else ""
                 shown = "ISO 3166 two-letter codes" if key == "countries" else ", ".join(allowed)
                 found.append(
-                    f"email.recipients {recipient.address} in {settings.config_path}: "
+                    f"{label} in {settings.config_path}: "
                     f"{key} {value!r} is unknown{hint}; allowed: {shown}"
                 )
     return found
@@ -564,6 +598,75 @@ def _section_lists(item: dict[str, Any], path: Path) -> dict[str, list[Any]]:
     return item
 
 
+_CHANNEL_KEYS = {"name", "url_env", "format", "digests", "alerts", "lists", "countries", "sectors"}
+_CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
+def _load_channels(
+    value: object, env: Mapping[str, str], path: Path, origins: dict[str, str]
+) -> tuple[ChannelSettings, ...]:
+    """The ``[[channels]]`` tables. A channel's Apprise URL is read from the environment
+    variable ``url_env`` names (default ``ECMON_CHANNEL_<NAME>_URL``); a URL written in the
+    file is refused: Apprise URLs carry their tokens and passwords."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"channels in {path} must be a list of tables ([[channels]])")
+    found: list[ChannelSettings] = []
+    for item in value:
+        channel = _channel(dict(item), env, path)  # a copy: _channel pops what it reads
+        if channel.name in {c.name for c in found}:
+            raise ConfigError(f"channels in {path}: two channels are named {channel.name!r}")
+        origins[f"channels.{channel.name}"] = f"file {path}"
+        found.append(channel)
+    return tuple(found)
+
+
+def _channel(item: dict[str, object], env: Mapping[str, str], path: Path) -> ChannelSettings:
+    name = item.pop("name", None)
+    if not isinstance(name, str) or not _CHANNEL_NAME.fullmatch(name) or name == "email":
+        raise ConfigError(
+            f"each [[channels]] in {path} needs a name: lower-case letters, digits, - or _"
+            f" (not 'email', which is the [email] channel), got {name!r}"
+        )
+    where = f"channels.{name} in {path}"
+    if "url" in item:
+        default = f"ECMON_CHANNEL_{name.upper().replace('-', '_')}_URL"
+        raise ConfigError(
+            f"{where}: url is not read from the file (an Apprise URL carries its token or"
+            f" password): put it in an environment variable and name that variable with"
+            f' url_env = "{default}" (or leave url_env out: that name is the default)'
+        )
+    unknown = sorted(set(item) - _CHANNEL_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown setting(s) {', '.join(unknown)}; allowed: "
+            + ", ".join(sorted(_CHANNEL_KEYS))
+        )
+    url_env = item.pop("url_env", f"ECMON_CHANNEL_{name.upper().replace('-', '_')}_URL")
+    if not isinstance(url_env, str) or not _ENV_NAME.fullmatch(url_env):
+        raise ConfigError(
+            f"{where}: url_env must name an environment variable (A-Z, 0-9, _), got {url_env!r}"
+        )
+    fmt = item.pop("format", "text")
+    if not isinstance(fmt, str) or fmt not in CHANNEL_FORMATS:
+        allowed = ", ".join(CHANNEL_FORMATS)
+        raise ConfigError(f"{where}: format {fmt!r} is unknown; allowed: {allowed}")
+    flags: dict[str, bool] = {}
+    for key in ("digests", "alerts"):
+        flag = item.pop(key, True)
+        if not isinstance(flag, bool):
+            raise ConfigError(f"{where}: {key} must be true or false")
+        flags[key] = flag
+    filters = {
+        k: tuple(str(v).upper() if k == "countries" else str(v) for v in vals)
+        for k, vals in _section_lists(item, path).items()
+    }
+    return ChannelSettings(
+        name=name, url_env=url_env, format=fmt, digests=flags["digests"],
+        alerts=flags["alerts"], url=env.get(url_env) or None, **filters,
+    )  # fmt: skip
+
+
 def _secret(env: Mapping[str, str], name: str) -> str | None:
     """A secret from the environment, or from the file ``<name>_FILE`` names.
 
@@ -693,6 +796,14 @@ def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
             if name == "password":
                 origin = "env ECMON_SMTP_PASSWORD / ECMON_SMTP_PASSWORD_FILE"
             rows.append((f"{section}.{name}", str(value), origin))
+    for ch in settings.channels:
+        origin = settings.origins.get(f"channels.{ch.name}", "default")
+        shown = "(set)" if ch.url else "(NOT SET)"
+        rows.append((f"channels.{ch.name}.url", shown, f"env {ch.url_env}"))
+        for key in ("format", "digests", "alerts", "lists", "countries", "sectors"):
+            value = getattr(ch, key)
+            text = ",".join(value) if isinstance(value, tuple) else str(value)
+            rows.append((f"channels.{ch.name}.{key}", text, origin))
     for src in settings.sources.values():
         prefix = f"sources.{src.name}"
         plain: dict[str, Any] = {

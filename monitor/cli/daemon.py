@@ -49,7 +49,8 @@ def daemon(app: App, once: bool) -> None:
                                 a failed digest or alert is retried when its backoff
                                 (5 min, doubling, at most 6 h) ends
     Defaults: CSL every 3h, Federal Register hourly on weekdays, MOFCOM every 2h,
-    eCFR daily. The digest job runs only with [email] enabled = true.
+    eCFR daily. The digest job runs with [email] enabled = true or a [[channels]]
+    channel that takes digests; the outbox job with either.
 
     \b
     After each source run:
@@ -81,7 +82,8 @@ def daemon(app: App, once: bool) -> None:
 def _serve(settings: Settings, jobs: DaemonJobs, names: Sequence[str]) -> None:
     from monitor.daemon import scheduler
 
-    mail = settings.email.enabled
+    mail = settings.email.enabled or bool(settings.channels)
+    digests = settings.email.enabled or any(c.digests for c in settings.channels)
     if mail:
         jobs.check_email()
     with jobs.store() as store:
@@ -92,7 +94,7 @@ def _serve(settings: Settings, jobs: DaemonJobs, names: Sequence[str]) -> None:
         settings,
         names,
         run_source=jobs.run_source,
-        send_digest=jobs.send_digest if mail else None,
+        send_digest=jobs.send_digest if digests else None,
         last_runs=last,
         now=now,
         send_due=jobs.send_due if mail else None,
@@ -101,7 +103,10 @@ def _serve(settings: Settings, jobs: DaemonJobs, names: Sequence[str]) -> None:
     for line in schedule.describe(now):
         click.echo(f"  {line}")
     if not mail:
-        click.echo("  digest: off ([email] enabled = false); alerts are recorded, not mailed")
+        click.echo(
+            "  digest: off ([email] enabled = false, no [[channels]]); alerts are recorded,"
+            " not sent"
+        )
     scheduler.run(schedule, on_stop=jobs.cancel)
     click.echo("ecmon daemon: stopped")
 

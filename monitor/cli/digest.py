@@ -51,7 +51,11 @@ FEED_DAYS = 90
 @click.option(
     "--recipient", metavar="ADDRESS", help="As this configured recipient's filters see it."
 )
-@click.option("--send", is_flag=True, help="Queue what is pending and deliver the outbox by email.")
+@click.option(
+    "--send",
+    is_flag=True,
+    help="Queue what is pending and deliver the outbox (email and [[channels]]).",
+)
 @click.option(
     "--heartbeat", is_flag=True, help="With --send: mail a digest even if nothing changed."
 )
@@ -82,11 +86,12 @@ def digest(
     Without --send nothing is sent or marked: the digest of the pending changes
     (or of those detected since DATE) is printed in the chosen format.
     With --send, the changes no digest covers yet are rendered once per recipient
-    (text and HTML, each recipient's list/country/sector filters applied) and stored
-    in the outbox; then every due message is sent and marked sent only once the
-    SMTP server accepted it. A failed message stays pending and is retried by the
-    next --send after a backoff (5 min, doubling, at most 6 h). Exit code 7 when a
-    message could not be sent.
+    (text and HTML, each recipient's list/country/sector filters applied) and once
+    per [[channels]] channel (in its format: text, markdown, html or the JSON
+    document) and stored in the outbox; then every due message is sent and marked
+    sent only once the SMTP server (or the channel's service) accepted it. A failed
+    message stays pending and is retried by the next --send after a backoff (5 min,
+    doubling, at most 6 h). Exit code 7 when a message could not be sent.
     """
     if since and pending:
         raise click.UsageError("use either --since or --pending, not both")
@@ -145,8 +150,10 @@ def _send(store: Store, settings: Settings, *, heartbeat: bool, retry_now: bool)
     from monitor.digest import outbox
     from monitor.store.outbox import OutboxStore
 
-    if not settings.email.enabled:
-        raise ConfigError("email delivery is off: set enabled = true under [email]")
+    if not settings.email.enabled and not settings.channels:
+        raise ConfigError(
+            "delivery is off: set enabled = true under [email], or add a [[channels]] channel"
+        )
     now = utc_now()
     queued = outbox.compose(store, settings, now=now, heartbeat=heartbeat)
     if queued is None:
@@ -163,7 +170,12 @@ def _send(store: Store, settings: Settings, *, heartbeat: bool, retry_now: bool)
     attempts = outbox.deliver(store, channel_for, now=now, retry_now=retry_now)
     for attempt in attempts:
         click.echo(_attempt_line(attempt))
-    waiting = [d for d in OutboxStore(store).deliveries(limit=500) if d.status != "sent"]
+    # A failed channel test stays listed but is no message anyone waits for.
+    waiting = [
+        d
+        for d in OutboxStore(store).deliveries(limit=500)
+        if d.status != "sent" and not (d.kind == "test" and d.status == "failed")
+    ]
     if waiting:
         click.echo(f"{len(waiting)} message(s) still in the outbox (see: ecmon digest --outbox)")
     # Exit 7 while anything is unsent, a message waiting out its backoff included: a

@@ -396,3 +396,6 @@ main.add_command(browse)
 from monitor.cli.configure import config_group  # noqa: E402  (registered here, at the end)
 
 main.add_command(config_group)
+from monitor.cli.notify import notify_group  # noqa: E402  (registered here, at the end)
+
+main.add_command(notify_group)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -146,29 +147,53 @@ def send_due(store: Store, channel_for: ChannelFor, *, now: datetime) -> tuple[i
 def _mails(
     settings: Settings, kind: str, event_key: str, source: str, subject: str, text: str
 ) -> list[NewDelivery]:
-    """One stored mail per recipient; none when email is off."""
+    """One stored message per email recipient (with email on) and per channel taking
+    alerts; none when there is nobody."""
     email = settings.email
-    if not (email.enabled and email.recipients):
-        log.warning("%s alert not mailed: email is off or has no recipients", kind)
+    channels = [c for c in settings.channels if c.alerts]
+    people = email.recipients if email.enabled else ()
+    if not (people or channels):
+        log.warning("%s alert not sent: email is off (or has no recipients), no channel", kind)
         return []
     full_subject = f"{settings.digest.subject_prefix} {subject}".strip()
     body = f'<html><body><pre style="white-space:pre-wrap">{html.escape(text)}</pre></body></html>'
     domain = parseaddr(email.sender)[1].rpartition("@")[2] or "ecmon.invalid"
-    return [
-        NewDelivery(
-            kind=kind,
-            event_key=event_key,
-            source=source,
-            channel="email",
-            recipient=r.address,
-            sender=email.sender,
-            subject=full_subject,
-            text_body=text,
-            html_body=body,
-            message_id=_message_id(kind, event_key, r.address, domain),
+    common = {"kind": kind, "event_key": event_key, "source": source, "sender": email.sender}
+    found = []
+    for r in people:
+        found.append(
+            NewDelivery(
+                channel="email",
+                recipient=r.address,
+                subject=full_subject,
+                text_body=text,
+                html_body=body,
+                message_id=_message_id(kind, event_key, r.address, domain),
+                **common,
+            )
         )
-        for r in email.recipients
-    ]
+    for channel in channels:
+        as_json = channel.format == "json"
+        found.append(
+            NewDelivery(
+                channel=channel.name,
+                recipient=channel.name,
+                subject=full_subject,
+                text_body=_alert_json(kind, event_key, source, full_subject, text)
+                if as_json
+                else text,
+                html_body=body if channel.format == "html" else "",
+                message_id=_message_id(kind, event_key, channel.name, domain),
+                **common,
+            )
+        )
+    return found
+
+
+def _alert_json(kind: str, event_key: str, source: str, subject: str, text: str) -> str:
+    """What a JSON webhook channel gets for an alert (the digest JSON is for digests)."""
+    document = {"alert": kind, "event": event_key, "source": source, "subject": subject}
+    return json.dumps({**document, "text": text}, ensure_ascii=False, indent=2)
 
 
 def _message_id(kind: str, event_key: str, address: str, domain: str) -> str:

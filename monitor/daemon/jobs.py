@@ -65,12 +65,18 @@ class DaemonJobs:
         return Store.open(self.settings.database, keep_raw=self.settings.raw_keep)
 
     def check_email(self) -> None:
-        """Fail at start, not at the first digest, on a mail setup that cannot work."""
+        """Fail at start, not at the first digest, on a delivery setup that cannot work:
+        mail with no recipient or no password, a channel whose URL variable is unset."""
         from monitor import notify
 
-        if not self.settings.email.recipients:
-            raise ConfigError("no digest recipients: add [[email.recipients]] to the config file")
-        notify.channel("email", self.settings)
+        if self.settings.email.enabled:
+            if not self.settings.email.recipients:
+                raise ConfigError(
+                    "no digest recipients: add [[email.recipients]] to the config file"
+                )
+            notify.channel("email", self.settings)
+        for configured in self.settings.channels:
+            notify.channel(configured.name, self.settings)
 
     def channel_for(self, name: str) -> Channel:
         from monitor import notify

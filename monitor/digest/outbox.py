@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
 
-from monitor.config import Settings
+from monitor.config import ChannelSettings, Recipient, Settings
 from monitor.digest.inputs import change_document, gather, model_for, period_of
 from monitor.digest.model import health_key, subject
-from monitor.digest.render import render_digest
+from monitor.digest.render import DigestFormat, render_digest
 from monitor.digest.types import DigestModel
 from monitor.errors import ConfigError
 from monitor.notify.outbox import LEASE, Attempt, deliver
@@ -53,10 +53,15 @@ def compose(
     store: Store, settings: Settings, *, now: datetime, heartbeat: bool = False
 ) -> Queued | None:
     """Queue a digest of every change no digest covers yet; None when there is nothing to
-    send (or another process queued the same changes first)."""
-    recipients = settings.email.recipients
-    if not recipients:
-        raise ConfigError("no digest recipients: add [[email.recipients]] to the config file")
+    send (or another process queued the same changes first). It goes to every
+    ``[[email.recipients]]`` address (with ``[email] enabled``) and every ``[[channels]]``
+    channel that takes digests, each through its own filters."""
+    targets = _targets(settings)
+    if not targets:
+        raise ConfigError(
+            "no digest recipients: add [[email.recipients]] (with [email] enabled = true)"
+            " or a [[channels]] channel to the config file"
+        )
     box = OutboxStore(store)
     after, through = box.queued_through(), box.newest_change_id()
     changes = box.changes_in(after, through)
@@ -70,12 +75,12 @@ def compose(
     if whole["empty"] and not wanted:
         return None
     messages, skipped = [], []
-    for recipient in recipients:
+    for recipient, target in targets:
         model = model_for(inputs, recipient)  # pure: a filter of what was gathered
         if model["empty"] and not wanted:
             skipped.append(recipient.address)
             continue
-        messages.append(_message(settings, model, recipient.address))
+        messages.append(_message(settings, model, recipient.address, target))
     digest_id = box.queue(
         after=after, through=through, change_count=len(changes), health_key=key,
         heartbeat=whole["empty"], subject=subject(whole, settings.digest.subject_prefix),
@@ -87,13 +92,36 @@ def compose(
     return Queued(digest_id, after, through, len(changes), sent_to, tuple(skipped))
 
 
-def _message(settings: Settings, model: DigestModel, address: str) -> NewDelivery:
-    text, html = render_digest(model, "text"), render_digest(model, "html")
+# The format of a channel's stored text body (an ``html`` channel sends the HTML part).
+_BODY_FORMAT: dict[str, DigestFormat] = {
+    "text": "text", "markdown": "markdown", "html": "text", "json": "json",
+}  # fmt: skip
+
+
+def _targets(settings: Settings) -> list[tuple[Recipient, ChannelSettings | None]]:
+    """Who gets a digest: each email recipient (None: the email channel), then each
+    channel taking digests (as a recipient of its own filters)."""
+    found: list[tuple[Recipient, ChannelSettings | None]] = []
+    if settings.email.enabled:
+        found += [(r, None) for r in settings.email.recipients]
+    found += [(c.as_recipient(), c) for c in settings.channels if c.digests]
+    return found
+
+
+def _message(
+    settings: Settings, model: DigestModel, address: str, target: ChannelSettings | None = None
+) -> NewDelivery:
+    title = subject(model, settings.digest.subject_prefix)
+    if target is None:
+        text, html = render_digest(model, "text"), render_digest(model, "html")
+    else:  # a channel: the body in its format (html: with a text alternative kept)
+        text = render_digest(model, _BODY_FORMAT[target.format])
+        html = render_digest(model, "html") if target.format == "html" else ""
     return NewDelivery(
-        channel="email",
+        channel="email" if target is None else target.name,
         recipient=address,
         sender=settings.email.sender,
-        subject=subject(model, settings.digest.subject_prefix),
+        subject=title,
         text_body=text,
         html_body=html,
         message_id=message_id(settings.email.sender, model, address, text + html),

@@ -34,7 +34,7 @@ from monitor.store import Store, codec
 
 _DUE = (
     "(status = 'pending' AND (next_attempt_at <= :now OR :ignore_backoff))"
-    " OR (status = 'failed' AND :ignore_backoff)"
+    " OR (status = 'failed' AND :ignore_backoff AND kind != 'test')"
     " OR (status = 'sending' AND lease_until < :now)"
 )
 
@@ -231,6 +231,15 @@ class OutboxStore:
             cur.execute(
                 "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_owner = NULL"
                 " WHERE id = ? AND status = 'sending'",
+                (delivery_id,),
+            )
+
+    def give_up(self, delivery_id: int) -> None:
+        """Keep a test message that failed as ``failed``: never retried (not even by
+        ``--retry-now``), so a test cannot arrive hours after it was made; it stays listed."""
+        with self._store.db.transaction("outbox") as cur:
+            cur.execute(
+                "UPDATE outbox SET status = 'failed' WHERE id = ? AND status = 'pending'",
                 (delivery_id,),
             )
 
