@@ -119,5 +119,9 @@ def _label(action: Record) -> str:
     instrument = action.get_text("instrument")
     number = action.get_text("document_number")
     if number and instrument != f"FR Doc. {number}":
-        return f"{instrument}, FR Doc. {number}" if instrument else f"FR Doc. {number}"
-    return instrument or action.key
+        label = f"{instrument}, FR Doc. {number}" if instrument else f"FR Doc. {number}"
+    else:
+        label = instrument or action.key
+    if action.get_text("kind") == "public_inspection":
+        return f"{label}, on public inspection, not yet published"  # no pages to cite yet
+    return label

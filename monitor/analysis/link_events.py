@@ -5,7 +5,9 @@
   effective for a US rule; the publication day for a Chinese act).
 * ``addition_events``: BIS list additions grouped by list and announcement day into
   derived events ("BIS Entity List additions of 2025-09-12: 11 entities (CN 9, HK 2)").
-* ``fold_groups``: a group whose citations point at an FR rule we hold joins that rule.
+* ``fold_groups``: a group whose citations point at an FR rule we hold joins that rule; so
+  does a group every member of which a rule names among its parties (a rule on public
+  inspection has no pages yet, but its raw text names the entries the lists then add).
 * ``build_events``: all of it, split into triggers (US) and responses (everything else).
 
 Pure: no clock, network or database.
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from monitor.actions import is_action
-from monitor.analysis.attribution import attribute
+from monitor.analysis.attribution import attribute, attribute_by_name
 from monitor.analysis.links import Event, ListAddition
 from monitor.analysis.sectors import MAX_EVIDENCE, Evidence, SectorTag
 from monitor.models import Record
@@ -149,12 +151,23 @@ def fold_groups(
     for group in groups:
         cited = [c for m in group.members for c in citations.get(m, ())]
         found = attribute(cited, rules) if cited else None
-        if found is None:
+        key = found.action.key if found else _naming_rule(group, rules)
+        if key is None:
             left.append(group)
         else:
-            by_rule.setdefault(found.action.key, []).append(group)
+            by_rule.setdefault(key, []).append(group)
     merged = [_absorb(event, by_rule.get(event.key, [])) for event in rule_events]
     return left, merged
+
+
+def _naming_rule(group: Event, rules: Sequence[Record]) -> str | None:
+    """The one rule that names every party of the group, if there is one."""
+    keys = set()
+    for name in group.parties:
+        found = attribute_by_name(name, rules)
+        keys.add(found.action.key if found else None)
+    key = keys.pop() if len(keys) == 1 else None
+    return key
 
 
 def _absorb(event: Event, groups: Sequence[Event]) -> Event:
@@ -162,9 +175,13 @@ def _absorb(event: Event, groups: Sequence[Event]) -> Event:
         return event
     known = {t.sector for t in event.sectors}
     extra = tuple(t for g in groups for t in g.sectors if t.sector not in known)
+    counts: Counter[str] = Counter(dict(event.sector_counts))
+    for group in groups:
+        counts.update(dict(group.sector_counts))
     return replace(
         event,
         sectors=(*event.sectors, *extra),
+        sector_counts=tuple(counts.most_common()),
         parties=(*event.parties, *(p for g in groups for p in g.parties)),
         countries=tuple(sorted({*event.countries, *(c for g in groups for c in g.countries)})),
         members=tuple(m for g in groups for m in g.members),

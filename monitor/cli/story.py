@@ -58,17 +58,31 @@ def _triggers(links: Sequence[Link]) -> list[Event]:
 def _trigger_lines(trigger: Event, changes: Sequence[StoredChange]) -> list[str]:
     where = ", ".join(trigger.countries) or "no country stated"
     sectors = ", ".join(f"{_short(s)} {n}" for s, n in trigger.sector_counts)
-    if trigger.derived:
+    if trigger.members:
+        # List additions, on their own or explained by the rule that names them: the
+        # countries are the added entities' own, not every destination the rule states.
+        where = ", ".join(_member_countries(trigger, changes)) or where
         head = f"{trigger.date}  BIS added {len(trigger.members)} entities to the Entity List"
-        basis = f"dated by the {trigger.date_basis.replace('_', ' ')} {trigger.date}"
     else:
         head = f"{trigger.date}  BIS: {trigger.instrument or trigger.title}"
+    if trigger.derived:
+        basis = f"dated by the {trigger.date_basis.replace('_', ' ')} {trigger.date}"
+    elif trigger.kind == "public_inspection":
+        basis = f"{trigger.instrument} “{trigger.title}”, on public inspection, not yet published"
+    elif trigger.members:
+        basis = f"{trigger.instrument} “{trigger.title}”"
+    else:
         basis = trigger.title
     reporters = reported_by(trigger, changes)
     return [
         _fit(f"{head} ({where}): {sectors or 'no sector tagged'}"),
         _fit(f"  {basis}" + (f"; reported by {reporters}" if reporters else "")),
     ]
+
+
+def _member_countries(trigger: Event, changes: Sequence[StoredChange]) -> list[str]:
+    keys = {member.split(":", 1)[-1] for member in trigger.members}
+    return sorted({c.change.country for c in changes if c.change.key in keys and c.change.country})
 
 
 def reported_by(trigger: Event, changes: Sequence[StoredChange]) -> str:

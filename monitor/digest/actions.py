@@ -18,7 +18,7 @@ from monitor.models import Record, RecordDict
 KIND_LABELS = {
     "entity_list_rule": "Entity List rule",
     "end_user_rule": "end-user rule",
-    "public_inspection": "on public inspection",
+    "public_inspection": "on public inspection, not yet published",
     "ecl_addition": "export control list addition",
     "uel_addition": "unreliable entity list addition",
     "uel_measure": "unreliable entity list measure",
@@ -154,8 +154,7 @@ def action_summary(
         "identity": identity(change) if change else "",
         "seen_at": seen_at(change) if change else "",
         "kind": kind,
-        "kind_label": KIND_LABELS.get(kind)
-        or kind.replace("_", " ")
+        "kind_label": _filed(record, KIND_LABELS.get(kind) or kind.replace("_", " "))
         or ("rule" if found else "action"),
         "jurisdiction": field_text(record, "jurisdiction") or record["country"],
         "actor": field_text(record, "actor"),
@@ -181,6 +180,25 @@ def action_summary(
             for i in range(count)
         ],
     }
+
+
+def _filed(record: RecordDict, label: str) -> str:
+    """A rule on public inspection says when it was filed and when it is to be printed;
+    a published one that was seen filed says since when it was known."""
+    filed, scheduled = field_text(record, "filed_at")[:16], field_text(record, "scheduled")
+    if field_text(record, "kind") == "public_inspection":
+        when = ", ".join(
+            part
+            for part in (
+                f"filed {filed.replace('T', ' ')}" if filed else "",
+                f"scheduled for {scheduled}" if scheduled else "",
+            )
+            if part
+        )
+        return f"{label} ({when})" if when else label
+    if filed and label:
+        return f"{label}, on public inspection since {filed[:10]}"
+    return label
 
 
 def lists_made_by(record: RecordDict) -> set[str]:

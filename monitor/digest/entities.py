@@ -142,9 +142,8 @@ def group_for(item: Entity, actions: Mapping[str, RecordDict]) -> tuple[str, Cal
         )
         action = action_summary(record, None, attribution)
         heading = f"{action['kind_label'].capitalize()}: {action['heading']}"
-        return f"action:{key}", lambda: _group(
-            f"action:{key}", heading, action["published"], action
-        )
+        date = action["published"] or field_text(record, "announced")  # a filed rule: its day
+        return f"action:{key}", lambda: _group(f"action:{key}", heading, date, action)
     label = _list_label(item["list"])
     if item["start_date"]:
         date = item["start_date"]

@@ -21,7 +21,8 @@ from tests.support import SEPT_2025_SEMICONDUCTORS, invoke_db, isolated_env
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "fixtures" / "watchlist.example.toml"
 SCHEMA = json.loads((ROOT / "monitor/schemas/changes.schema.json").read_text(encoding="utf-8"))
-SEPT_TRIGGER = "us:el-additions:2025-09-12"
+# The 12 September additions join the rule filed that day that names them (public inspection).
+SEPT_TRIGGER = "us:2025-99912"
 SEMICONDUCTORS = set(SEPT_2025_SEMICONDUCTORS)
 
 
@@ -53,7 +54,9 @@ def test_links_text_shows_the_september_chain_with_evidence(
 def test_links_json_and_since(demo: tuple[Path, int], tmp_path: Path) -> None:
     doc = json.loads(ecmon(tmp_path, demo[0], "links", "--format", "json").stdout)
     [group] = doc["links"]
-    assert group["trigger"]["key"] == SEPT_TRIGGER and group["trigger"]["derived"] is True
+    assert group["trigger"]["key"] == SEPT_TRIGGER and group["trigger"]["derived"] is False
+    assert group["trigger"]["kind"] == "public_inspection"
+    assert len(group["trigger"]["members"]) == 11  # each entity once (CSL and eCFR share keys)
     assert group["trigger"]["sector_counts"]["semiconductors"] == 9
     for response in group["responses"]:
         assert response["days"] == 1
@@ -91,7 +94,9 @@ def test_sectors_of_the_new_entities(demo: tuple[Path, int], tmp_path: Path) -> 
     assert {
         r["name"] for r in new if any(s["sector"] == "semiconductors" for s in r["sectors"])
     } == SEMICONDUCTORS
-    semis = ecmon(tmp_path, demo[0], "sectors", "--sector", "semiconductors").stdout
+    semis = ecmon(
+        tmp_path, demo[0], "sectors", "--sector", "semiconductors", "--source", "us_csl_entity_list"
+    ).stdout
     assert "Hong Kong Suochen" not in semis and "Sino IC Technology" in semis
     assert "name: 'IC' [acronym]" in semis
     untagged = ecmon(
@@ -126,7 +131,11 @@ def test_screen_then_decide(tmp_path: Path) -> None:
     for hit in hits:
         by_ref.setdefault(str(hit["ref"]), []).append(hit)
     assert "EX-002" not in by_ref  # Fudan University
-    assert {h["name"] for h in by_ref["EX-001"]} == {n for n in SEMICONDUCTORS if "Fudan" in n}
+    assert {h["name"] for h in by_ref["EX-001"]} == {
+        *(n for n in SEMICONDUCTORS if "Fudan" in n),
+        # the rule on public inspection names the group too
+        "Shanghai Fudan Microelectronics Group Co., Ltd. (named in FR Doc. 2025-99912)",
+    }
     assert any(
         h["name"] == "通用动力公司（General Dynamics）" and h["score"] == 1.0
         for h in by_ref["EX-003"]

@@ -54,7 +54,7 @@ def test_the_feed_has_every_required_atom_element(feed: ET.Element) -> None:
     rfc3339(one(feed, "updated").text)
     assert one(one(feed, "author"), "name").text == "ecmon"
     entries = feed.findall(A + "entry")
-    assert len(entries) == 5 + 2 + 1 + 1  # actions, listing groups, a modification, a removal
+    assert len(entries) == 6 + 2 + 1 + 1  # actions, listing groups, a modification, a removal
     for entry in entries:
         entry_id = one(entry, "id").text or ""
         assert entry_id.startswith("tag:ecmon,2025:") and not set(entry_id) & set(' |<>"')
@@ -75,7 +75,11 @@ def test_entries_for_actions_and_change_groups(feed: ET.Element) -> None:
     investigation = next(e for t, e in entries.items() if t and "商务部公告2025年第27号" in t)
     assert one(investigation, "published").text == "2025-09-13T00:00:00Z"
     assert one(investigation, "link").get("href", "").startswith("https://www.mofcom.gov.cn/")
-    group = entries["BIS Entity List additions with start date 2025-09-12 (11)"]
+    # The 12 September additions are grouped under the rule filed that day, which names them.
+    filed = (
+        "On public inspection, not yet published (filed 2025-09-12 08:45, scheduled for 2025-09-16)"
+    )
+    group = entries[f"{filed}: FR Doc. 2025-99912 (11)"]
     html = BeautifulSoup(one(group, "content").text or "", "html.parser")
     assert "Sino IC Technology" in {s.text for s in html.find_all("strong")}
     assert "Removed: A.P. Finance Limited (EL)" in entries

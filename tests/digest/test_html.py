@@ -20,6 +20,8 @@ from tests.support import SEPT_2025_ADDITIONS, invoke_in
 
 PERIOD = {"label": "synthetic", "first_change_id": None, "last_change_id": None}
 SEPTEMBER_ADDITIONS = set(SEPT_2025_ADDITIONS)
+# The rule filed for public inspection on 2025-09-12 that names the September additions.
+FILED_RULE = "us:2025-99912"
 
 
 def ecmon(tmp_path: Path, *args: str) -> str:
@@ -45,10 +47,10 @@ def section(soup: BeautifulSoup, name: str) -> Tag:
 
 def test_demo_digest_shows_the_september_2025_additions(demo_page: BeautifulSoup) -> None:
     listings = section(demo_page, "new-listings")
-    group = listings.find(attrs={"data-group": "start:el:2025-09-12"})
+    group = listings.find(attrs={"data-group": f"action:{FILED_RULE}"})
     assert isinstance(group, Tag)
     heading = group.find("h3")
-    assert heading and "BIS Entity List additions with start date 2025-09-12" in heading.text
+    assert heading and "On public inspection, not yet published (filed 2025-09-12" in heading.text
     names = {t.find("strong").text for t in group.find_all("table", class_="entity")}
     assert names == SEPTEMBER_ADDITIONS
     sino = group.find("table", attrs={"data-key": "sino-ic-technology|CN"})
@@ -59,7 +61,7 @@ def test_demo_digest_shows_the_september_2025_additions(demo_page: BeautifulSoup
 def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
     demo_page: BeautifulSoup,
 ) -> None:
-    group = demo_page.find(attrs={"data-group": "start:el:2025-09-12"})
+    group = demo_page.find(attrs={"data-group": f"action:{FILED_RULE}"})
     assert isinstance(group, Tag)
     sino = group.find("table", attrs={"data-key": "sino-ic-technology|CN"})
     assert sino and "Semiconductors and integrated circuits" in sino.text
@@ -67,7 +69,7 @@ def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
     assert "by sector: Semiconductors and integrated circuits 10" in headline
     timeline = section(demo_page, "timeline")
     [link] = timeline.find_all("table", class_="link")
-    assert "BIS Entity List additions of 2025-09-12" in link.text
+    assert "FR Doc. 2025-99912" in link.text and "on public inspection" in link.text
     responses = link.find_all(class_="response")
     assert {"商务部公告2025年第27号", "商务部公告2025年第50号"} == {
         r.find("strong").text for r in responses
@@ -79,7 +81,7 @@ def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
 
 def test_demo_digest_headline_modifications_removals_and_health(demo_page: BeautifulSoup) -> None:
     headline = section(demo_page, "headline").get_text(" ", strip=True)
-    assert "23 new listings, 1 modified, 1 removed, 5 government actions" in headline
+    assert "23 new listings, 1 modified, 1 removed, 6 government actions" in headline
     assert "BIS Entity List 11 1 1" in headline and "CN 10" in headline
     modified = section(demo_page, "modifications")
     cells = [td.get_text(" ", strip=True) for td in modified.find_all("td")]
@@ -153,7 +155,7 @@ def test_other_formats_render_the_same_model(tmp_path: Path) -> None:
     model = json.loads(ecmon(tmp_path, "--db", str(db), "digest", "--format", "json"))
     assert model["headline"]["added"] == 23
     for rendered in (text, markdown):
-        assert "BIS Entity List additions with start date 2025-09-12" in rendered
+        assert "On public inspection, not yet published (filed 2025-09-12" in rendered
         assert "Sino IC Technology" in rendered and "美国光子公司" in rendered
     assert "| BIS Entity List | 11 | 1 | 1 |" in markdown
     since = ecmon(tmp_path, "--db", str(db), "digest", "--since", "2100-01-01")

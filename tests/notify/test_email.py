@@ -90,7 +90,7 @@ def test_digest_arrives_as_multipart_alternative_with_both_parts_and_headers(db:
         "Sino IC Technology",
         "美国光子公司",
         "商务部公告2025年第27号",
-        "start date 2025-09-12",
+        "start date: 2025-09-12",
     ):
         assert needle in text and needle in html
     soup = BeautifulSoup(html, "html.parser")

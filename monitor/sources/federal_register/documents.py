@@ -53,6 +53,11 @@ _DATES: Final = frozenset({"publication_date", "effective_on"})
 _ENVELOPE: Final = frozenset(
     {"count", "description", "total_pages", "next_page_url", "previous_page_url", "results"}
 )
+# The public inspection desk's answers also say when each filing slot was last updated.
+_INSPECTION_ENVELOPE: Final = _ENVELOPE | {
+    "special_filings_updated_at",
+    "regular_filings_updated_at",
+}
 # The query asks for rules only; anything else is not the answer we asked for.
 _RULE_TYPES: Final = frozenset({"Rule"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -96,6 +101,9 @@ class Inspection:
     html_url: str
     pdf_url: str
     agencies: tuple[str, ...]  # slugs and names, as given
+    raw_text_url: str = ""
+    filing_type: str = ""  # "regular" or "special"
+    editorial_note: str = ""  # e.g. why a document was withdrawn from public inspection
 
     @property
     def is_bis_rule(self) -> bool:
@@ -106,7 +114,9 @@ def _shape(message: str, url: str) -> ShapeError:
     return ShapeError(message, source=NAME, url=url)
 
 
-def _envelope(raw: bytes, url: str, what: str) -> tuple[dict[str, object], list[object]]:
+def _envelope(
+    raw: bytes, url: str, what: str, allowed: frozenset[str] = _ENVELOPE
+) -> tuple[dict[str, object], list[object]]:
     """An API envelope and its ``results``; HTML, non-JSON and other shapes raise."""
     head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].lower()
     if head.startswith((b"<!doctype", b"<html", b"<")):
@@ -117,7 +127,7 @@ def _envelope(raw: bytes, url: str, what: str) -> tuple[dict[str, object], list[
         raise ParseError(f"{what} answer is not JSON: {exc}", source=NAME, url=url) from exc
     if not isinstance(data, dict):
         raise _shape(f"{what} answer is not a JSON object", url)
-    unknown = sorted(set(data) - _ENVELOPE)
+    unknown = sorted(set(data) - allowed)
     if unknown:
         raise _shape(f"{what} answer has unexpected key(s): {', '.join(unknown)}", url)
     results = data.get("results")
@@ -177,7 +187,8 @@ def _value(name: str, value: object, where: str, url: str) -> FieldValue:
 
 def read_inspection(raw: bytes, *, url: str) -> tuple[Inspection, ...]:
     """The entries of a ``public-inspection-documents.json`` answer."""
-    _data, results = _envelope(raw, url, "public-inspection-documents.json")
+    what = "public-inspection-documents.json"
+    _data, results = _envelope(raw, url, what, _INSPECTION_ENVELOPE)
     return tuple(_inspection(item, f"entry {i}", url) for i, item in enumerate(results))
 
 
@@ -197,6 +208,9 @@ def _inspection(item: object, where: str, url: str) -> Inspection:
         html_url=_plain(item.get("html_url"), where, url),
         pdf_url=_plain(item.get("pdf_url"), where, url),
         agencies=agencies,
+        raw_text_url=_plain(item.get("raw_text_url"), where, url),
+        filing_type=_plain(item.get("filing_type"), where, url),
+        editorial_note=_plain(item.get("editorial_note"), where, url),
     )
 
 

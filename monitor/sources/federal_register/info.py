@@ -78,7 +78,7 @@ INFO = SourceInfo(
         "per_page": 100,
         "max_pages": 5,
         "since": "2024-01-01",
-        "public_inspection": False,
+        "public_inspection": True,  # BIS rules are on the desk days before publication
     },
     check=read_options,  # when the settings load, not at the first fetch
 )

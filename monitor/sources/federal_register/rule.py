@@ -55,7 +55,19 @@ from monitor.sources.federal_register.text import destination_iso, reason_senten
 from monitor.sources.fields import clean_alias, unique
 from monitor.sources.xml_guard import declares_dtd
 
-__all__ = ["EL_COLUMNS", "NAME", "Party", "RuleText", "parse_rule", "split_entity"]
+__all__ = [
+    "EL_COLUMNS",
+    "NAME",
+    "Clause",
+    "Party",
+    "RuleText",
+    "cross_check",
+    "instruction_clauses",
+    "parse_rule",
+    "removed_parties",
+    "split_entity",
+    "with_operation",
+]
 
 _EL_INSTRUCTION: Final = "supplement no. 4 to part 744"
 _OPERATIONS: Final = {"adding": "add", "revising": "revise", "removing": "remove"}
@@ -76,7 +88,7 @@ class RuleText:
 
 
 @dataclass(frozen=True)
-class _Clause:
+class Clause:
     """One "adding / revising / removing" part of an amendatory instruction."""
 
     operation: str
@@ -92,7 +104,7 @@ class _Instruction:
     """The amendment being read: its clauses, kept across the AMDPARs a., b., ... of it."""
 
     is_el: bool = False
-    clauses: list[_Clause] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
 
 
 def parse_rule(raw: bytes, *, url: str) -> RuleText:
@@ -137,7 +149,7 @@ def _root(raw: bytes, url: str) -> ET.Element:
 
 def _parties(root: ET.Element, url: str, flags: list[str]) -> tuple[Party, ...]:
     parties: list[Party] = []
-    clauses: list[_Clause] = []
+    clauses: list[Clause] = []
     pages = pages_of(root)
     for regtext in root.iter("REGTEXT"):
         current = _Instruction()
@@ -148,7 +160,7 @@ def _parties(root: ET.Element, url: str, flags: list[str]) -> tuple[Party, ...]:
                 if _NUMBERED.match(text) or (mentions_el and not current.is_el):
                     current = _Instruction(is_el=mentions_el)
                 if current.is_el:
-                    found = _clauses(text)
+                    found = instruction_clauses(text)
                     current.clauses.extend(found)
                     clauses.extend(found)
             elif element.tag == "GPOTABLE":
@@ -156,13 +168,13 @@ def _parties(root: ET.Element, url: str, flags: list[str]) -> tuple[Party, ...]:
                 if header is None:
                     continue
                 rows = list(table_parties(element, header, pages, url, flags))
-                parties.extend(_with_operation(p, tuple(current.clauses), flags) for p in rows)
-                flags.extend(_cross_check(rows, current.clauses))
-    parties.extend(_removed_parties(clauses, parties))
+                parties.extend(with_operation(p, tuple(current.clauses), flags) for p in rows)
+                flags.extend(cross_check(rows, current.clauses))
+    parties.extend(removed_parties(clauses, parties))
     return tuple(parties)
 
 
-def _clauses(text: str) -> tuple[_Clause, ...]:
+def instruction_clauses(text: str) -> tuple[Clause, ...]:
     """The instruction cut at each verb: each part's operation, countries and quoted names.
     A destination written before the verb ("a. Under CANADA, by adding ...") is the part's
     when the part names none of its own."""
@@ -178,7 +190,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         part = text[verb.start() : end]
         own = unique(destination_iso(c) for c in _UNDER.findall(part))
         clauses.append(
-            _Clause(
+            Clause(
                 operation=_OPERATIONS[verb.group(1).lower()],
                 countries=own or (lead if index == 0 else ()),
                 names=unique(clean_alias(q.strip(" ,")) for q in _QUOTED.findall(part)),
@@ -187,7 +199,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
     return tuple(clauses)
 
 
-def _with_operation(party: Party, clauses: tuple[_Clause, ...], flags: list[str]) -> Party:
+def with_operation(party: Party, clauses: tuple[Clause, ...], flags: list[str]) -> Party:
     """The party with the operation its instruction states: by quoted name (under its
     country when the clause names one), then by the country it is listed under, then the
     instruction's only verb."""
@@ -209,7 +221,7 @@ def _with_operation(party: Party, clauses: tuple[_Clause, ...], flags: list[str]
     return party
 
 
-def _cross_check(table: list[Party], clauses: list[_Clause]) -> Iterator[str]:
+def cross_check(table: list[Party], clauses: list[Clause]) -> Iterator[str]:
     """The instructions' quoted names against the table's entries: each reading must
     contain the other (additions and revisions have rows; removals have none)."""
     named = {
@@ -247,7 +259,7 @@ def _cross_check(table: list[Party], clauses: list[_Clause]) -> Iterator[str]:
                 )
 
 
-def _removed_parties(clauses: list[_Clause], listed: list[Party]) -> Iterator[Party]:
+def removed_parties(clauses: list[Clause], listed: list[Party]) -> Iterator[Party]:
     """Entries a "removing" instruction names: they have no table row to read."""
     seen = {fold_name(p.name) for p in listed}
     for clause in clauses:

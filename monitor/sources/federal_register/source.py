@@ -4,8 +4,12 @@ A feed source (see ``monitor.sources.base``): each run asks ``documents.json`` f
 newest BIS rules matching "Entity List" since ``options["since"]``, follows
 ``next_page_url`` for at most ``options["max_pages"]`` pages, and fetches the full-text
 XML of every document not already stored complete. With ``options["public_inspection"]``
-it also reads ``public-inspection-documents.json`` for BIS rules filed but not yet
-published (an early warning). Everything fetched is packed into one bundle
+(on by default) it also reads ``public-inspection-documents.json`` for BIS rules filed
+but not yet published (an early warning: BIS rules are on the desk days before they are
+printed), and the raw text (``raw_text_url``) of each one not yet published, where a
+filed rule's Entity List table is. A stored public inspection action whose document is
+now in the list has its filing facts passed on (bundle role ``filed``), so the published
+rule keeps when it was filed. Everything fetched is packed into one bundle
 (``monitor.sources.bundle``); ``fr_actions`` turns it into action records.
 
 Mirrors. The API answers with absolute URLs on ``https://www.federalregister.gov``
@@ -19,12 +23,16 @@ source's URL is not the default API root, ``local_url`` maps those URLs onto it:
 Only URLs on the configured host are fetched: the answers are the publisher's, but a
 ``next_page_url`` or ``full_text_xml_url`` on any other scheme or host (after the mirror
 mapping) is never requested; such a page link raises ShapeError, such a full text is
-flagged ``full text not fetched: not on <host>``.
+flagged ``full text not fetched: not on <host>`` (a raw text likewise ``raw text not
+fetched: ...``; a public inspection PDF is on its own host and only linked, never fetched).
 
 A full text that cannot be fetched (HTTP 404, say) does not fail the run: the action is
 stored from the document JSON with the review flag ``full text not fetched: HTTP 404``,
 and the next run that reads the list tries again. Conditional GET applies to the first
-list page only, and only without public inspection (whose answer changes on its own).
+list page only. When it answers 304, the public inspection desk (whose answer has no
+validators) is still read: a BIS rule waiting there that is not stored as published makes
+a bundle of the desk alone (roles ``public_inspection``, ``raw_text``, ``published``; the
+stored rules stand, the source accumulates); none makes the run "not modified".
 """
 
 from __future__ import annotations
@@ -42,11 +50,18 @@ from monitor.http import FetchResult, HttpClient, Validators
 from monitor.models import Record
 from monitor.sources.base import SourceDefaults
 from monitor.sources.bundle import BundleItem, pack, unpack
-from monitor.sources.federal_register.actions import NO_FULL_TEXT, RULE_KINDS, records_from_bundle
+from monitor.sources.federal_register.actions import (
+    NO_FULL_TEXT,
+    RULE_KINDS,
+    Filing,
+    records_from_bundle,
+    stored_filing,
+)
 from monitor.sources.federal_register.documents import (
     AGENCY,
     DOCUMENT_FIELDS,
     Document,
+    Inspection,
     read_inspection,
     read_page,
 )
@@ -78,18 +93,27 @@ class FederalRegisterSource(SourceDefaults):
     ) -> FetchResult:
         options = read_options(settings)
         api = settings.url.rstrip("/")
-        conditional = None if options.public_inspection else validators
-        first = client.get(search_url(api, options), source=NAME, validators=conditional)
+        first = client.get(search_url(api, options), source=NAME, validators=validators)
         # The bundle keeps every exact URL; the run is filed under the search endpoint.
         endpoint = f"{api}/documents.json"
         if first.not_modified:
-            return replace(first, url=endpoint)
+            if not options.public_inspection:
+                return replace(first, url=endpoint)
+            return self._desk_only(client, api, replace(first, url=endpoint), previous)
         items, documents = self._pages(client, api, first, options)
         numbers = [d.number for d in documents]
+        listed = set(numbers)
         if options.public_inspection:
             answer = client.get(inspection_url(api), source=NAME)
             items.append(_item(answer, "public_inspection"))
-            numbers.extend(_inspection_numbers(answer))
+            entries = read_inspection(answer.content, url=answer.url)
+            numbers.extend(e.number for e in entries)
+            waiting = [e for e in entries if e.is_bis_rule and e.number not in listed]
+            items.extend(self._raw_texts(client, api, waiting))
+        filed = filed_documents(previous, listed)
+        if filed:
+            body = json.dumps({n: f.as_json() for n, f in sorted(filed.items())}).encode()
+            items.append(BundleItem(url="", body=body, role="filed"))
         known = known_documents(previous)
         items.extend(self._full_texts(client, api, documents, known))
         items.append(
@@ -155,6 +179,56 @@ class FederalRegisterSource(SourceDefaults):
             items[published] = replace(_item(answer, "full_text"), url=published)
         return list(items.values())
 
+    def _desk_only(
+        self, client: HttpClient, api: str, unchanged: FetchResult, previous: Mapping[str, Record]
+    ) -> FetchResult:
+        """The list is as stored (304): only the public inspection desk can have news. No
+        BIS rule waiting there that we do not hold as published: not modified either."""
+        answer = client.get(inspection_url(api), source=NAME)
+        entries = read_inspection(answer.content, url=answer.url)
+        held = published_documents(previous)
+        waiting = [e for e in entries if e.is_bis_rule and e.number not in held]
+        if not waiting:
+            return unchanged
+        items = [
+            _item(answer, "public_inspection"),
+            *self._raw_texts(client, api, waiting),
+            BundleItem(url="", body=json.dumps(sorted(held)).encode(), role="published"),
+        ]
+        return replace(
+            unchanged,
+            status=200,
+            not_modified=False,
+            content=pack(items),
+            content_type="application/json",
+            charset=None,
+        )
+
+    def _raw_texts(
+        self, client: HttpClient, api: str, entries: list[Inspection]
+    ) -> list[BundleItem]:
+        """The raw text of each filed rule, or why it could not be had (never fatal: the
+        filing itself is the early warning)."""
+        items: dict[str, BundleItem] = {}
+        for entry in entries:
+            where = entry.raw_text_url
+            if not where or where in items:
+                continue
+            target = local_url(where, api)
+            if not on_host(target, api):
+                items[where] = BundleItem(
+                    where, f"not on {_origin(api)}".encode(), "raw_text_error"
+                )
+                continue
+            try:
+                answer = client.get(target, source=NAME)
+            except FetchError as error:
+                reason = f"HTTP {error.status}" if error.status else error.message
+                items[where] = BundleItem(where, reason.encode(), "raw_text_error")
+                continue
+            items[where] = replace(_item(answer, "raw_text"), url=where)
+        return list(items.values())
+
 
 def search_query(options: Options) -> list[tuple[str, str]]:
     """The ``documents.json`` query: BIS rules mentioning "Entity List", newest first."""
@@ -211,9 +285,25 @@ def known_documents(previous: Mapping[str, Record]) -> set[str]:
     }
 
 
+def published_documents(previous: Mapping[str, Record]) -> set[str]:
+    """Document numbers stored as published rules, complete or not."""
+    return {
+        record.get_text("document_number")
+        for record in previous.values()
+        if is_action(record) and record.get_text("kind") in RULE_KINDS
+    }
+
+
+def filed_documents(previous: Mapping[str, Record], listed: set[str]) -> dict[str, Filing]:
+    """Filing facts of stored public inspection actions whose document is now listed."""
+    return {
+        record.get_text("document_number"): stored_filing(record)
+        for record in previous.values()
+        if is_action(record)
+        and record.get_text("kind") == "public_inspection"
+        and record.get_text("document_number") in listed
+    }
+
+
 def _item(result: FetchResult, role: str) -> BundleItem:
     return BundleItem(result.url, result.content, role, result.content_type, result.charset)
-
-
-def _inspection_numbers(answer: FetchResult) -> list[str]:
-    return [entry.number for entry in read_inspection(answer.content, url=answer.url)]

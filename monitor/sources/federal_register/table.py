@@ -136,7 +136,7 @@ def el_header(table: ET.Element, instructs_el: bool, url: str) -> ET.Element | N
             cells = tuple(element_text(ent).casefold().rstrip(".") for ent in row.findall("ENT"))
             if cells == EL_COLUMNS:
                 return row
-            if any(c and not _is_stars(c) for c in cells):
+            if any(c and not is_stars(c) for c in cells):
                 break  # a row of content before any title row: not titled in its rows
     if instructs_el:
         raise _shape(
@@ -157,7 +157,7 @@ def table_parties(
         if len(ents) > len(EL_COLUMNS):
             raise _shape(f"Entity List row {number} has {len(ents)} cells, expected 5", url)
         cells = [element_text(ent) for ent in ents]
-        cells = ["" if _is_stars(c) else c for c in cells] + [""] * (len(EL_COLUMNS) - len(ents))
+        cells = ["" if is_stars(c) else c for c in cells] + [""] * (len(EL_COLUMNS) - len(ents))
         heading, entity = cells[0], cells[1]
         if not any(cells):
             continue  # a spacer or "* * *" row
@@ -174,7 +174,7 @@ def table_parties(
             raise _shape(f"Entity List row {number} names an entity before any country", url)
         if pending is not None and not heading and not any(cells[2:]):
             # An address in a row of its own belongs to the entry above.
-            addresses = unique((*pending.addresses, *_addresses(entity)))
+            addresses = unique((*pending.addresses, *address_items(entity)))
             pending = replace(pending, addresses=addresses)
             continue
         if pending is not None:
@@ -202,7 +202,7 @@ def _party(
     else:
         name, aliases = split_entity(cells[1])
     requirement = element_text(ents[2], glue=True) if len(ents) > 2 else ""
-    citation = _own_citation(cells[4], page)
+    citation = own_citation(cells[4], page)
     return Party(
         name=name,
         aliases=aliases,
@@ -217,7 +217,7 @@ def _party(
     )
 
 
-def _own_citation(cell: str, page: int) -> str:
+def own_citation(cell: str, page: int) -> str:
     """The citation cell with the printer's placeholder filled in: "88 FR [INSERT FR PAGE
     NUMBER AND 2/27/2023]." on page 12172 is "88 FR 12172, 2/27/2023."."""
 
@@ -228,12 +228,12 @@ def _own_citation(cell: str, page: int) -> str:
     return _PLACEHOLDER.sub(fill, cell)
 
 
-def _addresses(text: str) -> tuple[str, ...]:
+def address_items(text: str) -> tuple[str, ...]:
     """Addresses of a row of their own, split as the eCFR's are ("; " / "; and ")."""
     return clean_aliases(split_multi(text))
 
 
-def _is_stars(cell: str) -> bool:
+def is_stars(cell: str) -> bool:
     """A "* * *" cell: the rule leaves this stretch of the table as it is."""
     return bool(cell) and set(cell) <= {"*", " "}
 

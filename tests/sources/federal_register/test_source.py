@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.analysis.attribution import attribute
+from monitor.analysis.attribution import attribute, attribute_by_name
 from monitor.config import Settings, SourceSettings
 from monitor.errors import ConfigError, ShapeError
 from monitor.http import HttpClient
@@ -41,6 +41,9 @@ BEFORE = {
     "2024-25411",
 }
 NEW_IN_AFTER = {"2025-19001", "2025-19846"}
+# The September 2025 rule on the public inspection desk (after/: filed 2025-09-12; its
+# document number is synthetic, see the fixture README).
+FILED = "2025-99912"
 
 
 @pytest.fixture
@@ -76,7 +79,7 @@ def paths(server: FixtureServer) -> list[str]:
 
 def test_both_pages_are_read_and_every_document_becomes_an_action(server: FixtureServer) -> None:
     records = fetch_parse(stage(server, "after"))
-    assert set(records) == {f"us:{n}" for n in BEFORE | NEW_IN_AFTER}
+    assert set(records) == {f"us:{n}" for n in BEFORE | NEW_IN_AFTER | {FILED}}
     listing = [p for p in paths(server) if "/documents.json?" in p]
     assert len(listing) == 2
     assert "page=2" not in listing[0] and "page=2" in listing[1]
@@ -101,7 +104,13 @@ def test_the_query_asks_for_bis_entity_list_rules_and_the_fields(server: Fixture
 
 def test_max_pages_stops_the_walk(server: FixtureServer) -> None:
     records = fetch_parse(stage(server, "after"), max_pages=1)
-    assert set(records) == {"us:2025-19846", "us:2025-19001", "us:2025-05427", "us:2025-05426"}
+    assert set(records) == {
+        "us:2025-19846",
+        "us:2025-19001",
+        "us:2025-05427",
+        "us:2025-05426",
+        f"us:{FILED}",  # the public inspection desk is read whatever max_pages says
+    }
     assert sum("/documents.json?" in p for p in paths(server)) == 1
 
 
@@ -173,6 +182,7 @@ def test_kinds(server: FixtureServer) -> None:
     kinds = {key: r.get_text("kind") for key, r in records.items()}
     assert kinds.pop("us:2025-19001") == "end_user_rule"  # the Affiliates rule
     assert kinds.pop("us:2025-19846") == "end_user_rule"  # its one-year suspension
+    assert kinds.pop(f"us:{FILED}") == "public_inspection"
     assert set(kinds.values()) == {"entity_list_rule"}
 
 
@@ -252,7 +262,7 @@ def test_a_full_text_that_is_an_html_page_raises(fixture_server: FixtureServer) 
         content_type="text/html",
     )
     with pytest.raises(ShapeError, match="HTML page") as caught:
-        fetch_parse(fixture_server.url_for("fr"))
+        fetch_parse(fixture_server.url_for("fr"), public_inspection=False)
     assert caught.value.source == NAME
     assert caught.value.url == reference_document("2025-00704")["full_text_xml_url"]
 
@@ -296,19 +306,32 @@ def test_two_runs_accumulate_actions(server: FixtureServer, tmp_path: Path) -> N
         kept = store.accepted_records(NAME)
         second = run(store, fr_settings(db, stage(server, "after")))
         assert second.outcome == RunOutcome.CHANGED, second
-        assert (second.added, second.modified, second.removed) == (2, 0, 0)
-        assert second.record_count == 8
+        assert (second.added, second.modified, second.removed) == (3, 0, 0)
+        assert second.record_count == 9
         now = store.accepted_records(NAME)
         assert {k: r.content_hash for k, r in kept.items()} == {
             k: now[k].content_hash for k in kept
         }
         added = {c.change.key for c in store.changes() if c.change.kind == "added"}
-        assert added == {"us:2025-19001", "us:2025-19846"}
-        # The same first page again: the server answers 304 and nothing else is fetched.
+        assert added == {"us:2025-19001", "us:2025-19846", f"us:{FILED}"}
+        # The same first page again, without the desk (whose answer changes on its own):
+        # the server answers 304 and nothing else is fetched.
         server.clear()
-        third = run(store, fr_settings(db, stage(server, "after")))
+        third = run(store, fr_settings(db, stage(server, "after"), public_inspection=False))
         assert third.outcome == RunOutcome.NOT_MODIFIED, third
         assert len(server.requests) == 1
+        # With the desk (the default): the list still answers 304 and is not re-read; the
+        # filed rule is read again from the desk and is as stored.
+        server.clear()
+        fourth = run(store, fr_settings(db, stage(server, "after")))
+        assert fourth.outcome == RunOutcome.UNCHANGED, fourth
+        assert (fourth.added, fourth.modified, fourth.removed) == (0, 0, 0)
+        assert [p.split("?")[0].rsplit("/", 1)[-1] for p in paths(server)] == [
+            "documents.json",
+            "public-inspection-documents.json",
+            "912.txt",
+        ]
+        assert "if-none-match" in server.requests[0].headers  # asked conditionally
 
 
 # --- public inspection ---------------------------------------------------------------------
@@ -367,3 +390,154 @@ def test_public_inspection_is_replaced_once_published(
         [rule] = store.accepted_records(NAME).values()
         assert rule.get_text("kind") == "entity_list_rule"
         assert rule.get_tuple("parties_en") == (ZHIPU,)
+
+
+# --- public inspection in two stages: filed, then published (one action) ------------------------
+
+FILED_ENTRY = json.loads((MIRROR / "after" / "public-inspection-documents.json").read_bytes())
+RAW_TEXT = (MIRROR / "raw_text" / f"{FILED}.txt").read_bytes()
+RAW_PATH = "/fr/public-inspection/raw_text/202/599/912.txt"
+SINO = "Sino IC Technology"
+# SYNTHETIC published stage (the real document number, citation and pages of the September
+# 2025 rule are not in the reference): the same document printed at 90 FR 44500-44510 on
+# 2025-09-16, its table on page 44508 naming two of the filed rule's entries.
+PUBLISHED_DOCUMENT: dict[str, object] = {
+    "document_number": FILED,
+    "citation": "90 FR 44500",
+    "title": "Additions to the Entity List",
+    "type": "Rule",
+    "action": "Final rule.",
+    "abstract": None,
+    "publication_date": "2025-09-16",
+    "effective_on": "2025-09-12",
+    "start_page": 44500,
+    "end_page": 44510,
+    "volume": 90,
+    "html_url": f"https://www.federalregister.gov/documents/2025/09/16/{FILED}/additions-to-the-entity-list",
+    "full_text_xml_url": f"https://www.federalregister.gov/documents/full_text/xml/2025/09/16/{FILED}.xml",
+    "pdf_url": None,
+    "regulation_id_numbers": None,
+    "docket_ids": None,
+    "dates": None,
+}
+FULL_PATH = f"/fr/documents/full_text/xml/2025/09/16/{FILED}.xml"
+PLACEHOLDER = "90 FR [INSERT FR PAGE NUMBER AND 9/16/2025]."
+PUBLISHED_XML = f"""<RULE><PREAMB><SUBJECT>Additions to the Entity List</SUBJECT>
+<SUM><HD SOURCE="HED">SUMMARY:</HD>In this rule, BIS amends the EAR by adding 2 entities to the
+Entity List, under the destination of China, People's Republic of (China) (2).</SUM></PREAMB>
+<REGTEXT PART="744" TITLE="15"><AMDPAR>2. Supplement No. 4 to part 744 is amended by adding
+under CHINA, PEOPLE'S REPUBLIC OF, in alphabetical order, entries for “Shanghai Fudan
+Microelectronics Group Co., Ltd.” and “{SINO}” to read as follows:</AMDPAR>
+<PRTPAGE P="44508"/><GPOTABLE COLS="5"><BOXHD><CHED H="1">Country</CHED><CHED H="1">Entity</CHED>
+<CHED H="1">License requirement</CHED><CHED H="1">License review policy</CHED>
+<CHED H="1">Federal Register citation</CHED></BOXHD>
+<ROW><ENT I="01">CHINA, PEOPLE'S REPUBLIC OF</ENT><ENT/><ENT/><ENT/><ENT/></ROW>
+<ROW><ENT/><ENT>Shanghai Fudan Microelectronics Group Co., Ltd.</ENT>
+<ENT>For all items subject to the EAR.</ENT><ENT>Presumption of denial.</ENT>
+<ENT>{PLACEHOLDER}</ENT></ROW>
+<ROW><ENT/><ENT>{SINO}</ENT><ENT>For all items subject to the EAR.</ENT>
+<ENT>Presumption of denial.</ENT><ENT>{PLACEHOLDER}</ENT></ROW>
+</GPOTABLE></REGTEXT></RULE>""".encode()
+INSPECTION_PATH = "/fr/public-inspection-documents.json"
+
+
+def test_a_filed_rule_is_one_action_completed_by_its_published_document(
+    fixture_server: FixtureServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "two-stages.db"
+    url = fixture_server.url_for("fr")
+    # Stage 1, 12 September: on the desk, not in documents.json yet.
+    fixture_server.set_route(INSPECTION_PATH, json.dumps(FILED_ENTRY).encode())
+    fixture_server.set_route(RAW_PATH, RAW_TEXT, content_type="text/plain")
+    fixture_server.set_route(PAGE, page_body([]))
+    with Store.open(db) as store:
+        first = run(store, fr_settings(db, url))  # public inspection is on by default
+        assert first.outcome == RunOutcome.BASELINE, first
+        [filed] = store.accepted_records(NAME).values()
+        assert filed.key == f"us:{FILED}"
+        assert filed.get_text("kind") == "public_inspection"
+        assert filed.get_text("stage") == "on public inspection, not yet published"
+        assert filed.get_text("filed_at") == "2025-09-12T08:45:00.000-04:00"
+        assert (filed.get_text("announced"), filed.get_text("scheduled")) == (
+            "2025-09-12",
+            "2025-09-16",
+        )
+        assert filed.get_text("published") == "" and filed.get_text("instrument") == (
+            f"FR Doc. {FILED}"
+        )
+        pdf = f"https://public-inspection.federalregister.gov/{FILED}.pdf"
+        raw = "https://www.federalregister.gov/public-inspection/raw_text/202/599/912.txt"
+        assert filed.get_text("url") == pdf
+        assert filed.get_tuple("inspection_urls") == (pdf, raw)
+        assert len(filed.get_tuple("parties_en")) == 11 and SINO in filed.get_tuple("parties_en")
+        assert set(filed.get_tuple("operations")) == {"add"}
+        assert filed.get_tuple("country_counts")[0] == "CN=23"
+        assert filed.get_tuple("review") == ("summary states 32 entities, tables add 11",)
+        # Before publication, a BIS list addition of one of its parties is explained by it.
+        early = attribute_by_name(SINO, store.accepted_records(NAME).values())
+        assert early is not None and early.action.key == f"us:{FILED}"
+
+        # Stage 2, 16 September: printed; the desk no longer lists it.
+        fixture_server.set_route(INSPECTION_PATH, json.dumps({"count": 0, "results": []}).encode())
+        fixture_server.set_route(PAGE, page_body([PUBLISHED_DOCUMENT]))
+        fixture_server.set_route(FULL_PATH, PUBLISHED_XML, content_type="application/xml")
+        second = run(store, fr_settings(db, url))
+        assert (second.added, second.modified, second.removed) == (0, 1, 0), second
+        [rule] = store.accepted_records(NAME).values()  # the same action, not a second one
+        assert rule.key == filed.key
+        assert rule.get_text("kind") == "entity_list_rule"
+        assert rule.get_text("stage") == "published"
+        assert rule.get_text("instrument") == "90 FR 44500"
+        assert (
+            rule.get_text("volume"),
+            rule.get_text("start_page"),
+            rule.get_text("end_page"),
+        ) == (
+            "90",
+            "44500",
+            "44510",
+        )
+        assert rule.get_text("published") == "2025-09-16"
+        # The filing facts stay on the published rule.
+        assert rule.get_text("filed_at") == "2025-09-12T08:45:00.000-04:00"
+        assert rule.get_text("announced") == "2025-09-12"
+        assert pdf in rule.get_tuple("urls") and raw in rule.get_tuple("inspection_urls")
+        assert rule.get_tuple("party_citations") == ("90 FR 44508", "90 FR 44508")
+        [change] = [c for c in store.changes() if c.change.kind == "modified"]
+        assert change.change.key == filed.key
+        # The list changes it explains are attributed to it, by page and by name.
+        by_page = attribute(["90 FR 44508"], store.accepted_records(NAME).values())
+        assert by_page is not None and by_page.action.key == filed.key
+        assert "90 FR 44500–44510" in by_page.evidence
+        by_name = attribute_by_name(SINO, store.accepted_records(NAME).values())
+        assert by_name is not None and by_name.action.key == filed.key
+
+
+def test_a_bis_rule_on_the_desk_that_does_not_touch_the_entity_list_is_ignored(
+    fixture_server: FixtureServer,
+) -> None:
+    other = dict(FILED_ENTRY["results"][0], title="Revisions to License Exception ENC")
+    fixture_server.set_route(INSPECTION_PATH, json.dumps({"count": 1, "results": [other]}).encode())
+    fixture_server.set_route(RAW_PATH, b"SUMMARY: BIS revises License Exception ENC.\n")
+    fixture_server.set_route(PAGE, page_body([]))
+    assert fetch_parse(fixture_server.url_for("fr")) == {}
+
+
+def test_a_raw_text_that_cannot_be_had_is_flagged_not_fatal(
+    fixture_server: FixtureServer,
+) -> None:
+    fixture_server.set_route(INSPECTION_PATH, json.dumps(FILED_ENTRY).encode())
+    fixture_server.set_faults(RAW_PATH, [Fault.http_status(404)])
+    fixture_server.set_route(PAGE, page_body([]))
+    [filed] = fetch_parse(fixture_server.url_for("fr")).values()
+    assert filed.get_text("stage") == "on public inspection, not yet published"
+    assert filed.get_tuple("review") == ("raw text not fetched: HTTP 404",)
+    assert filed.get_tuple("parties_en") == ()
+
+
+def test_a_desk_answer_of_another_shape_fails_the_run(fixture_server: FixtureServer) -> None:
+    fixture_server.set_route(INSPECTION_PATH, b'{"count": 1, "results": {}, "surprise": 1}')
+    fixture_server.set_route(PAGE, page_body([]))
+    with pytest.raises(ShapeError, match="unexpected key") as caught:
+        fetch_parse(fixture_server.url_for("fr"))
+    assert caught.value.url is not None and "public-inspection-documents.json" in caught.value.url
