@@ -86,7 +86,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TypedDict, TypeVar
 
 import platformdirs
 
@@ -205,7 +205,7 @@ class SourceSettings:
     min_records: int = 1
     max_records: int = 1_000_000
     max_shrink: float | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, object] = field(default_factory=dict)
     schedule: str = ""  # daemon: "every 3h" / "every 2s" or a crontab line
     # Every list code this source's records carry (what ``lists`` and recipient filters
     # may name); empty: any.
@@ -435,7 +435,7 @@ def _choose_config_path(given: Path | None, env: Mapping[str, str]) -> tuple[Pat
     return default_config_path(), False
 
 
-def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
+def _read_toml(path: Path, *, required: bool) -> dict[str, object]:
     if not path.exists():
         if required:
             raise ConfigError(f"config file not found: {path}")
@@ -492,7 +492,7 @@ def _load_section(
     against the default's (numbers, text, true/false, lists of text)."""
     if not isinstance(table, dict):
         raise ConfigError(f"[{name}] in {path} must be a table")
-    values: dict[str, Any] = {}
+    values: dict[str, object] = {}
     for key, value in table.items():
         if not hasattr(defaults, key) or key == "password":
             raise ConfigError(f"unknown setting {name}.{key} in {path}")
@@ -566,15 +566,15 @@ def _load_email(
     return replace(email, recipients=recipients, password=_secret(env, "ECMON_SMTP_PASSWORD"))
 
 
-def _list_of_tables(value: object, path: Path) -> list[dict[str, Any]]:
+def _list_of_tables(value: object, path: Path) -> list[dict[str, object]]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ConfigError(
             f"email.recipients in {path} must be a list of tables ([[email.recipients]])"
         )
-    return value
+    return [dict(v) for v in value]
 
 
-def _recipient(item: dict[str, Any], path: Path) -> Recipient:
+def _recipient(item: dict[str, object], path: Path) -> Recipient:
     address = item.pop("address", None)
     if not isinstance(address, str) or "@" not in address:
         raise ConfigError(f"each [[email.recipients]] in {path} needs an address")
@@ -587,15 +587,17 @@ def _recipient(item: dict[str, Any], path: Path) -> Recipient:
     )
 
 
-def _section_lists(item: dict[str, Any], path: Path) -> dict[str, list[Any]]:
+def _section_lists(item: dict[str, object], path: Path) -> dict[str, list[object]]:
     allowed = {"lists", "countries", "sectors"}
     unknown = set(item) - allowed
     if unknown:
         raise ConfigError(f"unknown recipient setting(s) in {path}: {', '.join(sorted(unknown))}")
+    lists: dict[str, list[object]] = {}
     for key, vals in item.items():
         if not isinstance(vals, list):
             raise ConfigError(f"recipient {key} in {path} must be a list")
-    return item
+        lists[key] = vals
+    return lists
 
 
 _CHANNEL_KEYS = {"name", "url_env", "format", "digests", "alerts", "lists", "countries", "sectors"}
@@ -691,6 +693,19 @@ def _secret(env: Mapping[str, str], name: str) -> str | None:
 _SOURCE_KEYS = {"enabled", "url", "lists", "min_records", "max_records", "max_shrink", "schedule"}
 
 
+class _SourceChanges(TypedDict, total=False):
+    """What a [sources.NAME] table (and the environment) changes of a source's defaults."""
+
+    enabled: bool
+    url: str
+    lists: tuple[str, ...]
+    min_records: int
+    max_records: int
+    max_shrink: float
+    schedule: str
+    options: Mapping[str, object]
+
+
 def _load_sources(
     defaults: Mapping[str, SourceSettings],
     table: object,
@@ -717,18 +732,18 @@ def _load_sources(
 
 def _overlay_source(
     base: SourceSettings,
-    own: dict[str, Any],
+    own: dict[str, object],
     env: Mapping[str, str],
     path: Path,
     origins: dict[str, str],
 ) -> SourceSettings:
     prefix = f"sources.{base.name}"
-    changes: dict[str, Any] = {}
+    changes: _SourceChanges = {}
     for key in list(own):
         if key not in _SOURCE_KEYS:
             continue
         value = own.pop(key)
-        changes[key] = _check_source_value(key, value, prefix, path)
+        changes.update(_check_source_value(key, value, prefix, path))
         origins[f"{prefix}.{key}"] = f"file {path}"
     env_url = env.get(f"ECMON_{base.name.upper()}_URL")
     if env_url:
@@ -750,28 +765,28 @@ def _overlay_source(
     return replace(base, **changes)
 
 
-def _check_source_value(key: str, value: Any, prefix: str, path: Path) -> Any:
+def _check_source_value(key: str, value: object, prefix: str, path: Path) -> _SourceChanges:
     if key == "enabled":
         if not isinstance(value, bool):
             raise ConfigError(f"{prefix}.enabled in {path} must be true or false")
-        return value
+        return {"enabled": value}
     if key == "schedule":
         if not isinstance(value, str):
             raise ConfigError(f"{prefix}.schedule in {path} must be text like 'every 3h'")
-        return value.strip()
+        return {"schedule": value.strip()}
     if key == "url":
         if not isinstance(value, str) or not value.startswith(("http://", "https://")):
             raise ConfigError(f"{prefix}.url in {path} must be an http(s) URL, got {value!r}")
-        return value
+        return {"url": value}
     if key == "lists":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{prefix}.lists in {path} must be a list of names")
-        return tuple(v.upper() for v in value)
+        return {"lists": tuple(v.upper() for v in value)}
     if key in ("min_records", "max_records"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(f"{prefix}.{key} in {path} must be a whole number >= 0")
-        return value
-    return _number(value, f"{prefix}.max_shrink", path)
+        return {"min_records": value} if key == "min_records" else {"max_records": value}
+    return {"max_shrink": _number(value, f"{prefix}.max_shrink", path)}
 
 
 def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
@@ -806,7 +821,7 @@ def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
             rows.append((f"channels.{ch.name}.{key}", text, origin))
     for src in settings.sources.values():
         prefix = f"sources.{src.name}"
-        plain: dict[str, Any] = {
+        plain: dict[str, object] = {
             "enabled": src.enabled,
             "url": src.url,
             "lists": ",".join(src.lists),

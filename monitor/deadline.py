@@ -18,14 +18,19 @@ resolver's own timeout, not by this deadline.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import httpcore
 import httpx
+
+# httpcore's (private) SOCKET_OPTION: the arguments of one socket.setsockopt call.
+SocketOption = (
+    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
+)
 
 SLICE = 0.5  # the longest one wait on a socket lasts before a cancel is seen
 EXPIRED = "deadline passed"
@@ -103,14 +108,14 @@ class DeadlineStream(httpcore.NetworkStream):
 
     def start_tls(
         self,
-        ssl_context: Any,
+        ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
         tls = self._inner.start_tls(ssl_context, server_hostname, self._deadlines.bound(timeout))
         return DeadlineStream(tls, self._deadlines)
 
-    def get_extra_info(self, info: str) -> Any:
+    def get_extra_info(self, info: str) -> object:
         return self._inner.get_extra_info(info)
 
 
@@ -125,7 +130,7 @@ class DeadlineBackend(httpcore.NetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.NetworkStream:
         try:
             stream = self._inner.connect_tcp(
@@ -139,7 +144,7 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self,
         path: str,
         timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.NetworkStream:
         stream = self._inner.connect_unix_socket(
             path, self._deadlines.bound(timeout), socket_options

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 from monitor.actions import is_action
 from monitor.analysis.taxonomy import (
@@ -195,12 +195,15 @@ class Override:
 
 
 def parse_overrides(
-    data: Mapping[str, Any], taxonomy: Taxonomy, origin: str
+    data: Mapping[str, object], taxonomy: Taxonomy, origin: str
 ) -> tuple[Override, ...]:
     """Overrides from their TOML form (``[[override]]`` tables); unknown sectors raise."""
     known = set(taxonomy.ids())
     overrides = []
-    for index, table in enumerate(data.get("override", []), start=1):
+    tables = data.get("override", [])
+    if not isinstance(tables, list):
+        raise ConfigError(f"{origin}: 'override' must be a list of [[override]] tables")
+    for index, table in enumerate(tables, start=1):
         where = f"{origin}: [[override]] #{index}"
         if not isinstance(table, dict) or not isinstance(table.get("key"), str):
             raise ConfigError(f"{where} needs a text 'key' (the record key, as in JSON output)")
@@ -223,7 +226,7 @@ def parse_overrides(
 
 
 def _sector_list(
-    table: Mapping[str, Any], name: str, known: set[str], where: str
+    table: Mapping[str, object], name: str, known: set[str], where: str
 ) -> tuple[str, ...]:
     value = table.get(name, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Any
 
 from monitor.errors import ConfigError
 
@@ -145,11 +144,11 @@ def default_taxonomy() -> Taxonomy:
     return parse_taxonomy(tomllib.loads(text))
 
 
-def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
+def parse_taxonomy(data: Mapping[str, object]) -> Taxonomy:
     """A taxonomy from its TOML form; raises ConfigError on a malformed entry."""
     sectors: list[Sector] = []
     cues: list[Cue] = []
-    for table in data.get("sector", []):
+    for table in _tables(data, "sector"):
         sector = Sector(
             id=_text(table, "id"),
             name=_text(table, "name"),
@@ -165,7 +164,7 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
     return Taxonomy(version=str(data.get("version", "")), sectors=tuple(sectors), cues=tuple(cues))
 
 
-def _cues(sector: str, table: Mapping[str, Any]) -> Iterable[Cue]:
+def _cues(sector: str, table: Mapping[str, object]) -> Iterable[Cue]:
     for term in _texts(table, "terms"):
         yield Cue(sector, "term", term, _english(term, ignore_case=True))
     for term in _texts(table, "acronyms"):
@@ -174,7 +173,7 @@ def _cues(sector: str, table: Mapping[str, Any]) -> Iterable[Cue]:
         yield Cue(sector, "term_zh", term, re.compile(re.escape(normalise(term))))
     for prefix in _texts(table, "hs"):
         yield Cue(sector, "hs", prefix, None)
-    for known in table.get("known", []):
+    for known in _tables(table, "known"):
         note = " ".join(str(known.get("note", "")).split())
         for name in _texts(known, "match"):
             pattern = _english(name, True) if name.isascii() else re.compile(re.escape(name))
@@ -191,14 +190,21 @@ def _english(term: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9]){body}{plural}(?![A-Za-z0-9])", flags)
 
 
-def _text(table: Mapping[str, Any], name: str) -> str:
+def _tables(table: Mapping[str, object], name: str) -> list[Mapping[str, object]]:
+    value = table.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"sector taxonomy: {name!r} must be a list of tables ([[{name}]])")
+    return value
+
+
+def _text(table: Mapping[str, object], name: str) -> str:
     value = table.get(name)
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"sector taxonomy: [[sector]] needs text {name!r}, got {value!r}")
     return value
 
 
-def _texts(table: Mapping[str, Any], name: str) -> tuple[str, ...]:
+def _texts(table: Mapping[str, object], name: str) -> tuple[str, ...]:
     value = table.get(name, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(f"sector taxonomy: {name!r} must be a list of text")

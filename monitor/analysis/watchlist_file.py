@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from monitor.analysis.sectors import Override, Taxonomy, parse_overrides
 from monitor.analysis.watchlist import WatchEntry
@@ -36,12 +36,14 @@ _CSV_COLUMNS = ("ref", "name", "aliases", "country", "note")
 
 def read_watchlist(path: Path) -> tuple[WatchEntry, ...]:
     """The entries of a watchlist file (TOML or CSV, by extension)."""
+    rows: Sequence[object]
     if path.suffix.lower() == ".csv":
         rows = _csv_rows(path)
     else:
-        rows = _toml(path).get("entry", [])
-        if not isinstance(rows, list):
+        table = _toml(path).get("entry", [])
+        if not isinstance(table, list):
             raise ConfigError(f"watchlist {path}: 'entry' must be an array of tables ([[entry]])")
+        rows = table
     entries = tuple(_entry(row, path, index) for index, row in enumerate(rows, start=1))
     refs = [e.ref for e in entries]
     duplicate = next((r for r in refs if refs.count(r) > 1), None)
@@ -55,7 +57,7 @@ def read_overrides(path: Path, taxonomy: Taxonomy) -> tuple[Override, ...]:
     return parse_overrides(_toml(path), taxonomy, origin=str(path))
 
 
-def _entry(row: Any, path: Path, index: int) -> WatchEntry:
+def _entry(row: object, path: Path, index: int) -> WatchEntry:
     where = f"watchlist {path}: entry {index}"
     if not isinstance(row, dict):
         raise ConfigError(f"{where} is not a table")
@@ -90,7 +92,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         raise ConfigError(f"watchlist {path} cannot be read: {exc}") from exc
 
 
-def _toml(path: Path) -> dict[str, Any]:
+def _toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -8,12 +8,19 @@ sector tag its field and matched text, a hit its score and reason.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
 
 from monitor.analysis.chains import Chain
-from monitor.analysis.links import Event, Link, event_dict, evidence_dicts
-from monitor.analysis.sectors import SectorTag, Taxonomy, tags_to_dicts
+from monitor.analysis.links import (
+    Event,
+    EventDict,
+    EvidenceDict,
+    Link,
+    event_dict,
+    evidence_dicts,
+)
+from monitor.analysis.sectors import SectorItem, SectorTag, Taxonomy, tags_to_dicts
 from monitor.analysis.watchlist import Hit, display_name
 from monitor.models import Record
 from monitor.store.analysis import StoredHit
@@ -21,18 +28,99 @@ from monitor.store.analysis import StoredHit
 _INDENT = "        "
 
 
-def to_json(document: Any) -> str:
+def to_json(document: object) -> str:
+    """One of the documents below (or a list or dict of them), as the commands print it."""
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+class ResponseDict(TypedDict):
+    response: EventDict
+    days: int
+    score: float
+    evidence: list[EvidenceDict]
+
+
+class TriggerDict(TypedDict):
+    trigger: EventDict
+    responses: list[ResponseDict]
+
+
+class ChainStepDict(TypedDict):
+    action: EventDict
+    verb: str
+    term: str
+    days: int | None
+    evidence: str
+
+
+class ChainDict(TypedDict):
+    root_key: str
+    root: EventDict | None
+    steps: list[ChainStepDict]
+    problems: list[str]
+
+
+class LinksDocument(TypedDict):
+    """``ecmon links --format json``."""
+
+    query: dict[str, object]
+    links: list[TriggerDict]
+    chains: list[ChainDict]
+
+
+class SectorRecordDict(TypedDict):
+    source: str
+    key: str
+    list: str
+    name: str
+    country: str
+    sectors: list[SectorItem]
+
+
+class SectorsDocument(TypedDict):
+    """``ecmon sectors --format json``."""
+
+    taxonomy_version: str
+    records: list[SectorRecordDict]
+
+
+class AdhocHitDict(TypedDict):
+    """A hit as ``ecmon screen --name`` shows it."""
+
+    source: str
+    key: str
+    list: str
+    name: str
+    country: str
+    score: float
+    reason: str
+
+
+class HitDict(AdhocHitDict):
+    """A stored hit (``ecmon screen``, ``ecmon hits``): its id, status and decision too."""
+
+    id: int
+    status: str
+    ref: str
+    watch_name: str
+    present: bool
+    first_seen_at: str
+    last_seen_at: str
+    decided_at: str | None
+    decision_note: str
 
 
 # ------------------------------------------------------------------ links
 
 
 def links_document(
-    links: Sequence[Link], chains: Sequence[Chain], taxonomy: Taxonomy, query: dict[str, Any]
-) -> dict[str, Any]:
+    links: Sequence[Link],
+    chains: Sequence[Chain],
+    taxonomy: Taxonomy,
+    query: Mapping[str, object],
+) -> LinksDocument:
     """Triggers with their responses (best first), then the chains."""
-    triggers: dict[str, dict[str, Any]] = {}
+    triggers: dict[str, TriggerDict] = {}
     for link in links:
         entry = triggers.setdefault(
             link.trigger.key, {"trigger": event_dict(link.trigger, taxonomy), "responses": []}
@@ -52,7 +140,7 @@ def links_document(
     }
 
 
-def _chain_dict(chain: Chain, taxonomy: Taxonomy) -> dict[str, Any]:
+def _chain_dict(chain: Chain, taxonomy: Taxonomy) -> ChainDict:
     return {
         "root_key": chain.root_key,
         "root": event_dict(chain.root, taxonomy) if chain.root else None,
@@ -147,7 +235,7 @@ def sectors_text(
 
 def sectors_document(
     rows: Sequence[tuple[str, Record, tuple[SectorTag, ...]]], taxonomy: Taxonomy
-) -> dict[str, Any]:
+) -> SectorsDocument:
     return {
         "taxonomy_version": taxonomy.version,
         "records": [
@@ -179,7 +267,7 @@ def taxonomy_text(taxonomy: Taxonomy) -> str:
 # ------------------------------------------------------------------ hits
 
 
-def hit_dict(stored: StoredHit) -> dict[str, Any]:
+def hit_dict(stored: StoredHit) -> HitDict:
     hit = stored.hit
     return {
         "id": stored.id,
@@ -195,7 +283,7 @@ def hit_dict(stored: StoredHit) -> dict[str, Any]:
     }
 
 
-def adhoc_hit_dict(hit: Hit) -> dict[str, Any]:
+def adhoc_hit_dict(hit: Hit) -> AdhocHitDict:
     """What a hit says of the record it found (``ecmon screen --name`` shows only this;
     ``hit_dict`` adds the stored hit's id, status and decision around it)."""
     return {

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 import click
 
@@ -28,24 +28,25 @@ from monitor.store import Store
 # The formats of `ecmon diff` (monitor.digest.render.TextFormat, without importing Jinja here).
 TextFormat = Literal["text", "json", "markdown", "csv"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 EXIT_SUSPECT = 6
 EXIT_UNHEALTHY = 8  # `ecmon status`: an enabled source is broken or stale
 FORMATS = click.Choice(["text", "json", "markdown", "csv"])
 
 
-def handle_errors(func: F) -> F:
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn library errors into a one-line message and their exit code."""
 
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except EcmonError as error:
             click.echo(f"ecmon: error: {error}", err=True)
             sys.exit(error.exit_code)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 class App:

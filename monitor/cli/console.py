@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from monitor.models import Record, RunOutcome, RunSummary, SourceStatus, TimelineEvent
+from monitor.store.store import ProblemRun
 from monitor.text import clean
 
 
@@ -57,7 +57,7 @@ def status_table(statuses: Sequence[SourceStatus]) -> str:
     return "\n".join(lines)
 
 
-def problems_table(runs: Sequence[dict[str, Any]]) -> str:
+def problems_table(runs: Sequence[ProblemRun]) -> str:
     """Recent failed or suspect runs, newest first."""
     if not runs:
         return ""

@@ -12,7 +12,6 @@ import inspect
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -154,7 +153,7 @@ def diff(
     with app.store(read_only=True) as store:
         if since is None and from_run is None and to_run is None:
             changes, runs = _latest_changes(store, names)
-            query: dict[str, Any] = {"source": source, "runs": runs}
+            query: dict[str, object] = {"source": source, "runs": runs}
         else:
             changes = store.changes(
                 source=source, since=parse_date(since), from_run=from_run, to_run=to_run
@@ -190,7 +189,7 @@ def _run_id(value: str | None, option: str) -> int | None:
         ) from None
 
 
-def _date_query(source: str | None, from_: str | None, to_: str | None) -> dict[str, Any]:
+def _date_query(source: str | None, from_: str | None, to_: str | None) -> dict[str, object]:
     return {"source": source, "from_date": from_, "to_date": to_}
 
 

@@ -50,7 +50,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.events import (
@@ -58,7 +58,6 @@ from apscheduler.events import (
     EVENT_JOB_MAX_INSTANCES,
     EVENT_JOB_MISSED,
     EVENT_SCHEDULER_STARTED,
-    JobExecutionEvent,
 )
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
@@ -99,14 +98,26 @@ def timezone_of(settings: Settings) -> ZoneInfo:
         ) from None
 
 
-def trigger_for(text: str, tz: ZoneInfo, *, jitter: int = 0, clock: bool = False) -> Any:
+class Trigger(Protocol):
+    """What the daemon asks of an APScheduler 3 trigger (APScheduler ships no type hints)."""
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None: ...
+
+
+def trigger_for(text: str, tz: ZoneInfo, *, jitter: int = 0, clock: bool = False) -> Trigger:
     """The trigger of a schedule: interval, crontab line or (``clock``) ``HH:MM``."""
     every = parse_every(text)
     if every is not None:
-        return IntervalTrigger(seconds=every.total_seconds(), timezone=tz, jitter=jitter or None)
+        interval: Trigger = IntervalTrigger(
+            seconds=every.total_seconds(), timezone=tz, jitter=jitter or None
+        )
+        return interval
     at = _CLOCK.fullmatch(text.strip()) if clock else None
     if at is not None:
-        return CronTrigger(hour=int(at[1]), minute=int(at[2]), timezone=tz)
+        daily: Trigger = CronTrigger(hour=int(at[1]), minute=int(at[2]), timezone=tz)
+        return daily
     fields = text.split()
     if len(fields) != 5:
         raise ConfigError(
@@ -120,7 +131,7 @@ def trigger_for(text: str, tz: ZoneInfo, *, jitter: int = 0, clock: bool = False
         )
     minute, hour, day, month, weekday = fields
     try:
-        return CronTrigger(
+        cron: Trigger = CronTrigger(
             minute=minute,
             hour=hour,
             day=day,
@@ -129,6 +140,7 @@ def trigger_for(text: str, tz: ZoneInfo, *, jitter: int = 0, clock: bool = False
             timezone=tz,
             jitter=jitter or None,
         )
+        return cron
     except ValueError as exc:
         raise ConfigError(f"schedule {text!r}: {exc}") from None
 
@@ -143,7 +155,7 @@ class JobSpec:
     id: str
     func: Callable[[], object]
     schedule: str
-    trigger: Any
+    trigger: Trigger
     first_run: datetime | None = None
 
 
@@ -251,10 +263,32 @@ def run(schedule: Plan, on_stop: Callable[[], None] = lambda: None) -> None:
     guard.wait_idle()
 
 
+class _Stoppable(Protocol):
+    """What ``_Guard`` asks of the APScheduler scheduler."""
+
+    def shutdown(self, wait: bool = True) -> None: ...
+
+
+class _JobEvent(Protocol):
+    """What ``_report`` reads of an APScheduler ``JobExecutionEvent``."""
+
+    @property
+    def code(self) -> int: ...
+
+    @property
+    def job_id(self) -> str: ...
+
+    @property
+    def scheduled_run_time(self) -> datetime | None: ...
+
+    @property
+    def exception(self) -> BaseException | None: ...
+
+
 class _Guard:
     """Stops the scheduler on a signal and lets the runs in progress finish."""
 
-    def __init__(self, scheduler: BlockingScheduler, on_stop: Callable[[], None]) -> None:
+    def __init__(self, scheduler: _Stoppable, on_stop: Callable[[], None]) -> None:
         self._scheduler = scheduler
         self._on_stop = on_stop
         self._stopping = threading.Event()
@@ -320,7 +354,7 @@ class _Guard:
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _report(event: JobExecutionEvent) -> None:
+def _report(event: _JobEvent) -> None:
     """Surface what APScheduler would otherwise only log at debug level or swallow."""
     if event.code == EVENT_JOB_MISSED:
         log.warning(

@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -100,7 +100,7 @@ def markdown_text(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
 
 
-def _inline_all(value: Any) -> Any:
+def _inline_all(value: object) -> object:
     """Every string in ``value`` (dicts, lists, tuples) through ``inline``; keys too."""
     if isinstance(value, str):
         return inline(value)
@@ -109,6 +109,15 @@ def _inline_all(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_inline_all(v) for v in value]
     return value
+
+
+_Doc = TypeVar("_Doc", bound=Mapping[str, object])
+
+
+def _inlined(document: _Doc) -> _Doc:
+    """``_inline_all`` of a typed model: the same keys and value shapes (it turns tuples
+    into lists, and the digest model holds none), so it keeps its declared type."""
+    return cast(_Doc, _inline_all(document))
 
 
 def render_changes(document: ChangesDocument, fmt: TextFormat) -> str:
@@ -167,7 +176,7 @@ def render_digest(model: DigestModel, fmt: DigestFormat) -> str:
 
 def render_feed(model: DigestModel, *, self_url: str = "") -> str:
     """An Atom 1.0 feed of the model: its actions and change groups (``feed_entries``)."""
-    model = _inline_all(model)
+    model = _inlined(model)
     entries = feed_entries(model)
     updated = max((e["updated"] for e in entries), default=model["generated_at"])
     text = (

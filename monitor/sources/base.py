@@ -17,13 +17,26 @@ Two shapes of source:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from monitor.config import SourceSettings
+from monitor.errors import ConfigError
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.models import Record
+
+
+def url_list_option(value: object, *, source: str, url: str | None = None) -> frozenset[str]:
+    """The ``skip_urls`` option (site URLs a human has reviewed and wants skipped): a list
+    of text; anything else raises ConfigError naming the source."""
+    if (
+        isinstance(value, str)
+        or not isinstance(value, Iterable)
+        or not all(isinstance(u, str) for u in value)
+    ):
+        raise ConfigError("skip_urls must be a list of URLs", source=source, url=url)
+    return frozenset(str(u) for u in value)
 
 
 @dataclass(frozen=True)
@@ -38,7 +51,7 @@ class SourceInfo:
     max_records: int
     key_fields: tuple[str, ...]
     lists: tuple[str, ...] = ()
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, object] = field(default_factory=dict)
     accumulate: bool = False
     feed_lists: tuple[str, ...] = ()
     # When the daemon polls it: "every 3h" / "every 90s", or a crontab line

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TypedDict
 
 from monitor.errors import EcmonError, StoreError
 from monitor.keys import fold_name
@@ -72,6 +72,16 @@ class SourceState:
     last_outcome: str | None
     accepted_raw_sha256: str | None
     last_run_at: str | None = None
+
+
+class ProblemRun(TypedDict):
+    """A failed or suspect run, with why (``ecmon status``)."""
+
+    id: int
+    started_at: str
+    source: str
+    outcome: str
+    reason: str
 
 
 class Store:
@@ -278,7 +288,7 @@ class Store:
         row = self.db.one(f"SELECT max(id) AS id FROM runs WHERE {where.sql()}", where.params)
         return None if row is None or row["id"] is None else int(row["id"])
 
-    def runs(self, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def runs(self, source: str | None = None, limit: int = 50) -> list[dict[str, object]]:
         """Run rows, newest first."""
         where = codec.Filter()
         where.add("source = ?", source)
@@ -288,7 +298,7 @@ class Store:
         )
         return [dict(row) for row in rows]
 
-    def problem_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+    def problem_runs(self, limit: int = 10) -> list[ProblemRun]:
         """The newest failed or suspect runs, each with its reason (the error, or why the
         snapshot was held as suspect)."""
         rows = self.db.rows(
@@ -298,7 +308,16 @@ class Store:
             " WHERE r.outcome IN ('failed', 'suspect') ORDER BY r.id DESC LIMIT ?",
             (limit,),
         )
-        return [dict(row) for row in rows]
+        return [
+            {
+                "id": row["id"],
+                "started_at": row["started_at"],
+                "source": row["source"],
+                "outcome": row["outcome"],
+                "reason": row["reason"],
+            }
+            for row in rows
+        ]
 
     def statuses(self, sources: Sequence[tuple[str, bool]]) -> list[SourceStatus]:
         """Health of each (name, enabled) source, including sources that never ran."""

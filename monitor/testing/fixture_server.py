@@ -24,7 +24,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, Literal, NamedTuple, cast, get_args
+from typing import Literal, NamedTuple, cast, get_args
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 FaultKind = Literal[
@@ -149,7 +149,7 @@ class FixtureServer:
         self._stopping = threading.Event()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._index_cache: dict[str, dict[str, Any]] = {}
+        self._index_cache: dict[str, dict[str, _Indexed]] = {}
 
     def __enter__(self) -> FixtureServer:
         self.start()
@@ -272,18 +272,17 @@ class FixtureServer:
             if entry is None:
                 return None
             prefix = f"/{folder}" if folder else ""
-            if isinstance(entry, str):
-                return f"{prefix}/{entry.lstrip('/')}", None
-            return f"{prefix}/{str(entry['file']).lstrip('/')}", entry.get("content_type")
+            file, content_type = entry
+            return f"{prefix}/{file.lstrip('/')}", content_type
         return None
 
-    def _query_index(self, folder: str) -> dict[str, Any]:
+    def _query_index(self, folder: str) -> dict[str, _Indexed]:
         assert self.root is not None
         with self._lock:
             if folder not in self._index_cache:
                 index_file = self.root / folder / "_queries.json"
                 self._index_cache[folder] = (
-                    json.loads(index_file.read_text(encoding="utf-8"))
+                    _read_index(json.loads(index_file.read_text(encoding="utf-8")))
                     if index_file.is_file()
                     else {}
                 )
@@ -309,6 +308,28 @@ class FixtureServer:
         self._stopping.wait(seconds)
 
 
+# One ``_queries.json`` value: the file (relative to the index's folder) and its Content-Type.
+_Indexed = tuple[str, str | None]
+
+
+def _read_index(data: object) -> dict[str, _Indexed]:
+    """A ``_queries.json`` as (file, content type) per key; a value is a file path or
+    ``{"file": ..., "content_type": ...}``."""
+    if not isinstance(data, dict):
+        raise ValueError("a _queries.json holds one object")
+    index: dict[str, _Indexed] = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            index[str(key)] = (value, None)
+        else:
+            content_type = value.get("content_type")
+            index[str(key)] = (
+                str(value["file"]),
+                content_type if isinstance(content_type, str) else None,
+            )
+    return index
+
+
 def _normal(path: str) -> str:
     return "/" + unquote(path).lstrip("/")
 
@@ -327,7 +348,7 @@ class _Server(ThreadingHTTPServer):
         self.fixture = fixture
         super().__init__(address, handler)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(self, request: object, client_address: object) -> None:
         """Stay quiet: clients hanging up on purpose (timeouts, caps) are normal here."""
 
 
@@ -339,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
     def fixture(self) -> FixtureServer:
         return cast(_Server, self.server).fixture
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         """No access log on stderr."""
 
     def do_GET(self) -> None:

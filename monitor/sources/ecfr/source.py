@@ -32,7 +32,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date as Date
-from typing import Any
 
 from monitor.config import SourceSettings
 from monitor.errors import ConfigError
@@ -130,7 +129,7 @@ def checked_date(value: str, url: str) -> str:
     return value
 
 
-def _version_entries(client: HttpClient, settings: SourceSettings) -> list[Mapping[str, Any]]:
+def _version_entries(client: HttpClient, settings: SourceSettings) -> list[Mapping[str, object]]:
     """Every ``content_versions`` entry of part 744, over all pages."""
     url = versions_url(settings)
     entries, pages = _version_page(client, url, {"part": PART})
@@ -144,7 +143,7 @@ def _version_entries(client: HttpClient, settings: SourceSettings) -> list[Mappi
 
 def _version_page(
     client: HttpClient, url: str, params: Mapping[str, str]
-) -> tuple[list[Mapping[str, Any]], int]:
+) -> tuple[list[Mapping[str, object]], int]:
     result = client.get(url, source=NAME, params=params)
     where = Where(NAME, result.url)
     try:
@@ -161,7 +160,7 @@ def _version_page(
     return list(versions), pages
 
 
-def supplement_dates(entries: Iterable[Mapping[str, Any]], where: Where) -> list[str]:
+def supplement_dates(entries: Iterable[Mapping[str, object]], where: Where) -> list[str]:
     """Distinct amendment dates of Supplement No. 4, ascending.
 
     The index lists appendices as entries of their own (``type`` "appendix", identifier
@@ -181,14 +180,14 @@ def supplement_dates(entries: Iterable[Mapping[str, Any]], where: Where) -> list
     return sorted({_amendment_date(e, where) for e in own})
 
 
-def _is_supplement(entry: Mapping[str, Any]) -> bool:
+def _is_supplement(entry: Mapping[str, object]) -> bool:
     wanted = SUPPLEMENT.casefold()
     identifier = " ".join(str(entry.get("identifier") or "").split()).casefold()
     name = " ".join(str(entry.get("name") or "").split()).casefold()
     return identifier == wanted or name == wanted or name.startswith(wanted + "\u2014")
 
 
-def _amendment_date(entry: Mapping[str, Any], where: Where) -> str:
+def _amendment_date(entry: Mapping[str, object], where: Where) -> str:
     value = entry.get("amendment_date")
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise where.shape(f"version entry {entry.get('identifier')!r} has amendment_date {value!r}")

@@ -31,7 +31,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from monitor.errors import ParseError, ShapeError
 from monitor.sources.xml_guard import declares_dtd
@@ -55,7 +55,25 @@ _NOTE = re.compile(r"\d+\s|\[")
 _LINE_TAGS = frozenset({"p", "li"})
 _SUPERSCRIPT_TAGS = frozenset({"su", "sup"})
 
-Element = Any  # an lxml element (lxml has no type hints)
+class Element(Protocol):
+    """What this module reads of an lxml element (lxml ships no type hints)."""
+
+    @property
+    def tag(self) -> object: ...  # the name, or a function for comments and PIs
+
+    @property
+    def text(self) -> str | None: ...
+
+    @property
+    def tail(self) -> str | None: ...
+
+    def get(self, key: str) -> str | None: ...
+
+    def iter(self) -> Iterator[Element]: ...
+
+    def itertext(self) -> Iterator[str]: ...
+
+    def __iter__(self) -> Iterator[Element]: ...
 
 
 @dataclass(frozen=True)
@@ -121,12 +139,13 @@ def _parse_xml(raw: bytes, where: Where) -> Element:
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     try:
-        root = etree.fromstring(raw, parser)
+        parsed = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
         raise where.parse(f"not well-formed XML: {exc}") from exc
-    info = root.getroottree().docinfo
+    info = parsed.getroottree().docinfo
     if info.doctype or info.internalDTD is not None:
         raise where.parse("the XML declares a DTD; refused (entities are never expanded)")
+    root: Element = parsed
     return root
 
 

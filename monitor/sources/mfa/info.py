@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
 
 from monitor.config import SourceSettings
 from monitor.errors import ConfigError
-from monitor.sources.base import SourceInfo
+from monitor.sources.base import SourceInfo, url_list_option
 
 NAME = "cn_mfa_countermeasures"
 ORIGIN = "https://www.mfa.gov.cn"
@@ -22,7 +21,7 @@ COLUMN = "/web/wjb_673085/zfxxgk_674865/gknrlb/fzcqdcs/"
 # convention of the CMS the site runs on [INF: not verified on this column]; one page is read
 # by default, and a decision already held is never fetched again.
 INDEX_PAGE = "index.shtml"
-DEFAULT_OPTIONS: Mapping[str, Any] = MappingProxyType({"pages": 1, "skip_urls": ()})
+DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType({"pages": 1, "skip_urls": ()})
 
 INFO = SourceInfo(
     name=NAME,
@@ -45,11 +44,9 @@ def read_options(settings: SourceSettings) -> tuple[int, frozenset[str]]:
     pages = settings.options.get("pages", 1)
     if isinstance(pages, bool) or not isinstance(pages, int) or not 1 <= pages <= 50:
         raise ConfigError("option pages must be a whole number from 1 to 50", source=NAME)
-    skip = settings.options.get("skip_urls", ())
-    if isinstance(skip, str) or not all(isinstance(u, str) for u in skip):
-        raise ConfigError("skip_urls must be a list of URLs", source=NAME)
+    skip = url_list_option(settings.options.get("skip_urls", ()), source=NAME)
     if not settings.url.rstrip("/").endswith(COLUMN.rstrip("/")):
         raise ConfigError(
             f"url must be the 反制裁 column (ending {COLUMN}), not {settings.url}", source=NAME
         )
-    return pages, frozenset(skip)
+    return pages, skip

@@ -40,9 +40,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
 from monitor.errors import ConfigError
+from monitor.sources.base import url_list_option
 
 NAME = "cn_mofcom_announcements"
 API_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"
@@ -54,7 +54,7 @@ SITE_ORIGINS: Mapping[str, str] = MappingProxyType(
 # tagId 分页列表, pageId fc8bdff48fa345a48b651c1285b70b8f; aqygzj webId
 # b28941ad4e064442856787562c9a4961, tplSetId DDBav9QvwJVbs9iznQVmO, tagId 信息列表, pageId
 # 79d6d2c4e44d458180d37dd4f0996645. The defaults carry none: the column pages declare them.
-DEFAULT_INDEXES: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+DEFAULT_INDEXES: Mapping[str, Mapping[str, object]] = MappingProxyType(
     {
         "policy": {
             "enabled": True,
@@ -92,7 +92,7 @@ DEFAULT_INDEXES: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     }
 )
 
-DEFAULT_OPTIONS: Mapping[str, Any] = MappingProxyType(
+DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType(
     {
         "api_path": API_PATH,
         "hosts": MappingProxyType({"aqygzj": SITE_ORIGINS["aqygzj"]}),
@@ -167,7 +167,7 @@ class MofcomOptions:
         return site
 
 
-def read_options(url: str, options: Mapping[str, Any]) -> MofcomOptions:
+def read_options(url: str, options: Mapping[str, object]) -> MofcomOptions:
     """Typed options; anything malformed raises ConfigError naming the key."""
     hosts = _mapping(options.get("hosts", DEFAULT_OPTIONS["hosts"]), "hosts")
     bases = {"www": url.rstrip("/"), "aqygzj": str(hosts.get("aqygzj", "")).rstrip("/")}
@@ -182,19 +182,17 @@ def read_options(url: str, options: Mapping[str, Any]) -> MofcomOptions:
             indexes.append(spec)
     if not indexes:
         raise ConfigError("no MOFCOM index is enabled", source=NAME, url=url)
-    skip = options.get("skip_urls", ())
-    if isinstance(skip, str) or not all(isinstance(u, str) for u in skip):
-        raise ConfigError("skip_urls must be a list of URLs", source=NAME, url=url)
+    skip = url_list_option(options.get("skip_urls", ()), source=NAME, url=url)
     return MofcomOptions(
         api_path=str(options.get("api_path", API_PATH)),
         bases=MappingProxyType(bases),
         indexes=tuple(indexes),
-        skip_urls=frozenset(skip),
+        skip_urls=skip,
     )
 
 
 def _index(
-    name: str, table: Mapping[str, Any], bases: Mapping[str, str], page_size: int, pages: int
+    name: str, table: Mapping[str, object], bases: Mapping[str, str], page_size: int, pages: int
 ) -> IndexSpec | None:
     unknown = sorted(set(table) - _INDEX_KEYS)
     if unknown:
@@ -224,7 +222,7 @@ def _index(
     )
 
 
-def _mapping(value: object, what: str) -> Mapping[str, Any]:
+def _mapping(value: object, what: str) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"option {what} must be a table", source=NAME)
     return value

@@ -20,7 +20,7 @@ it has no one validator, and list answers are small.
 Parse: every column page's declaration is read again and every list answer checked against
 it (a stored bundle replays under the same rules), every article page is decoded
 (``mofcom_text``), split by text markers (``mofcom_article``) and turned into an action
-record (``mofcom_actions``); copies of one 文号 under several URLs become one record. Any
+record (``mofcom_actions``); copies of one 文号 under several URLs become one record. A
 page that cannot be read raises, so a run never stores a partial list.
 
 Derive: the ``uel`` and ``ecl`` lists with each entity's status (``mofcom_lists``).
