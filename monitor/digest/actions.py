@@ -222,7 +222,8 @@ def timeline(links: Sequence[LinkDict], actions: Mapping[str, RecordDict]) -> li
     for link in links:
         trigger = link["trigger"]
         entry = by_trigger.setdefault(
-            trigger["key"], TimelineEntry(trigger=_resolve(trigger, actions), responses=[])
+            trigger["key"],
+            TimelineEntry(summary="", trigger=_resolve(trigger, actions), responses=[]),
         )
         entry["responses"].append(
             Response(

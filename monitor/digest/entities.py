@@ -165,8 +165,26 @@ def _group(
         "date": date,
         "action": action,
         "note": note,
+        "shared": [],
+        "sources": [],
         "entities": [],
     }
+
+
+def lift_shared(group: Group) -> None:
+    """Say once at the group what every one of its entities states alike: an evidence row
+    (the measures of one announcement, the licence terms of one rule) moves from each
+    entity to ``shared``; the reporting sources are named at the group when they are the
+    same for all. A group of one keeps its entity whole."""
+    members = group["entities"]
+    if len(members) < 2:
+        return
+    first, rest = members[0], members[1:]
+    group["shared"] = [row for row in first["evidence"] if all(row in e["evidence"] for e in rest)]
+    for item in members:
+        item["evidence"] = [row for row in item["evidence"] if row not in group["shared"]]
+    if all(e["sources"] == first["sources"] for e in rest):
+        group["sources"] = list(first["sources"])
 
 
 def _list_label(code: str) -> str:

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from monitor.changeset import ChangeDict, ChangesDocument
 from monitor.digest import actions as acts
+from monitor.digest import chain
 from monitor.digest import entities as ents
 from monitor.digest.entities import LIST_LABELS
 from monitor.digest.types import (
@@ -74,7 +75,11 @@ def build_model(
     added = [e for e in entities if e["kind"] == "added"]
     action_items = [acts.action_summary(acts.record_of(c), c) for c in changes if _is_action(c)]
     action_items.sort(key=lambda a: (a["jurisdiction"] != "US", a["published"], a["key"]))
-    timeline = acts.timeline(doc.get("links", []), known)
+    links = doc.get("links", [])
+    timeline = acts.timeline(links, known)
+    for entry in timeline:
+        key = entry["trigger"]["key"]
+        entry["summary"] = chain.chain_line([k for k in links if k["trigger"]["key"] == key], known)
     health = _health(statuses, source_titles, generated_at, stale_after)
     groups = _groups(added, known)
     grouped = {g["action"]["key"] for g in groups if g["action"]}
@@ -144,11 +149,17 @@ def filter_document(
 
 
 def subject(model: DigestModel, prefix: str) -> str:
-    """The mail subject: counts only, never source text (nothing to inject into a header)."""
+    """The mail subject: hits, the linked chain when there is one, then counts; ecmon's
+    own words only, never source text (nothing to inject into a header)."""
     head = model["headline"]
-    bits = (
+    front = (
         [f"{head['hits']} WATCHLIST HIT{'S' if head['hits'] != 1 else ''}"] if head["hits"] else []
     )
+    chains = [t["summary"] for t in model["timeline"] if t["summary"]]
+    if chains:  # the most recent trigger's chain; the others counted
+        more = f" (+{len(chains) - 1} more chain{'s' if len(chains) > 2 else ''})"
+        front.append(chain.subject_line(chains[-1]) + (more if len(chains) > 1 else ""))
+    bits: list[str] = []
     for count, word in ((head["added"], "new listing"), (head["modified"], "modified")):
         if count:
             bits.append(f"{count} {word}{'s' if count != 1 and word == 'new listing' else ''}")
@@ -158,7 +169,7 @@ def subject(model: DigestModel, prefix: str) -> str:
         bits.append(f"{head['actions']} action{'s' if head['actions'] != 1 else ''}")
     if model["health"]["problems"]:
         bits.append(f"{len(model['health']['problems'])} source problem(s)")
-    text = ", ".join(bits) or "no changes"
+    text = "; ".join(filter(None, (*front, ", ".join(bits)))) or "no changes"
     # ASCII only: a non-ASCII subject is sent as encoded words, which some clients show
     # with stray spaces where the header was folded.
     return f"{prefix} {text} - {model['generated_at'][:10]}".strip()
@@ -187,7 +198,9 @@ def _groups(added: Sequence[Entity], actions: Mapping[str, RecordDict]) -> list[
     groups: dict[str, Group] = {}
     for item in added:
         group_id, make = ents.group_for(item, actions)
-        groups.setdefault(group_id, make())["entities"].append(item)
+        groups.setdefault(group_id, make())["entities"].append(item.copy())  # lifted below
+    for group in groups.values():
+        ents.lift_shared(group)
     return sorted(groups.values(), key=lambda g: (g["date"], g["id"]), reverse=True)
 
 

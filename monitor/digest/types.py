@@ -106,6 +106,11 @@ class Group(TypedDict):
     date: str
     action: ActionSummary | None
     note: str
+    # What every entity of the group states alike (the measures of one announcement, the
+    # licence terms of one rule), said once here and left out of each entity's evidence;
+    # ``sources`` likewise when every entity was reported by the same sources.
+    shared: list[EvidenceRow]
+    sources: list[str]
     entities: list[Entity]
 
 
@@ -118,6 +123,7 @@ class Response(TypedDict):
 
 
 class TimelineEntry(TypedDict):
+    summary: str  # the chain in one line (monitor.digest.chain): "BIS +11 (...) → MOFCOM ..."
     trigger: ActionSummary
     responses: list[Response]
 

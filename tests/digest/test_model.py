@@ -205,7 +205,7 @@ def test_headline_counts_by_list_country_and_sector_with_hits_first() -> None:
     [tag] = hit["sectors"]
     assert tag["id"] == "semiconductors" and tag["detail"] == "name: “Microelectronics”"
     assert tag["evidence"] == ["name: “Microelectronics”"]
-    assert subject(model, "[ecmon]").startswith("[ecmon] 1 WATCHLIST HIT, 5 new listings")
+    assert subject(model, "[ecmon]").startswith("[ecmon] 1 WATCHLIST HIT; 5 new listings")
 
 
 def test_modifications_carry_field_level_before_and_after_and_removals_their_citation() -> None:
@@ -320,3 +320,36 @@ def test_source_health_names_the_daemon_alerts() -> None:
     text = render_digest(model, "text")
     assert f"FAILING: broken (broken alert sent {since})" in text
     assert f"RECOVERED: back (since {since})" in text
+
+
+def test_what_every_entity_of_an_announcement_states_is_said_once_at_it() -> None:
+    measures = "禁止向上述实体出口两用物项"
+    entries = [
+        record(
+            f"uel:example-{n}|US", "uel", f"Example {n} Inc.", "US", status="active",
+            measures=measures, status_since=since, listed_by="cn:商务部公告2025年第99号",
+        )
+        for n, since in (("one", "2025-09-13"), ("two", "2025-09-13"), ("three", "2025-09-14"))
+    ]  # fmt: skip
+    hit = [{"ref": "w1", "watch_name": "Example One", "reason": "tokens", "score": 0.9,
+            "status": "new"}]  # fmt: skip
+    doc = document(
+        change(1, "added", MOFCOM, entries[0], hits=hit),
+        *(change(i + 2, "added", MOFCOM, e) for i, e in enumerate(entries[1:])),
+    )
+    model = model_of(doc)
+    [group] = model["groups"]
+    assert group["shared"] == [
+        {"label": "status", "value": "active"}, {"label": "measures", "value": measures},
+    ]  # fmt: skip
+    assert group["sources"] == ["MOFCOM"]
+    assert [e["evidence"] for e in group["entities"]] == [
+        [{"label": "status since", "value": "2025-09-13"}],
+        [{"label": "status since", "value": "2025-09-14"}],
+        [{"label": "status since", "value": "2025-09-13"}],
+    ]
+    # The hit keeps its whole evidence: it is shown on its own, above the groups.
+    [shown] = model["hits"]
+    assert {"label": "measures", "value": measures} in shown["evidence"]
+    for fmt in ("text", "markdown", "html"):
+        assert render_digest(model, fmt).count(measures) == 2, fmt  # the hit, and the group

@@ -56,4 +56,3 @@ def test_an_inference_is_said_so_in_every_format(outputs: dict[str, str]) -> Non
     entities = [e for g in model["groups"] for e in g["entities"]]
     suochen = [e for e in entities if e["name"].startswith("Hong Kong Suochen")]
     assert [s["note"] for e in suochen for s in e["sectors"]] == [note]
-

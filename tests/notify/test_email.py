@@ -74,7 +74,10 @@ def test_digest_arrives_as_multipart_alternative_with_both_parts_and_headers(db:
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert message["From"] == "ecmon <digest@ecmon.example>"
     assert message["To"] == "analyst@example.org"
-    assert message["Subject"].startswith("[ecmon] 23 new listings, 1 modified, 1 removed")
+    assert message["Subject"].startswith(
+        "[ecmon] BIS +11 (9 semiconductors) -> MOFCOM anti-dumping + anti-discrimination next day;"
+        " 23 new listings, 1 modified, 1 removed"
+    )
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["Date"] and message["Message-ID"].endswith("@ecmon.example>")
     assert message["Message-ID"] == attempts[0].delivery.message_id
