@@ -40,6 +40,19 @@ sources.<name>.lists       per source                file (CSL: EL, MEU, UVL, DP
 sources.<name>.min_records per source                file (sanity gate lower bound)
 sources.<name>.max_records per source                file (sanity gate upper bound)
 sources.<name>.max_shrink  global max_shrink         file
+gate.max_removed           250                       file ``[gate]``: records of one list
+                                                     one run may remove (a file cut at a
+                                                     row boundary loses its last rows)
+gate.max_field_change      0.3                       file: share of a list that may change
+                                                     the same field in one run
+gate.max_blank             0.5                       file: share of a list whose field may
+                                                     go blank in one run
+gate.window_days           7                         file: window of cumulative removals,
+                                                     since the last reviewed state
+gate.max_window_shrink     0.1                       file: share of a list removed within
+                                                     the window (at least max_shrink)
+gate.min_changes           10                        file: records concerned before a
+                                                     per-list check holds a snapshot
 analysis.watchlist         (none)                    file: TOML/CSV of your counterparties
 analysis.sector_overrides  (none)                    file: per-record sector corrections
 analysis.link_window_days  14                        file: response window after a trigger
@@ -122,6 +135,18 @@ class HttpSettings:
         if not self.contact:
             return DEFAULT_USER_AGENT
         return f"{DEFAULT_USER_AGENT[:-1]}; contact: {self.contact})"
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """The sanity gate's limits beyond ``max_shrink`` (``monitor.gate``), per list."""
+
+    max_removed: int = 250  # far above any real BIS/MOFCOM removal, below a cut-off tail
+    max_field_change: float = 0.3  # every name upper-cased is 100%
+    max_blank: float = 0.5  # a column that goes empty in most rows
+    window_days: float = 7.0  # cumulative removals since the last reviewed state...
+    max_window_shrink: float = 0.1  # ...may not exceed this share of a list
+    min_changes: int = 10  # a small list's routine edit is never held
 
 
 @dataclass(frozen=True)
@@ -245,6 +270,7 @@ class Settings:
     digest: DigestSettings = DigestSettings()
     daemon: DaemonSettings = DaemonSettings()
     channels: tuple[ChannelSettings, ...] = ()
+    gate: GateSettings = GateSettings()
 
     def source(self, name: str) -> SourceSettings:
         try:
@@ -313,6 +339,7 @@ def load(
     )
     digest = _load_section(DigestSettings(), data.pop("digest", {}), "digest", path, origins)
     daemon = _load_section(DaemonSettings(), data.pop("daemon", {}), "daemon", path, origins)
+    gate = _load_section(GateSettings(), data.pop("gate", {}), "gate", path, origins)
     email = _load_email(data.pop("email", {}), env, path, origins)
     channels = _load_channels(data.pop("channels", []), env, path, origins)
     if data:
@@ -332,6 +359,7 @@ def load(
         digest=digest,
         daemon=daemon,
         channels=channels,
+        gate=gate,
     )
     _validate(settings)
     return settings
@@ -348,6 +376,7 @@ _TOP_KEYS = (
     "daemon",
     "email",
     "channels",
+    "gate",
 )
 
 
@@ -367,7 +396,7 @@ def _values(settings: Settings) -> list[tuple[str, object]]:
         ("max_shrink", settings.max_shrink),
         ("raw_keep", settings.raw_keep),
     ]
-    for section in ("http", "analysis", "digest", "daemon", "email"):
+    for section in ("http", "analysis", "digest", "daemon", "email", "gate"):
         pairs += [(f"{section}.{k}", v) for k, v in vars(getattr(settings, section)).items()]
     for src in settings.sources.values():
         pairs += [
@@ -801,7 +830,7 @@ def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
         if name == "user_agent":
             value = settings.http.agent()  # the header as sent, not the empty default
         rows.append((f"http.{name}", str(value), settings.origins.get(f"http.{name}", "default")))
-    for section in ("analysis", "digest", "daemon", "email"):
+    for section in ("analysis", "digest", "daemon", "email", "gate"):
         for name, value in vars(getattr(settings, section)).items():
             if name == "password":
                 value = "(set)" if value else "(not set)"

@@ -144,6 +144,12 @@ RULES: dict[str, Rule] = {
     "daemon.misfire_grace_seconds": at_least(0),
     "daemon.failure_threshold": at_least(1),
     "daemon.stale_after_hours": above(0),
+    "gate.max_removed": at_least(1),
+    "gate.max_field_change": between(0, 1),
+    "gate.max_blank": between(0, 1),
+    "gate.window_days": at_least(0),
+    "gate.max_window_shrink": between(0, 1),
+    "gate.min_changes": at_least(1),
 }
 
 

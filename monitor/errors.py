@@ -6,6 +6,8 @@ messages and exit codes.
 
     EcmonError                 exit 1   root; anything we raise on purpose
     ├── ConfigError            exit 2   bad or unreadable configuration
+    ├── ReviewError            exit 2   review/accept/reject of a run that holds nothing
+                                        to decide (never held, already decided)
     ├── FetchError             exit 3   transport failure or unusable HTTP status
     │   └── ResponseTooLarge   exit 3   body (or its decompressed form) over the size cap
     ├── ParseError             exit 4   the bytes arrived but cannot be trusted as a snapshot
@@ -58,6 +60,12 @@ class EcmonError(Exception):
 
 class ConfigError(EcmonError):
     """The configuration file or environment is wrong."""
+
+    exit_code = 2
+
+
+class ReviewError(EcmonError):
+    """A review command names a run with no held snapshot waiting for a decision."""
 
     exit_code = 2
 

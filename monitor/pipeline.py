@@ -13,12 +13,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from monitor.config import Settings, SourceSettings
 from monitor.diff import changed_keys, diff_records
 from monitor.errors import EcmonError, ParseError, StoreError
-from monitor.gate import GateLimits, count_problem, shrink_problem
+from monitor.gate import GateLimits, ListWindow, change_problems, count_problem, shrink_problem
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.incremental import read_delta
 from monitor.locks import Progress, quiet, source_lock
@@ -212,18 +212,45 @@ def _gate_diff_store(
     ctx: RunContext, info: RunInfo, own: SourceSettings, snapshot: Snapshot, raw: bytes
 ) -> RunSummary:
     name = info.source
-    limits = GateLimits(own.min_records, own.max_records, ctx.settings.shrink_limit(name))
+    limits = gate_limits(ctx.settings, own)
     problem = count_problem(snapshot.count, limits)
     baseline = ctx.store.accepted_raw_sha256(name) is None
     changes = [] if baseline or problem else _diff(ctx.store, name, snapshot)
-    if problem is None and not baseline:
+    if problem is None and not baseline and changes:
         removed = sum(1 for c in changes if c.kind == "removed")
         problem = shrink_problem(ctx.store.record_count(name), removed, limits)
+        problem = problem or _list_problem(ctx.store, name, changes, limits, info.started_at)
     if problem is not None:
         run_id = ctx.store.record_suspect(info, snapshot, raw, problem)
         return RunSummary(name, RunOutcome.SUSPECT, run_id, snapshot.count, message=problem)
     run_id = ctx.store.record_accepted(info, snapshot, changes, raw, baseline=baseline)
     return _accepted_summary(name, run_id, snapshot, changes, baseline=baseline)
+
+
+def gate_limits(settings: Settings, own: SourceSettings) -> GateLimits:
+    gate, shrink = settings.gate, settings.shrink_limit(own.name)
+    return GateLimits(
+        own.min_records,
+        own.max_records,
+        shrink,
+        max_removed=gate.max_removed,
+        max_field_change=gate.max_field_change,
+        max_blank=gate.max_blank,
+        # a window is never stricter than one run may be
+        max_window_shrink=max(gate.max_window_shrink, shrink),
+        min_changes=gate.min_changes,
+        window_days=gate.window_days,
+    )
+
+
+def _list_problem(
+    store: Store, name: str, changes: Sequence[Change], limits: GateLimits, at: datetime
+) -> str | None:
+    """The per-list checks (``monitor.gate.change_problems``), all reasons in one text."""
+    since = at - timedelta(days=limits.window_days)
+    window = {k: ListWindow(a, r) for k, (a, r) in store.window_counts(name, since).items()}
+    problems = change_problems(changes, store.list_counts(name), window, limits)
+    return "; ".join(problems) or None
 
 
 def _diff(store: Store, name: str, snapshot: Snapshot) -> list[Change]:

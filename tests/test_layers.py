@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "locks": 2,
     "pipeline": 3,
     "incremental": 3,
+    "review": 3,
     "asof": 3,
     "enrich": 3,
     "digest": 3,

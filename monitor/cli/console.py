@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from monitor.models import Record, RunOutcome, RunSummary, SourceStatus, TimelineEvent
 from monitor.store.store import ProblemRun
+from monitor.store.review import Decision, Held
 from monitor.text import clean
 
 
@@ -71,7 +72,57 @@ def problems_table(runs: Sequence[ProblemRun]) -> str:
     return "\n".join(lines)
 
 
-def status_json(statuses: Sequence[SourceStatus]) -> str:
+def held_header(item: Held) -> str:
+    """Which snapshot is held, why, and how to decide it."""
+    return printable(
+        f"Run {item.run_id}: snapshot of {item.source} fetched {item.fetched_at}"
+        f" ({item.record_count} records, sha256 {item.raw_sha256[:12]}) held as suspect:"
+        f" {item.reason}\nReview: {item.review or 'not reviewable'}. If it is real:"
+        f" ecmon accept {item.run_id} --reason TEXT; if not: ecmon reject {item.run_id}."
+        " Below: what accepting it now would change."
+    )
+
+
+def held_table(waiting: Sequence[Held]) -> str:
+    """Snapshots waiting for review, newest first."""
+    if not waiting:
+        return "No snapshot is waiting for review."
+    lines = ["Held for review (ecmon review RUN; accept RUN --reason TEXT; reject RUN):"]
+    for item in waiting:
+        lines.append(
+            printable(
+                f"  run {item.run_id} {item.source} fetched {item.fetched_at}"
+                f" ({item.record_count} records): {item.reason}"
+            )
+        )
+    return "\n".join(lines)
+
+
+def decision_line(decision: Decision) -> str:
+    """One review decision: who accepted or rejected which held run, when and why."""
+    applied = f" as run {decision.run_id}" if decision.run_id else ""
+    why = f": {decision.reason}" if decision.reason else ""
+    return printable(
+        f"  {decision.source}: run {decision.held_run_id} {decision.decision}{applied}"
+        f" by {decision.by or 'unknown'} at {decision.at}{why}"
+    )
+
+
+def review_section(waiting: Sequence[Held], decisions: Sequence[Decision]) -> str:
+    """``status``'s part on held snapshots: waiting ones and the latest decisions."""
+    lines: list[str] = []
+    if waiting:
+        lines += ["", held_table(waiting)]
+    if decisions:
+        lines += ["", "Review decisions (newest first):", *map(decision_line, decisions)]
+    return "\n".join(lines)
+
+
+def status_json(
+    statuses: Sequence[SourceStatus],
+    waiting: Sequence[Held] = (),
+    decisions: Sequence[Decision] = (),
+) -> str:
     rows = [
         {
             "source": s.source,
@@ -86,7 +137,24 @@ def status_json(statuses: Sequence[SourceStatus]) -> str:
         }
         for s in statuses
     ]
-    return json.dumps({"schema_version": "1", "sources": rows}, indent=2, ensure_ascii=False)
+    held = [
+        {"run_id": h.run_id, "source": h.source, "fetched_at": h.fetched_at, "reason": h.reason}
+        for h in waiting
+    ]
+    reviewed = [
+        {
+            "source": d.source,
+            "held_run_id": d.held_run_id,
+            "decision": d.decision,
+            "by": d.by,
+            "at": d.at,
+            "reason": d.reason,
+            "run_id": d.run_id,
+        }
+        for d in decisions
+    ]
+    document = {"schema_version": "1", "sources": rows, "held": held, "reviews": reviewed}
+    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 def timeline_text(name: str, key: str, events: Sequence[TimelineEvent]) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from monitor import __version__, config
+from monitor import review as reviews
 from monitor.cli import console
 from monitor.cli.common import (
     EXIT_UNHEALTHY,
@@ -248,6 +249,9 @@ def backfill(app: App, source: str, since: str) -> None:
 def status(app: App, fmt: str, as_json: bool) -> None:
     """Health of each source: last outcome, last good run, failures, suspect reasons.
 
+    Also the snapshots held for review (`ecmon review RUN`) and the latest review
+    decisions: who accepted or rejected which held run, when and why.
+
     --format prometheus prints gauges per source (last success time, consecutive
     failures, records, last outcome, broken alert) and run counters, e.g. for a
     node_exporter textfile collector.
@@ -256,6 +260,7 @@ def status(app: App, fmt: str, as_json: bool) -> None:
     with app.store(read_only=True) as store:
         statuses = store.statuses([(n, s.enabled) for n, s in settings.sources.items()])
         problems = store.problem_runs(limit=10)
+        waiting, decisions = reviews.pending(store), reviews.decisions(store)[:10]
         if fmt == "prometheus":
             from monitor.cli import metrics
             from monitor.store import alerts as store_health
@@ -265,11 +270,11 @@ def status(app: App, fmt: str, as_json: bool) -> None:
             click.echo(metrics.render(statuses, counts, broken, alerts), nl=False)
             return
     if as_json or fmt == "json":
-        click.echo(console.status_json(statuses))
+        click.echo(console.status_json(statuses, waiting, decisions))
     else:
         click.echo(f"database: {settings.database}")
         click.echo(console.status_table(statuses))
-        text = console.problems_table(problems)
+        text = console.problems_table(problems) + console.review_section(waiting, decisions)
         if text:
             click.echo(text)
     sys.exit(_health_code(settings, statuses))
@@ -398,3 +403,9 @@ main.add_command(config_group)
 from monitor.cli.notify import notify_group  # noqa: E402  (registered here, at the end)
 
 main.add_command(notify_group)
+
+from monitor.cli.review import accept, reject, review  # noqa: E402  (registered here, at the end)
+
+main.add_command(review)
+main.add_command(accept)
+main.add_command(reject)

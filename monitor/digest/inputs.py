@@ -21,12 +21,13 @@ from monitor.changeset import ChangeDict, ChangesDocument, Query, changes_docume
 from monitor.config import Recipient, Settings
 from monitor.digest.actions import link_keys
 from monitor.digest.model import build_model, filter_document
-from monitor.digest.types import DigestModel, Period
+from monitor.digest.types import DigestModel, Period, Reviewed
 from monitor.enrich import Analysis, annotator, attributor, links_report, load_analysis
 from monitor.models import RecordDict, SourceStatus, StoredChange
 from monitor.sources import INFOS, REGISTRY
 from monitor.store import Store
 from monitor.store.alerts import statuses_with_alerts
+from monitor.store.review import decisions_for_runs
 
 
 def change_document(
@@ -92,6 +93,7 @@ class DigestInputs:
     statuses: tuple[SourceStatus, ...]
     stale_after: timedelta
     generated_at: datetime
+    reviewed: tuple[Reviewed, ...] = ()  # accepted held snapshots whose changes it shows
 
 
 def gather(
@@ -107,6 +109,25 @@ def gather(
         statuses=tuple(statuses_with_alerts(store, enabled)),
         stale_after=timedelta(hours=settings.daemon.stale_after_hours),
         generated_at=now,
+        reviewed=_reviewed(store, doc),
+    )
+
+
+def _reviewed(store: Store, doc: ChangesDocument) -> tuple[Reviewed, ...]:
+    """The review acceptances (who, when, why) of the runs whose changes ``doc`` holds."""
+    runs = {change["provenance"]["run_id"] for change in doc["changes"]}
+    return tuple(
+        Reviewed(
+            source=d.source,
+            title=INFOS[d.source].title if d.source in INFOS else d.source,
+            held_run_id=d.held_run_id,
+            run_id=d.run_id,
+            by=d.by,
+            at=d.at,
+            reason=d.reason,
+        )
+        for d in decisions_for_runs(store, runs)
+        if d.run_id is not None
     )
 
 
@@ -127,6 +148,7 @@ def model_for(inputs: DigestInputs, recipient: Recipient | None = None) -> Diges
         source_titles={name: info.title for name, info in INFOS.items()},
         period=inputs.period,
         generated_at=inputs.generated_at,
+        reviewed=inputs.reviewed,
     )
 
 

@@ -45,6 +45,7 @@ from monitor.digest.types import (
     ListCount,
     Period,
     Problem,
+    Reviewed,
     SectorCount,
 )
 from monitor.models import RecordDict, SourceStatus, utc_iso
@@ -62,12 +63,14 @@ def build_model(
     period: Period,
     generated_at: datetime,
     stale_after: timedelta = STALE_AFTER,
+    reviewed: Sequence[Reviewed] = (),
 ) -> DigestModel:
     """The digest of ``doc`` (``changeset.changes_document``).
 
     ``actions`` maps action keys to stored action records (``Record.to_dict``), so a
     listing names the announcement behind it even when that was published earlier.
     ``period`` describes what the digest covers (label, since, change id range).
+    ``reviewed``: held snapshots accepted by a person whose changes the digest shows.
     """
     changes = list(doc["changes"])
     known = {**actions, **{c["key"]: acts.record_of(c) for c in changes if _is_action(c)}}
@@ -81,6 +84,7 @@ def build_model(
         key = entry["trigger"]["key"]
         entry["summary"] = chain.chain_line([k for k in links if k["trigger"]["key"] == key], known)
     health = _health(statuses, source_titles, generated_at, stale_after)
+    health["reviewed"] = [r.copy() for r in reviewed]
     groups = _groups(added, known)
     grouped = {g["action"]["key"] for g in groups if g["action"]}
     for item in action_items:  # its parties are the listings shown under New listings
@@ -268,7 +272,7 @@ def _health(
             state, detail = found
             last_good = status.last_success_at or "never"
             problems.append(Problem(**entry, state=state, detail=detail, last_success_at=last_good))
-    return {"problems": problems, "healthy": healthy}
+    return {"problems": problems, "healthy": healthy, "reviewed": []}
 
 
 def _problem(status: SourceStatus, now: datetime, stale_after: timedelta) -> tuple[str, str] | None:

@@ -171,9 +171,22 @@ class Problem(HealthEntry):
     last_success_at: str
 
 
+class Reviewed(TypedDict):
+    """A held snapshot accepted by a person (``ecmon accept``) whose changes are shown."""
+
+    source: str
+    title: str
+    held_run_id: int
+    run_id: int  # the accepting run: its changes are this digest's
+    by: str
+    at: str
+    reason: str
+
+
 class Health(TypedDict):
     problems: list[Problem]
     healthy: list[HealthEntry]
+    reviewed: list[Reviewed]
 
 
 class Period(TypedDict):

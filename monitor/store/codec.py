@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from monitor.keys import fold_name
@@ -36,6 +38,19 @@ def record_json(record: Record) -> str:
 
 def record_from_json(text: str) -> Record:
     return Record.from_dict(json.loads(text))
+
+
+def records_blob(records: Iterable[Record]) -> bytes:
+    """Records as one zlib-compressed JSON array (a held snapshot's records)."""
+    text = "[" + ",".join(record_json(r) for r in records) + "]"
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def records_from_blob(data: bytes) -> dict[str, Record]:
+    """``records_blob`` reversed, by key."""
+    items = json.loads(zlib.decompress(data).decode("utf-8"))
+    records = (Record.from_dict(item) for item in items)
+    return {record.key: record for record in records}
 
 
 def search_text(record: Record) -> str:

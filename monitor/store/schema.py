@@ -22,6 +22,7 @@ Tables (timestamps are ISO-8601 UTC text):
   (``to_run`` NULL while current), so history grows with changes, not runs.
 - ``changes``: every reported change with its field detail and labels.
 - ``record_rows``: the digests of the raw rows each current record was built from.
+- held (suspect) snapshots keep their records and review (``_migration_9``).
 """
 
 from __future__ import annotations
@@ -485,6 +486,34 @@ def _migration_8(db: Database) -> None:
         conn.execute(sql)
 
 
+def _migration_9(db: Database) -> None:
+    """Held snapshots are reviewed (issue 15; SQL in ``monitor.store.review``).
+
+    A suspect snapshot keeps its records (``records_data``: zlib-compressed JSON), so
+    ``ecmon accept`` applies exactly what was held, and its review: ``pending``, then
+    ``accepted``, ``rejected`` or ``superseded`` (a newer good snapshot was accepted),
+    with who, when, why and the run that applied it. The accepting run names the run it
+    accepted (``runs.review_of``) and carries the same who and why. Snapshots held
+    before this migration kept no records: their review stays NULL (not acceptable).
+    """
+    for column, kind in (
+        ("records_data", "BLOB"),
+        ("review", "TEXT"),
+        ("reviewed_at", "TEXT"),
+        ("reviewed_by", "TEXT"),
+        ("review_reason", "TEXT"),
+        ("review_run_id", "INTEGER"),
+    ):
+        db.conn.execute(f"ALTER TABLE snapshots ADD COLUMN {column} {kind}")
+    for column, kind in (
+        ("review_of", "INTEGER"),
+        ("reviewed_by", "TEXT"),
+        ("review_reason", "TEXT"),
+    ):
+        db.conn.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+    db.conn.execute("CREATE INDEX idx_snapshots_review ON snapshots (source, review)")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -494,6 +523,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_6,
     _migration_7,
     _migration_8,
+    _migration_9,
 )
 
 

@@ -259,6 +259,27 @@ class Store:
         row = self.db.one("SELECT count(*) AS n FROM records WHERE source = ?", (source,))
         return int(row["n"]) if row else 0
 
+    def list_counts(self, source: str) -> dict[str, int]:
+        """Records per list in the accepted state of ``source`` (the gate's per-list base)."""
+        rows = self.db.rows(
+            "SELECT list_name, count(*) AS n FROM records WHERE source = ? GROUP BY list_name",
+            (source,),
+        )
+        return {str(row["list_name"]): int(row["n"]) for row in rows}
+
+    def window_counts(self, source: str, since: datetime) -> dict[str, tuple[int, int]]:
+        """(added, removed) per list by the accepted runs of ``source`` detected since
+        ``since`` and after its last reviewed acceptance (the gate's cumulative window:
+        an operator's review resets it)."""
+        rows = self.db.rows(
+            "SELECT list_name, sum(kind = 'added') AS added, sum(kind = 'removed') AS removed"
+            " FROM changes WHERE source = ? AND detected_at >= ? AND run_id >"
+            " (SELECT coalesce(max(id), 0) FROM runs WHERE source = ? AND review_of IS NOT NULL)"
+            " GROUP BY list_name",
+            (source, codec.iso(since), source),
+        )
+        return {str(r["list_name"]): (int(r["added"]), int(r["removed"])) for r in rows}
+
     def accepted_raw_sha256(self, source: str) -> str | None:
         """The raw hash of the last accepted snapshot of ``source``."""
         state = self.source_state(source)
@@ -440,6 +461,7 @@ class Store:
                 writer.replace_rows(snapshot.rows or {})
             cur.execute("UPDATE search_state SET stale = 1 WHERE id = 1")
             writer.mark_success(snapshot_id=snapshot_id, keep_validators=False)
+            writer.supersede_held()
             writer.release_old_blobs(self.keep_raw)
         return run_id
 
@@ -452,6 +474,7 @@ class Store:
             raw_sha = writer.accepted_raw_sha256() if outcome is RunOutcome.UNCHANGED else None
             run_id = writer.insert_run(raw_sha256=raw_sha, record_count=writer.current_count())
             writer.mark_success(snapshot_id=None, keep_validators=True)
+            writer.supersede_held()  # the source serves the accepted state again
         return run_id
 
     def record_suspect(self, run: RunInfo, snapshot: Snapshot, raw: bytes, reason: str) -> int:
@@ -461,7 +484,8 @@ class Store:
             writer = w.RunWriter(cur, run, RunOutcome.SUSPECT)
             sha = writer.put_blob(raw, expected=snapshot.raw_sha256)
             run_id = writer.insert_run(raw_sha256=sha, record_count=snapshot.count)
-            writer.insert_snapshot(snapshot, "suspect", reason=reason)
+            snapshot_id = writer.insert_snapshot(snapshot, "suspect", reason=reason)
+            writer.keep_held(snapshot_id, snapshot)
             writer.mark_failure(reason)
             writer.release_old_blobs(self.keep_raw)
         return run_id

@@ -127,6 +127,25 @@ class RunWriter:
         self.cur.execute("UPDATE runs SET snapshot_id = ? WHERE id = ?", (snapshot_id, self.run_id))
         return snapshot_id
 
+    def keep_held(self, snapshot_id: int, snapshot: Snapshot) -> None:
+        """Keep a suspect snapshot's records for review, so accepting it later applies
+        exactly what was held (not a re-parse by a newer parser)."""
+        self.cur.execute(
+            "UPDATE snapshots SET review = 'pending', records_data = ? WHERE id = ?",
+            (codec.records_blob(snapshot.records.values()), snapshot_id),
+        )
+
+    def supersede_held(self, before_run: int | None = None) -> None:
+        """A newer good snapshot was accepted: this source's snapshots still waiting for
+        review (held by runs before ``before_run``, default: all) are superseded, and
+        their kept records released."""
+        self.cur.execute(
+            "UPDATE snapshots SET review = 'superseded', records_data = NULL,"
+            " reviewed_at = ?, review_run_id = ?"
+            " WHERE source = ? AND review = 'pending' AND run_id < ?",
+            (self.at, self.run_id, self.source, before_run or self.run_id),
+        )
+
     def accepted_raw_sha256(self) -> str | None:
         row = self.cur.execute(
             "SELECT s.raw_sha256 FROM source_state st JOIN snapshots s"
@@ -156,6 +175,8 @@ class RunWriter:
             " AND sha256 NOT IN (SELECT raw_sha256 FROM runs WHERE source = :s"
             "   AND raw_sha256 IS NOT NULL ORDER BY id DESC LIMIT :keep)"
             " AND sha256 NOT IN (SELECT raw_sha256 FROM snapshots WHERE status = 'archived')"
+            # a snapshot held for review keeps its bytes until it is decided
+            " AND sha256 NOT IN (SELECT raw_sha256 FROM snapshots WHERE review = 'pending')"
             " AND sha256 NOT IN (SELECT s.raw_sha256 FROM snapshots s JOIN source_state st"
             "   ON s.id = st.accepted_snapshot_id)",
             {"s": self.source, "keep": max(keep, 1)},

@@ -23,6 +23,7 @@ SECTIONS = (
     ("stalls", "Stalling servers and compression bombs (raw sockets on 127.0.0.1)"),
     ("daemon", "The daemon under a stalling source"),
     ("config", "Configuration values out of range"),
+    ("gate", "The sanity gate: publications that look broken are held, then reviewed"),
     ("delivery", "Delivery faults (SMTP on 127.0.0.1)"),
     ("hostile", "Hostile input"),
     ("security", "Security defaults"),
