@@ -156,6 +156,7 @@ def accept(
         snapshot_id = writer.insert_snapshot(snapshot, "accepted")
         writer.apply_changes(changes)
         writer.sync_records(snapshot.records, strict=True)
+        writer.replace_rows({})  # written whole: the next run reads every row afresh
         cur.execute("UPDATE search_state SET stale = 1 WHERE id = 1")
         writer.mark_success(snapshot_id=snapshot_id, keep_validators=False)
         _decide(cur, item, "accepted", writer.at, by, reason, run_id)

@@ -478,14 +478,23 @@ class Store:
         return run_id
 
     def record_suspect(self, run: RunInfo, snapshot: Snapshot, raw: bytes, reason: str) -> int:
-        """Keep a snapshot for inspection without accepting it; counts as a failure."""
+        """Keep a snapshot for inspection without accepting it; counts as a failure.
+
+        Its whole state is kept for review (``ecmon accept`` applies exactly it): a
+        partial snapshot's records are completed from the accepted state."""
         _check_source(run, snapshot)
+        held = dict(snapshot.records)
+        if snapshot.partial:
+            held = self.accepted_records(run.source)
+            for key in snapshot.removed:
+                held.pop(key, None)
+            held.update(snapshot.records)
         with self.db.transaction(run.source) as cur:
             writer = w.RunWriter(cur, run, RunOutcome.SUSPECT)
             sha = writer.put_blob(raw, expected=snapshot.raw_sha256)
             run_id = writer.insert_run(raw_sha256=sha, record_count=snapshot.count)
             snapshot_id = writer.insert_snapshot(snapshot, "suspect", reason=reason)
-            writer.keep_held(snapshot_id, snapshot)
+            writer.keep_held(snapshot_id, held)
             writer.mark_failure(reason)
             writer.release_old_blobs(self.keep_raw)
         return run_id

@@ -127,12 +127,12 @@ class RunWriter:
         self.cur.execute("UPDATE runs SET snapshot_id = ? WHERE id = ?", (snapshot_id, self.run_id))
         return snapshot_id
 
-    def keep_held(self, snapshot_id: int, snapshot: Snapshot) -> None:
-        """Keep a suspect snapshot's records for review, so accepting it later applies
+    def keep_held(self, snapshot_id: int, records: Mapping[str, Record]) -> None:
+        """Keep a suspect snapshot's whole state for review, so accepting it later applies
         exactly what was held (not a re-parse by a newer parser)."""
         self.cur.execute(
             "UPDATE snapshots SET review = 'pending', records_data = ? WHERE id = ?",
-            (codec.records_blob(snapshot.records.values()), snapshot_id),
+            (codec.records_blob(records.values()), snapshot_id),
         )
 
     def supersede_held(self, before_run: int | None = None) -> None:
