@@ -403,7 +403,6 @@ main.add_command(config_group)
 from monitor.cli.notify import notify_group  # noqa: E402  (registered here, at the end)
 
 main.add_command(notify_group)
-
 from monitor.cli.review import accept, reject, review  # noqa: E402  (registered here, at the end)
 
 main.add_command(review)
