@@ -9,8 +9,8 @@ import json
 from collections.abc import Sequence
 
 from monitor.models import Record, RunOutcome, RunSummary, SourceStatus, TimelineEvent
-from monitor.store.store import ProblemRun
 from monitor.store.review import Decision, Held
+from monitor.store.store import ProblemRun
 from monitor.text import clean
 
 
