@@ -38,6 +38,7 @@ class DaemonJobs:
         self._describe = describe
         self._clients: set[HttpClient] = set()
         self._lock = threading.Lock()
+        self._sending = threading.Lock()  # one outbox check at a time
         self._stopping = False
 
     def cancel(self) -> None:
@@ -137,6 +138,8 @@ class DaemonJobs:
         from monitor.notify.outbox import deliver, what
         from monitor.store.outbox import OutboxStore
 
+        if not self._sending.acquire(blocking=False):
+            return  # the previous check is still sending (a slow server): it goes on
         try:
             with self.store() as store:
                 now = utc_now()
@@ -147,6 +150,8 @@ class DaemonJobs:
         except EcmonError as error:
             self._say(f"outbox: error: {error}", err=True)
             return
+        finally:
+            self._sending.release()
         for attempt in attempts:
             row = attempt.delivery
             state = "sent" if attempt.sent else f"NOT SENT ({attempt.error}); retried later"

@@ -17,7 +17,9 @@ Schedules (``sources.<name>.schedule``, ``digest.time``):
 
 The outbox job (``outbox``, every ``daemon.outbox_interval_seconds``, first right after
 start) sends whatever outbox row is due: a digest or alert that failed is retried when its
-backoff (5 min, doubling, at most 6 h) ends, not at the next digest time.
+backoff (5 min, doubling, at most 6 h) ends, not at the next digest time. It may start
+while its previous run still sends (``max_instances=2``); that second run returns at once
+(``DaemonJobs.send_due`` holds a lock), so a slow server is never logged as a skipped job.
 
 Every job gets an explicit id (``source:<name>``, ``digest``, ``outbox``), ``coalesce=True``,
 ``max_instances=1`` and ``misfire_grace_time`` from ``daemon.misfire_grace_seconds``
@@ -157,6 +159,9 @@ class JobSpec:
     schedule: str
     trigger: Trigger
     first_run: datetime | None = None
+    # More than 1 only for a job that returns at once while its previous run goes on (the
+    # outbox job): APScheduler then never logs it as "skipped" every interval.
+    instances: int = 1
 
 
 @dataclass(frozen=True)
@@ -214,7 +219,7 @@ def plan(
     if send_due is not None:
         seconds = max(1, settings.daemon.outbox_interval_seconds)
         trigger = IntervalTrigger(seconds=seconds, timezone=tz)
-        jobs.append(JobSpec("outbox", send_due, f"every {seconds}s", trigger, now))
+        jobs.append(JobSpec("outbox", send_due, f"every {seconds}s", trigger, now, instances=2))
     return Plan(tz, max(1, settings.daemon.misfire_grace_seconds), tuple(jobs))
 
 
@@ -254,6 +259,7 @@ def run(schedule: Plan, on_stop: Callable[[], None] = lambda: None) -> None:
             id=job.id,
             name=job.id,
             replace_existing=True,
+            max_instances=job.instances,
             **first,
         )
     scheduler.add_listener(_report, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)

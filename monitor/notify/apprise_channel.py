@@ -77,7 +77,14 @@ class AppriseChannel:
                 log_callback=keep,
             )
         except Exception as exc:  # a failure inside a plugin: a failed attempt, kept, retried
-            raise DeliveryError(f"channel {name}: {type(exc).__name__}: {exc}") from exc
+            text = self._hide_url(f"{type(exc).__name__}: {exc}")
+            raise DeliveryError(f"channel {name}: {text}") from exc
         if not result:
             detail = "; ".join(dict.fromkeys(reported)) or "the service did not accept it"
-            raise DeliveryError(f"channel {name}: {detail}")
+            raise DeliveryError(f"channel {name}: {self._hide_url(detail)}")
+
+    def _hide_url(self, text: str) -> str:
+        """Apprise's plugins report with the URL's private parts masked; should one ever
+        quote the whole URL, the error (stored in the outbox, printed) names the variable."""
+        url = self._settings.url or ""
+        return text.replace(url, f"${self._settings.url_env}") if url else text

@@ -300,3 +300,60 @@ def test_a_url_apprise_cannot_use_is_a_config_error_naming_the_variable() -> Non
         AppriseChannel(bad)
     assert "X_URL does not hold an Apprise URL" in error.value.message
     assert "nosuchscheme" not in error.value.message
+
+
+def test_an_error_quoting_the_url_names_the_variable_instead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from monitor.errors import DeliveryError
+    from monitor.notify.base import OutgoingMessage
+
+    url = hook_url(free_port())
+    sender = AppriseChannel(hook(0, url=url))
+
+    def broken(**_kw: object) -> object:
+        raise RuntimeError(f"plugin failed for {url}")
+
+    monkeypatch.setattr(sender._apprise, "notify", broken)
+    message = OutgoingMessage("s", "hook", "subject", "text", "", "<id@x>", NOW)
+    with pytest.raises(DeliveryError) as error:
+        sender.send(message)
+    assert SECRET not in error.value.message and f"${ENV}" in error.value.message
+
+
+def test_the_daemon_sends_due_channel_messages_with_email_off(db: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    port = free_port()
+    settings = channel_settings(db, hook(port))
+    assert [a.sent for a in send(db, settings, NOW)] == [False]  # nothing listens yet
+    with sqlite3.connect(db) as conn:  # the test's shortened backoff: due now
+        conn.execute("UPDATE outbox SET next_attempt_at = ?", (NOW.isoformat(),))
+    cfg = write_config(
+        tmp_path / "ecmon.toml", db, "[daemon]\noutbox_interval_seconds = 1", HOOK,
+        '[digest]\ntime = "every 1d"',
+    )  # fmt: skip
+    out = tmp_path / "daemon.out"
+    box = Receiver()
+    root = Path(__file__).resolve().parents[2]
+    with receiver(port, box), out.open("w") as handle:
+        proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "monitor", "--config", str(cfg), "daemon"],
+            stdout=handle, stderr=subprocess.STDOUT, cwd=root,
+            env={**os.environ, ENV: hook_url(port)},
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not box.accepted and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.1)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(timeout=30)
+    log = out.read_text(encoding="utf-8")
+    assert code == 0 and len(box.accepted) == 1, log
+    assert "outbox: every 1s" in log and "outbox: digest 1 to hook: sent" in log
+    assert SECRET not in log
