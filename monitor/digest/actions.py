@@ -42,6 +42,14 @@ LISTS_OF_KIND = {
     "uel_addition": {"uel"},
     "uel_measure": {"uel"},
 }
+# The lists each jurisdiction keeps: an act of that jurisdiction answering a listing (an
+# investigation, a suspension, a countermeasure) is part of what a reader of its lists follows.
+LISTS_OF_JURISDICTION = {"US": {"el", "meu", "uvl", "dpl"}, "CN": {"ecl", "uel", "mfa"}}
+# A list named in an act's own number or title (a suspension of UEL measures names the UEL).
+LIST_NAMED_BY = {"不可靠实体清单": "uel", "出口管制管控名单": "ecl", "Entity List": "el"}
+# Kinds that make listings, and the linker's derived event for BIS additions: a link from
+# one of these is a listing being answered.
+LISTING_KINDS = frozenset({*LISTS_OF_KIND, "el_additions", "end_user_rule"})
 _NO_RECORD = RecordDict(key="", list="", name="", country="", fields={}, meta={})
 
 
@@ -203,6 +211,30 @@ def _filed(record: RecordDict, label: str) -> str:
 
 def lists_made_by(record: RecordDict) -> set[str]:
     return LISTS_OF_KIND.get(field_text(record, "kind"), set())
+
+
+def lists_concerned(record: RecordDict, answers_listing: bool) -> set[str]:
+    """The lists an act concerns, for a recipient's list filter: those it adds entries to,
+    those its number or title names (a suspension of UEL measures), and, when it answers a
+    listing (``answers_listing``: a link's response to one), the lists its jurisdiction keeps
+    (MOFCOM's anti-dumping investigation answering BIS additions concerns the ECL and UEL)."""
+    codes = set(lists_made_by(record))
+    named = " ".join((field_text(record, "instrument"), record["name"]))
+    codes |= {code for marker, code in LIST_NAMED_BY.items() if marker in named}
+    if answers_listing:
+        where = field_text(record, "jurisdiction") or record["country"]
+        codes |= LISTS_OF_JURISDICTION.get(where, set())
+    return codes
+
+
+def answering_listings(links: Sequence[LinkDict]) -> set[str]:
+    """The keys of acts that respond to a listing: a link's response whose trigger made
+    listings (by its kind, or its members: the entries a rule on public inspection names)."""
+    return {
+        link["response"]["key"]
+        for link in links
+        if link["trigger"]["kind"] in LISTING_KINDS or link["trigger"]["members"]
+    }
 
 
 # ---------------------------------------------------------------- timeline

@@ -122,7 +122,9 @@ def filter_document(
     """``doc`` with only the changes a recipient asked for (an empty filter keeps all).
 
     ``lists`` matches a list code (``el``, ``ecl``, ``uel``...) or a source name; an
-    action passes when it makes listings on a wanted list (or ``action`` is asked for).
+    action passes when it concerns a wanted list (``actions.lists_concerned``: it makes
+    listings on it, names it, or is its keeper's answer to a listing, such as MOFCOM's
+    investigations answering BIS additions for ``ecl``/``uel``), or ``action`` is asked for.
     ``countries`` matches an entity's country, an action's jurisdiction or a party's
     country. ``sectors`` matches any sector tag. An action stays when a kept listing
     refers to it, so a recipient always sees why an entity was listed.
@@ -130,10 +132,11 @@ def filter_document(
     want_lists = {v.casefold() for v in lists}
     want_countries = {v.upper() for v in countries}
     want_sectors = {v.casefold() for v in sectors}
+    answering = acts.answering_listings(doc.get("links", []))
 
     def keep(change: ChangeDict) -> bool:
         return (
-            (not want_lists or bool(_list_codes(change) & want_lists))
+            (not want_lists or bool(_list_codes(change, answering) & want_lists))
             and (not want_countries or bool(_countries(change) & want_countries))
             and (not want_sectors or bool(_sector_names(change) & want_sectors))
         )
@@ -293,10 +296,10 @@ def _problem(status: SourceStatus, now: datetime, stale_after: timedelta) -> tup
 # ----------------------------------------------------------------- filters
 
 
-def _list_codes(change: ChangeDict) -> set[str]:
+def _list_codes(change: ChangeDict, answering: set[str]) -> set[str]:
     codes = {change["list"].casefold(), change["source"].casefold()}
     if _is_action(change):
-        codes |= acts.lists_made_by(acts.record_of(change))
+        codes |= acts.lists_concerned(acts.record_of(change), change["key"] in answering)
     return codes
 
 

@@ -353,3 +353,24 @@ def test_what_every_entity_of_an_announcement_states_is_said_once_at_it() -> Non
     assert {"label": "measures", "value": measures} in shown["evidence"]
     for fmt in ("text", "markdown", "html"):
         assert render_digest(model, fmt).count(measures) == 2, fmt  # the hit, and the group
+
+
+def test_a_list_filter_keeps_the_acts_that_concern_the_list() -> None:
+    """An investigation answering a listing, a suspension naming the UEL: kept for a reader
+    of the Chinese lists; an investigation answering nothing is not (issue 15)."""
+    probe = record(
+        "cn:商务部公告2025年第98号", "action", "商务部公告2025年第98号 反倾销立案调查", "CN",
+        kind="anti_dumping", instrument="商务部公告2025年第98号", jurisdiction="CN",
+    )  # fmt: skip
+    pause = record(
+        "cn:工作机制公告〔2025〕7号", "action", "不可靠实体清单工作机制公告〔2025〕7号", "CN",
+        kind="continued_suspension", instrument="不可靠实体清单工作机制公告〔2025〕7号",
+    )  # fmt: skip
+    answer = {**LINK, "response": event("cn:商务部公告2025年第98号", jurisdiction="CN")}
+    changes = (change(20, "added", MOFCOM, probe), change(21, "added", MOFCOM, pause))
+    linked = filter_document(document(*changes, links=[answer]), lists=["ecl"])
+    assert [c["key"] for c in linked["changes"]] == ["cn:商务部公告2025年第98号"]
+    assert len(linked["links"]) == 1
+    alone = filter_document(document(*changes), lists=["ecl", "uel"])
+    assert [c["key"] for c in alone["changes"]] == ["cn:工作机制公告〔2025〕7号"]
+    assert filter_document(document(*changes, links=[answer]), lists=["el"])["changes"] == []

@@ -130,6 +130,22 @@ def test_recipient_filters_by_list_and_country(db: Path) -> None:
     assert "美国光子公司" not in hk
 
 
+def test_the_readme_china_desk_receives_the_chip_investigations(db: Path) -> None:
+    """README's example recipient (lists ecl and uel, sector semiconductors): MOFCOM's two
+    investigations of 13 September answer the BIS additions of the 12th, so they concern
+    the Chinese lists although they list no one (issue 15)."""
+    desk = Recipient("china-desk@example.org", lists=("ecl", "uel"), sectors=("semiconductors",))
+    with smtp_server() as (inbox, port):
+        send_all(db, mail_settings(db, port, desk), NOW)
+    [message] = inbox.messages
+    body = message.get_body(("plain",)).get_content()
+    for act in ("商务部公告2025年第27号", "商务部公告2025年第50号"):
+        assert act in body.split("GOVERNMENT ACTIONS")[1], act  # kept as acts, not only links
+    assert "anti-dumping + anti-discrimination next day" in message["Subject"]
+    # The filter still filters: no BIS entry, no ECL entry outside the sector.
+    assert "Sino IC Technology" not in body and "美国光子公司" not in body
+
+
 # ----------------------------------------------------------------- the outbox
 
 
