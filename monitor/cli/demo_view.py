@@ -71,7 +71,12 @@ def counts_line(changes: Sequence[StoredChange]) -> str:
         if change.provenance.source not in BIS_LISTS:
             others.setdefault(change.provenance.source, []).append(change)
     names = {"us_federal_register": "Federal Register", "cn_mofcom_announcements": "MOFCOM"}
-    parts += [f"{names.get(s, s)} {_kinds(group)}" for s, group in others.items()]
+    for source, group in others.items():
+        entries = [c for c in group if c.change.list_name != "action"]
+        acts = [c for c in group if c.change.list_name == "action"]
+        said = [f"{_kinds(entries)} entries"] if entries else []
+        said += [f"{_kinds(acts)} acts"] if acts else []
+        parts.append(f"{names.get(source, source)} {', '.join(said)}")
     return " · ".join(parts) or "no changes"
 
 

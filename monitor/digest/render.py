@@ -127,7 +127,72 @@ def render_changes(document: ChangesDocument, fmt: TextFormat) -> str:
     if fmt == "csv":
         return changes_csv(document)
     template = environment().get_template(_TEMPLATE_FOR[fmt])
-    return clean(template.render(doc=_inline_all(document)))
+    return clean(template.render(doc=_inline_all(document), once=entries_once(document)))
+
+
+# Short names of the sources that report the same lists, for "reported by CSL and eCFR".
+SHORT_TITLES = {"us_csl_entity_list": "CSL", "us_ecfr_entity_list": "eCFR"}
+
+
+class EntriesOnce(TypedDict):
+    """The change document read as a reader counts it: each entry once, however many
+    sources report it (the CSL and the eCFR both report the Entity List). The counts are
+    entries (kind, list, key). ``repeats`` are the change ids that repeat an entry already
+    shown under an earlier source with the same field changes (not shown again);
+    ``also`` the ids of a second source's report that differs in its fields (shown, with
+    where the entry was first); ``reporters`` names every reporting source at an entry's
+    first change; ``section_reporters`` the same once per source and kind when it holds for
+    every entry shown there ("source/kind" keys)."""
+
+    repeats: list[int]
+    also: dict[int, str]
+    reporters: dict[int, str]
+    section_reporters: dict[str, str]
+    added: int
+    modified: int
+    removed: int
+    reported_twice: int
+
+
+def entries_once(document: ChangesDocument) -> EntriesOnce:
+    first: dict[tuple[str, str, str], ChangeDict] = {}
+    sources: dict[int, list[str]] = {}
+    repeats: list[int] = []
+    also: dict[int, str] = {}
+    for change in document["changes"]:
+        slot = (change["kind"], change["list"], change["key"])
+        title = SHORT_TITLES.get(change["source"], change["source"])
+        if slot not in first:
+            first[slot] = change
+            sources[change["id"]] = [title]
+            continue
+        seen = first[slot]
+        names = sources[seen["id"]]
+        if title not in names:
+            names.append(title)
+        if change["fields"] == seen["fields"]:
+            repeats.append(change["id"])
+        else:
+            also[change["id"]] = SHORT_TITLES.get(seen["source"], seen["source"])
+    reporters = {i: " and ".join(n) for i, n in sources.items() if len(n) > 1}
+    by_section: dict[str, set[str]] = {}
+    for change in document["changes"]:
+        if change["id"] not in repeats:
+            section = f"{change['source']}/{change['kind']}"
+            by_section.setdefault(section, set()).add(reporters.get(change["id"], ""))
+    kinds = [kind for kind, _list, _key in first]
+    return {
+        "repeats": repeats,
+        "also": also,
+        "reporters": reporters,
+        "section_reporters": {
+            k: next(iter(v)) for k, v in by_section.items() if len(v) == 1 and "" not in v
+        },
+        "added": kinds.count("added"),
+        "modified": kinds.count("modified"),
+        "removed": kinds.count("removed"),
+        "reported_twice": len(reporters),
+    }
 
 
 CSV_COLUMNS = (

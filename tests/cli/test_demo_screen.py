@@ -52,6 +52,7 @@ def test_the_first_15_lines_tell_the_story(first_run: tuple[Path, Result]) -> No
     )
     # One entity reported by CSL and eCFR counts once: 11 added, not 22.
     assert "Counts, each entity once: BIS lists +11 ~1 −1 (reported by CSL and eCFR)" in text
+    assert "MOFCOM +12 entries, +3 acts" in text
     assert "[before]" not in text  # the run log comes after the story
 
 
@@ -99,3 +100,16 @@ def test_the_demo_refuses_a_database_with_real_runs_and_leaves_it_alone(tmp_path
     assert refused.exit_code == 2
     assert "did not come from the demo" in refused.output and "us_csl_entity_list" in refused.output
     assert db.read_bytes() == before
+
+
+def test_the_per_list_detail_shows_an_entry_reported_by_csl_and_ecfr_once(
+    first_run: tuple[Path, Result],
+) -> None:
+    text = first_run[1].stdout
+    detail = text.split("== Per-list detail ==", 1)[1]
+    assert detail.count("+ Sino IC Technology [CN]") == 1
+    assert "ADDED (11), each reported by CSL and eCFR" in detail
+    assert "ADDED: the 11 listed above, reported here too" in detail
+    # The eCFR states the modification in other fields: shown, saying it is the same entry.
+    assert "the entry above (under CSL), as this source states its change" in detail
+    assert "Summary: 29 added, 1 modified, 1 removed (each entry once:" in detail
