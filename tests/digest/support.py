@@ -232,3 +232,59 @@ def event(key: str, **given: Any) -> dict[str, Any]:
         "countries": [], "sectors": [], "sector_counts": {}, "notes": [],
     }  # fmt: skip
     return {**values, **given}
+
+
+# ------------------------------------------------------- a large synthetic day
+
+SYNTHETIC_PREFIX = "Synthetic Entity"  # every name says it is made up
+
+
+def large_day(count: int = 150) -> dict[str, Any]:
+    """A labelled-synthetic day: ``count`` new BIS entities (names "Synthetic Entity NNN
+    ... (synthetic)", none real), each reported by the CSL and the eCFR as real days are,
+    with licence terms, a start date and a sector tag, answered next day by a synthetic
+    MOFCOM investigation. For size and layout checks of the digest, not for content."""
+    changes: list[dict[str, Any]] = []
+    members = []
+    for n in range(count):
+        country = ("CN", "HK", "RU", "IR", "AE")[n % 5]
+        key = f"synthetic-entity-{n:03d}-microelectronics|{country}"
+        rec = record(
+            key, "el", f"{SYNTHETIC_PREFIX} {n:03d} Microelectronics Co., Ltd. (synthetic)",
+            country, start_date="2025-09-12", citations=[],
+            license_requirement="For all items subject to the EAR.",
+            license_policy="Presumption of denial.",
+            addresses=[f"{n} Synthetic Road, Example District"],
+        )  # fmt: skip
+        tag = {
+            "sector": "semiconductors", "label": "Semiconductors and integrated circuits",
+            "field": "name", "matched": "Microelectronics", "rule": "term",
+        }  # fmt: skip
+        for source in ("us_csl_entity_list", "us_ecfr_entity_list"):
+            changes.append(change(len(changes) + 1, "added", source, rec, sectors=[tag]))
+        members.append(f"us_csl_entity_list:{key}")
+    answer = record(
+        "cn:商务部公告2025年第999号", "action", "商务部公告2025年第999号 关于对原产于美国的进口"
+        "相关模拟芯片进行反倾销立案调查的公告（合成示例）", "CN",
+        kind="anti_dumping", instrument="商务部公告2025年第999号", jurisdiction="CN",
+        actor="MOFCOM", published="2025-09-13", effective="2025-09-13",
+        url="https://www.mofcom.gov.cn/synthetic/999.html",
+    )  # fmt: skip
+    changes.append(change(len(changes) + 1, "added", "cn_mofcom_announcements", answer))
+    link = {
+        "trigger": event(
+            "us:el-additions:2025-09-12", jurisdiction="US", kind="el_additions", derived=True,
+            date="2025-09-12", members=members, sector_counts={"semiconductors": count},
+            title=f"BIS Entity List additions of 2025-09-12: {count} entities (synthetic)",
+        ),
+        "response": event(
+            "cn:商务部公告2025年第999号", jurisdiction="CN", kind="anti_dumping",
+            date="2025-09-13",
+        ),
+        "days": 1, "score": 0.9,
+        "evidence": [
+            {"kind": "reference", "text": "explicit reference: chips ('芯片')", "weight": 0.3},
+            {"kind": "time", "text": "1 day after the trigger (window 14 days)", "weight": 0.25},
+        ],
+    }  # fmt: skip
+    return document(*changes, links=[link])

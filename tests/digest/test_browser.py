@@ -116,3 +116,29 @@ def test_the_digest_fits_a_400_px_phone(browser: Any, digest_file: Path) -> None
     assert top_of(browser, "timeline") < top_of(browser, "new-listings")
     full_page_screenshot(browser, 400, SCREENSHOTS / "digest-400.png")
     assert (SCREENSHOTS / "digest-400.png").stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def large_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The labelled-synthetic day of 150 new entities (tests/digest/support.large_day)."""
+    from monitor.digest.render import render_digest
+    from tests.digest.test_large_day import large_model
+
+    out = tmp_path_factory.mktemp("large") / "digest-150.html"
+    out.write_text(render_digest(large_model(150), "html"), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("width", [1200, 400])
+def test_a_150_entity_day_keeps_the_chain_on_the_first_screen(
+    browser: Any, large_file: Path, width: int
+) -> None:
+    open_at_width(browser, large_file, width)
+    top = top_of(browser, "timeline")
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    print(f"150 entities at {width} px: chain top {top:.0f} px, page {height} px")  # (-s)
+    assert top < top_of(browser, "new-listings")
+    if width == 1200:
+        assert top < FIRST_SCREEN_PX, f"the chain section starts at {top:.0f} px"
+    scroll = browser.execute_script("return document.documentElement.scrollWidth")
+    assert scroll <= browser.execute_script("return window.innerWidth")
