@@ -11,6 +11,7 @@ lint:
 
 type:
 	$(PY) -m mypy --strict monitor
+	$(PY) -m mypy tests
 
 test:
 	$(PY) -m pytest

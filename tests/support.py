@@ -75,7 +75,11 @@ def stage_url(server: FixtureServer, name: str, stage: str) -> str:
 
 
 def mirrored(
-    name: str, base: str, *, min_records: int | None = 1, **options: object
+    name: str,
+    base: str,
+    options: Mapping[str, object] = MappingProxyType({}),
+    *,
+    min_records: int | None = 1,
 ) -> SourceSettings:
     """The source's default settings with ``options`` applied as a config file would,
     every URL pointed at a mirror rooted at ``base`` (``min_records``: the count gate's
@@ -91,7 +95,7 @@ def stage_settings(
     db: Path, server: FixtureServer, name: str, stage: str, **options: object
 ) -> Settings:
     """The source ``name`` alone, served from its fixture ``stage`` (see ``mirrored``)."""
-    return only_source(db, name, mirrored(name, stage_url(server, name, stage), **options))
+    return only_source(db, name, mirrored(name, stage_url(server, name, stage), options))
 
 
 def run_source(

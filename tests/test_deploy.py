@@ -15,6 +15,7 @@ import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -200,7 +201,7 @@ def test_kubernetes_cronjobs_run_valid_commands_safely() -> None:
         assert job["apiVersion"] == "batch/v1"
         spec = job["spec"]
         assert spec["concurrencyPolicy"] == "Forbid"
-        scheduler.trigger_for(spec["schedule"], scheduler.ZoneInfo("UTC"))  # 5 valid fields
+        scheduler.trigger_for(spec["schedule"], ZoneInfo("UTC"))  # 5 valid fields
         pod = spec["jobTemplate"]["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"]["runAsUser"] == 10001  # the Dockerfile's user

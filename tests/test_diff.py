@@ -13,6 +13,10 @@ from monitor.diff import apply_changes, changed_keys, diff_records
 from monitor.keys import record_key
 from monitor.models import FieldValue, Record
 
+# A citation and an address two synthetic entries share (rename detection).
+CITED = ("83 FR 37423",)
+AT = ("113 Hezuo Road, Shijiazhuang, CN",)
+
 
 def rec(name: str, country: str = "CN", **fields: FieldValue) -> Record:
     base: dict[str, FieldValue] = {
@@ -104,9 +108,10 @@ def test_reordered_aliases_are_not_a_change() -> None:
 
 def test_rename_detected_from_shared_citation_and_address() -> None:
     # Synthetic: the same entry published under a new name.
-    shared = {"citations": ("83 FR 37423",), "addresses": ("113 Hezuo Road, Shijiazhuang, CN",)}
-    old = rec("Hebei Semiconductor Research Institute", **shared)
-    new = rec(CETC, aliases=("Hebei Semiconductor Research Institute",), **shared)
+    old = rec("Hebei Semiconductor Research Institute", citations=CITED, addresses=AT)
+    new = rec(
+        CETC, aliases=("Hebei Semiconductor Research Institute",), citations=CITED, addresses=AT
+    )
     [change] = diff_records(state(old), state(new))
     assert change.kind == "modified"
     assert change.previous_key == old.key and change.key == new.key
@@ -131,10 +136,9 @@ def test_unrelated_entries_are_not_paired() -> None:
 
 
 def test_ambiguous_rename_is_left_as_add_and_remove() -> None:
-    shared = {"citations": ("83 FR 37423",), "addresses": ("113 Hezuo Road, Shijiazhuang, CN",)}
-    old = rec("Old Name Institute", **shared)
-    new1 = rec("New Name One", **shared)
-    new2 = rec("New Name Two", **shared)
+    old = rec("Old Name Institute", citations=CITED, addresses=AT)
+    new1 = rec("New Name One", citations=CITED, addresses=AT)
+    new2 = rec("New Name Two", citations=CITED, addresses=AT)
     kinds = sorted(c.kind for c in diff_records(state(old), state(new1, new2)))
     assert kinds == ["added", "added", "removed"]
 
@@ -219,7 +223,7 @@ def test_rename_candidates_lose_no_pair(a: dict[str, Record], b: dict[str, Recor
         differ._candidate_pairs = lambda _r, _a: every  # type: ignore[assignment]
         brute = differ.match_renames(removed, added)
     finally:
-        differ._candidate_pairs = original  # type: ignore[assignment]
+        differ._candidate_pairs = original
     assert [(o.key, n.key) for o, n in indexed] == [(o.key, n.key) for o, n in brute]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ PATH = "/csl/consolidated.csv"
 
 
 @pytest.fixture
-def primed(tmp_path: Path, fixture_server: FixtureServer) -> tuple[Store, Path, str]:
+def primed(tmp_path: Path, fixture_server: FixtureServer) -> Iterator[tuple[Store, Path, str]]:
     """A store holding the before baseline and the after changes."""
     db = tmp_path / "ecmon.db"
     url = fixture_server.url_for(PATH)

@@ -131,7 +131,8 @@ def test_only_the_store_holds_sql() -> None:
         if module_unit(path) == "store":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            text = node.value if isinstance(node, ast.Constant) else None
-            if isinstance(text, str) and text.lstrip().upper().startswith(sql_words):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+                continue
+            if node.value.lstrip().upper().startswith(sql_words):
                 found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert not found, found

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import Protocol
 
 from monitor.config import HttpSettings, Settings, SourceSettings
 from monitor.http import HttpClient
@@ -40,7 +41,13 @@ def demo_sources() -> list[str]:
     return [name for name in REGISTRY if all((FIXTURES_DIR / name / st).is_dir() for st in STAGES)]
 
 
-def demo_settings(database: Path, server: FixtureServer, stage: str) -> Settings:
+class MirrorRoot(Protocol):
+    """Where fixture mirrors are served: a FixtureServer, or only its URL (tests)."""
+
+    def url_for(self, path: str) -> str: ...
+
+
+def demo_settings(database: Path, server: MirrorRoot, stage: str) -> Settings:
     """Settings pointing every demo source at its fixture mirror for ``stage``.
 
     The fixtures are excerpts of a few rows, so the count gate's lower bound is 1

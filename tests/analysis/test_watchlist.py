@@ -21,7 +21,7 @@ from monitor.analysis.watchlist import (
 )
 from monitor.analysis.watchlist_file import read_watchlist
 from monitor.errors import ConfigError
-from monitor.models import Record
+from monitor.models import FieldValue, Record
 from monitor.store import Store
 from monitor.store import analysis as store_analysis
 
@@ -156,7 +156,7 @@ def test_a_different_country_costs_a_little_and_says_so() -> None:
 
 
 def test_parties_of_investigations_are_screened_but_not_of_listings() -> None:
-    fields = {
+    fields: dict[str, FieldValue] = {
         "parties_en": ("Texas Instruments",),
         "party_countries": ("US",),
         "instrument": "No. 27",

@@ -210,7 +210,8 @@ def test_screen_one_name_ad_hoc(demo: tuple[Path, int], tmp_path: Path) -> None:
     assert all(h["score"] >= doc["threshold"] for h in doc["hits"])
     assert doc["records"] > 0 and doc["country"] == "CN"
     with Store.open(demo[0]) as store:
-        assert store.db.one("SELECT count(*) AS n FROM watch_hits WHERE ref = '--name'")["n"] == 0
+        row = store.db.one("SELECT count(*) AS n FROM watch_hits WHERE ref = '--name'")
+        assert row is not None and row["n"] == 0
     miss = ecmon(tmp_path, demo[0], "screen", "--name", "Fudan University")
     assert miss.exit_code == 0 and "0 hits at or above 0.85" in miss.stdout
 

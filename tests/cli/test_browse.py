@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,7 +79,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 def query(base: str, db: str, name: str, **params: str) -> list[dict[str, object]]:
-    qs = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in params.items())
+    qs = "&".join(f"{k}={urllib.parse.quote(v)}" for k, v in params.items())
     rows = json.loads(get(f"{base}/{db}/{name}.json?_shape=array&{qs}"))
     assert isinstance(rows, list)
     return rows

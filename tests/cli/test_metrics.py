@@ -71,7 +71,7 @@ def status(source: str, **kw: object) -> SourceStatus:
         "record_count": 0,
         **kw,
     }
-    return SourceStatus(**fields)  # type: ignore[arg-type]  (tests build it from a dict)
+    return SourceStatus(**fields)  # type: ignore[arg-type]  # built from a dict of fields
 
 
 def test_render_is_valid_exposition_with_the_values() -> None:

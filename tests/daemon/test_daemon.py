@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -30,7 +32,7 @@ from monitor.daemon import scheduler
 from monitor.errors import ConfigError
 from monitor.sources import REGISTRY, default_settings
 from monitor.testing.fixture_server import Fault, FixtureServer
-from tests.digest.support import smtp_server
+from tests.digest.support import body, smtp_server
 from tests.support import CSL, CSL_AFTER, CSL_BEFORE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,7 +119,7 @@ def wait_for(condition: Callable[[], bool], what: str, daemon: Daemon | None = N
         time.sleep(0.1)
 
 
-def query(db: Path, sql: str) -> list[tuple[object, ...]]:
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:  # SQLite values, untyped
     conn = sqlite3.connect(db, timeout=30)
     try:
         return conn.execute(sql).fetchall()
@@ -285,8 +287,8 @@ def test_a_failing_source_gives_one_broken_and_one_recovered_alert(
         subjects = [m["Subject"] for m in inbox.messages]
         assert subjects == ["[ecmon] SOURCE BROKEN: us_csl_entity_list"]
         assert health() == [(CSL, "failing")]  # the digest says so too
-        body = inbox.messages[0].get_body(("plain",)).get_content()
-        assert "2 failed run(s) in a row" in body and "HTTP 503" in body
+        text = body(inbox.messages[0], "plain")
+        assert "2 failed run(s) in a row" in text and "HTTP 503" in text
 
         fixture_server.set_route("/csl.csv", CSL_BEFORE.read_bytes())
         assert [once() for _ in range(3)] == [0, 0, 0]
@@ -330,7 +332,7 @@ def test_bad_schedules_are_config_errors(text: str, message: str) -> None:
 
 
 def test_digest_clock_time_is_daily_in_its_time_zone() -> None:
-    zone = scheduler.ZoneInfo("Asia/Shanghai")
+    zone = ZoneInfo("Asia/Shanghai")
     trigger = scheduler.trigger_for("07:00", zone, clock=True)
     after = datetime(2025, 9, 13, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai: 07:00 has passed
     assert trigger.get_next_fire_time(None, after) == datetime(2025, 9, 14, 7, 0, tzinfo=zone)
@@ -382,7 +384,7 @@ def test_daemon_with_a_bad_schedule_exits_2_before_starting(tmp_path: Path) -> N
     assert not Path(f"{db}.daemon.lock").exists()
 
 
-UTC_ZONE = scheduler.ZoneInfo("UTC")
+UTC_ZONE = ZoneInfo("UTC")
 
 
 def load_settings(tables: dict[str, str]) -> config.Settings:

@@ -15,6 +15,7 @@ from monitor.config import AnalysisSettings, DaemonSettings, EmailSettings, Reci
 from monitor.daemon import alerts
 from monitor.daemon.health import Thresholds, broken_reason, transitions
 from monitor.digest.model import build_model
+from monitor.digest.types import Health
 from monitor.errors import DeliveryError, FetchError
 from monitor.models import RunInfo, RunOutcome, RunSummary, SourceStatus
 from monitor.notify import OutgoingMessage
@@ -41,7 +42,7 @@ def status(failures: int = 0, last_good: datetime | None = NOW, **kw: object) ->
         "record_count": 5,
         **kw,
     }
-    return SourceStatus(**fields)  # type: ignore[arg-type]  (tests build it from a dict)
+    return SourceStatus(**fields)  # type: ignore[arg-type]  # built from a dict of fields
 
 
 # ------------------------------------------------------------------ pure rules
@@ -108,7 +109,7 @@ def test_a_broken_source_is_a_problem_in_the_digest_and_a_recovered_one_is_healt
     assert health["problems"] == [] and [h["source"] for h in health["healthy"]] == [CSL]
 
 
-def _digest_health(found: SourceStatus) -> dict[str, object]:
+def _digest_health(found: SourceStatus) -> Health:
     empty = {"schema_version": "1", "generated_at": "", "query": {}, "summary": {},
              "sources": [], "changes": []}  # fmt: skip
     model = build_model(
@@ -119,8 +120,7 @@ def _digest_health(found: SourceStatus) -> dict[str, object]:
         period={"label": "health", "first_change_id": None, "last_change_id": None},
         generated_at=NOW,
     )
-    health: dict[str, object] = model["health"]
-    return health
+    return model["health"]
 
 
 # ------------------------------------------------------------------ store + mail

@@ -15,16 +15,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from monitor.changeset import ChangesDocument
 from monitor.config import EmailSettings, Recipient, Settings
+from monitor.models import RecordDict
 from monitor.store import Store
 from monitor.testing.demo import demo_settings, run_demo
 
 USER, PASSWORD = "digest-bot", "s3cret"
+
+
+def body(message: EmailMessage, subtype: str) -> str:
+    """The message's text/``subtype`` part, decoded (a missing part fails the test)."""
+    part = message.get_body((subtype,))
+    assert part is not None, f"no text/{subtype} part"
+    return str(part.get_content())
 
 
 @dataclass
@@ -158,7 +167,7 @@ class _NoServer:
 
 def record(
     key: str, list_name: str, name: str, country: str, **fields: str | list[str]
-) -> dict[str, Any]:
+) -> RecordDict:
     """A record in the change document's form (``Record.to_dict``)."""
     return {
         "key": key,
@@ -174,9 +183,9 @@ def change(
     change_id: int,
     kind: str,
     source: str,
-    rec: dict[str, Any],
+    rec: RecordDict,
     *,
-    before: dict[str, Any] | None = None,
+    before: RecordDict | None = None,
     field_rows: list[dict[str, Any]] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
@@ -210,10 +219,11 @@ def change(
     }
 
 
-def document(*changes: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A change document around ``changes`` (``extra``: e.g. ``links``)."""
+def document(*changes: dict[str, Any], **extra: Any) -> ChangesDocument:
+    """A change document around ``changes`` (``extra``: e.g. ``links``). The parts are
+    synthetic JSON (typed Any), so the whole is declared the document it stands for."""
     sources = dict.fromkeys(c["source"] for c in changes)
-    return {
+    built: dict[str, Any] = {
         "schema_version": "1",
         "generated_at": "2025-09-13T07:00:00+00:00",
         "query": {},
@@ -222,6 +232,7 @@ def document(*changes: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "changes": list(changes),
         **extra,
     }
+    return cast(ChangesDocument, built)
 
 
 def event(key: str, **given: Any) -> dict[str, Any]:

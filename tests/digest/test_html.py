@@ -14,11 +14,12 @@ from bs4 import BeautifulSoup, Tag
 
 from monitor.digest.model import build_model
 from monitor.digest.render import environment, render_digest
+from monitor.digest.types import Period
 from tests.digest.support import build_demo_db, change, document
 from tests.digest.test_model import ANNOUNCEMENT, LINK, MICRO, SECTOR_TAG
 from tests.support import SEPT_2025_ADDITIONS, invoke_in
 
-PERIOD = {"label": "synthetic", "first_change_id": None, "last_change_id": None}
+PERIOD: Period = {"label": "synthetic", "first_change_id": None, "last_change_id": None}
 SEPTEMBER_ADDITIONS = set(SEPT_2025_ADDITIONS)
 # The rule filed for public inspection on 2025-09-12 that names the September additions.
 FILED_RULE = "us:2025-99912"
@@ -39,6 +40,13 @@ def demo_page(tmp_path_factory: pytest.TempPathFactory) -> BeautifulSoup:
     return BeautifulSoup(out.read_text(encoding="utf-8"), "html.parser")
 
 
+def first(tag: Tag, css: str) -> Tag:
+    """The first element under ``tag`` that matches ``css`` (none fails the test)."""
+    found = tag.select_one(css)
+    assert found is not None, css
+    return found
+
+
 def section(soup: BeautifulSoup, name: str) -> Tag:
     found = soup.find(id=name)
     assert isinstance(found, Tag), f"no section {name}"
@@ -47,11 +55,11 @@ def section(soup: BeautifulSoup, name: str) -> Tag:
 
 def test_demo_digest_shows_the_september_2025_additions(demo_page: BeautifulSoup) -> None:
     listings = section(demo_page, "new-listings")
-    group = listings.find(attrs={"data-group": f"action:{FILED_RULE}"})
+    group = listings.select_one(f'[data-group="action:{FILED_RULE}"]')
     assert isinstance(group, Tag)
     heading = group.find("h3")
     assert heading and "On public inspection, not yet published (filed 2025-09-12" in heading.text
-    names = {t.find("strong").text for t in group.find_all("table", class_="entity")}
+    names = {first(t, "strong").text for t in group.select("table.entity")}
     assert names == SEPTEMBER_ADDITIONS
     # What all eleven state alike is said once, above them, not eleven times.
     shared = group.find(class_="shared")
@@ -66,7 +74,7 @@ def test_demo_digest_shows_the_september_2025_additions(demo_page: BeautifulSoup
 def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
     demo_page: BeautifulSoup,
 ) -> None:
-    group = demo_page.find(attrs={"data-group": f"action:{FILED_RULE}"})
+    group = demo_page.select_one(f'[data-group="action:{FILED_RULE}"]')
     assert isinstance(group, Tag)
     sino = group.find("table", attrs={"data-key": "sino-ic-technology|CN"})
     assert sino and "Semiconductors and integrated circuits" in sino.text
@@ -77,7 +85,7 @@ def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
     assert "FR Doc. 2025-99912" in link.text and "on public inspection" in link.text
     responses = link.find_all(class_="response")
     assert {"商务部公告2025年第27号", "商务部公告2025年第50号"} == {
-        r.find("strong").text for r in responses
+        first(r, "strong").text for r in responses
     }
     for response in responses:
         assert "1 day later" in response.text and "investigation" in response.text
@@ -102,8 +110,8 @@ def test_demo_digest_shows_mofcom_actions_in_chinese_and_english(demo_page: Beau
     assert investigation and "anti-dumping investigation" in investigation.text
     assert "Texas Instruments" in investigation.text
     link = investigation.find("a")
-    assert link and link["href"].startswith("https://www.mofcom.gov.cn/")
-    ecl = demo_page.find(attrs={"data-group": "action:cn:商务部公告2025年第22号"})
+    assert link and str(link["href"]).startswith("https://www.mofcom.gov.cn/")
+    ecl = demo_page.select_one('[data-group="action:cn:商务部公告2025年第22号"]')
     assert isinstance(ecl, Tag)
     photonics = ecl.find("table", attrs={"data-key": "ecl:american-photonics|US"})
     assert photonics and "American Photonics" in photonics.text and "美国光子公司" in photonics.text
@@ -113,7 +121,7 @@ def test_demo_digest_shows_mofcom_actions_in_chinese_and_english(demo_page: Beau
 def test_demo_digest_is_mail_client_safe(demo_page: BeautifulSoup) -> None:
     assert not demo_page.find_all(["script", "style", "link", "img", "iframe", "object", "form"])
     assert not [t for t in demo_page.find_all(True) if any(a.startswith("on") for a in t.attrs)]
-    assert all(a["href"].startswith("https://") for a in demo_page.find_all("a"))
+    assert all(str(a["href"]).startswith("https://") for a in demo_page.find_all("a"))
     viewport = demo_page.find("meta", attrs={"name": "viewport"})
     assert viewport and "width=device-width" in viewport["content"]
     outer = demo_page.find_all("table")[1]
@@ -136,7 +144,7 @@ def test_sectors_and_linked_actions_render_when_present() -> None:
     assert card and "Semiconductors and integrated circuits name: “Microelectronics”" in " ".join(
         card.text.split()
     )
-    assert "by sector: Semiconductors and integrated circuits 1" in soup.find(id="headline").text
+    assert "by sector: Semiconductors and integrated circuits 1" in section(soup, "headline").text
     timeline = section(soup, "timeline")
     assert "BIS Entity List additions of 2025-09-12" in timeline.text
     response = timeline.find(class_="response")

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from monitor.changeset import ChangesDocument
 from monitor.digest.model import build_model, filter_document, health_key, subject
 from monitor.digest.render import render_digest
+from monitor.digest.types import ActionSummary, DigestModel, Group
 from monitor.models import SourceStatus
 from tests.digest.support import change, document, event, record
 
@@ -106,7 +108,7 @@ LINK = {
 }
 
 
-def full_document(**extra: Any) -> dict[str, Any]:
+def full_document(**extra: Any) -> ChangesDocument:
     return document(
         change(1, "added", CSL, MICRO, sectors=[SECTOR_TAG], hits=[HIT, DISMISSED]),
         change(2, "added", ECFR, MICRO_ECFR),
@@ -136,7 +138,7 @@ def status(source: str, **kw: Any) -> SourceStatus:
     return SourceStatus(source=source, **{**values, **kw})
 
 
-def model_of(doc: dict[str, Any], statuses: list[SourceStatus] | None = None) -> dict[str, Any]:
+def model_of(doc: ChangesDocument, statuses: list[SourceStatus] | None = None) -> DigestModel:
     return build_model(
         doc,
         actions={a["key"]: a for a in (OLD_ANNOUNCEMENT, ANNOUNCEMENT)},  # as stored
@@ -147,8 +149,15 @@ def model_of(doc: dict[str, Any], statuses: list[SourceStatus] | None = None) ->
     )
 
 
-def group(model: dict[str, Any], group_id: str) -> dict[str, Any]:
+def group(model: DigestModel, group_id: str) -> Group:
     return next(g for g in model["groups"] if g["id"] == group_id)
+
+
+def action_of(model: DigestModel, group_id: str) -> ActionSummary:
+    """The action a group is headed by (a group of a stated date has none: fails)."""
+    action = group(model, group_id)["action"]
+    assert action is not None, group_id
+    return action
 
 
 def test_the_same_entry_from_the_csl_and_the_ecfr_is_one_entity() -> None:
@@ -163,19 +172,20 @@ def test_the_same_entry_from_the_csl_and_the_ecfr_is_one_entity() -> None:
 
 def test_new_listings_are_grouped_by_the_action_that_made_them() -> None:
     model = model_of(full_document())
-    by_rule = group(model, "action:us:2025-00001")
-    assert by_rule["action"]["instrument"] == "90 FR 1"
-    assert by_rule["action"]["url"] == RULE["url"]
-    assert by_rule["action"]["evidence"] == "the entry cites 90 FR 1"
+    by_rule = action_of(model, "action:us:2025-00001")
+    assert by_rule["instrument"] == "90 FR 1"
+    assert by_rule["url"] == RULE["url"]
+    assert by_rule["evidence"] == "the entry cites 90 FR 1"
     by_announcement = group(model, "action:cn:商务部公告2025年第99号")
-    assert by_announcement["action"]["reasons"] == ["为维护国家安全"]
-    assert by_announcement["action"]["parties"] == [
+    announcement = action_of(model, "action:cn:商务部公告2025年第99号")
+    assert announcement["reasons"] == ["为维护国家安全"]
+    assert announcement["parties"] == [
         {"zh": "示例防务公司", "en": "Example Defense Inc.", "country": "US"}
     ]
     assert [e["name_zh"] for e in by_announcement["entities"]] == ["示例防务公司"]
     # An announcement published before the period still names its listings (from `actions`).
-    earlier = group(model, "action:cn:商务部公告2025年第1号")
-    assert earlier["action"]["published"] == "2025-01-02"
+    earlier = action_of(model, "action:cn:商务部公告2025年第1号")
+    assert earlier["published"] == "2025-01-02"
     # No rule stored for these: grouped by the stated start date, and said so.
     by_date = group(model, "start:el:2025-09-12")
     assert by_date["heading"] == "BIS Entity List additions with start date 2025-09-12"

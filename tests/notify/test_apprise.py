@@ -51,10 +51,14 @@ def db(demo_db_file: Path, tmp_path: Path) -> Path:
     return copy_db(demo_db_file, tmp_path / "ecmon.db")
 
 
-def send(db: Path, settings: Settings, at: datetime, **kw: bool) -> list[outbox.Attempt]:
+def send(
+    db: Path, settings: Settings, at: datetime, *, retry_now: bool = False
+) -> list[outbox.Attempt]:
     with Store.open(db) as store:
         outbox.compose(store, settings, now=at)
-        return outbox.deliver(store, lambda name: channel(name, settings), now=at, **kw)
+        return outbox.deliver(
+            store, lambda name: channel(name, settings), now=at, retry_now=retry_now
+        )
 
 
 def database_text(db: Path) -> str:

@@ -24,6 +24,7 @@ from tests.digest.support import (
     PASSWORD,
     USER,
     authenticator,
+    body,
     build_demo_db,
     copy_db,
     free_port,
@@ -47,11 +48,20 @@ def db(demo_db_file: Path, tmp_path: Path) -> Path:
     return copy_db(demo_db_file, tmp_path / "ecmon.db")
 
 
-def send_all(db: Path, settings: Settings, now: datetime, **kw: bool) -> list[outbox.Attempt]:
+def send_all(
+    db: Path,
+    settings: Settings,
+    now: datetime,
+    *,
+    heartbeat: bool = False,
+    retry_now: bool = False,
+) -> list[outbox.Attempt]:
     """One `ecmon digest --send` pass, in a fresh Store (as a new process would)."""
     with Store.open(db) as store:
-        outbox.compose(store, settings, now=now, heartbeat=kw.pop("heartbeat", False))
-        return outbox.deliver(store, lambda name: channel(name, settings), now=now, **kw)
+        outbox.compose(store, settings, now=now, heartbeat=heartbeat)
+        return outbox.deliver(
+            store, lambda name: channel(name, settings), now=now, retry_now=retry_now
+        )
 
 
 def outbox_rows(db: Path) -> list[tuple[str, int, str | None]]:
@@ -86,8 +96,8 @@ def test_digest_arrives_as_multipart_alternative_with_both_parts_and_headers(db:
     assert message["Content-Transfer-Encoding"] is None
     assert all(p["Content-Transfer-Encoding"] == "quoted-printable" for p in message.iter_parts())
 
-    text = message.get_body(("plain",)).get_content()
-    html = message.get_body(("html",)).get_content()
+    text = body(message, "plain")
+    html = body(message, "html")
     # Same model, two renderings: the same entities and announcements in both parts.
     for needle in (
         "Sino IC Technology",
@@ -122,7 +132,7 @@ def test_recipient_filters_by_list_and_country(db: Path) -> None:
     )
     with smtp_server() as (inbox, port):
         send_all(db, mail_settings(db, port, *people), NOW)
-    bodies = {m["To"]: m.get_body(("plain",)).get_content() for m in inbox.messages}
+    bodies = {m["To"]: body(m, "plain") for m in inbox.messages}
     china, hk = bodies["china-desk@example.org"], bodies["hk-desk@example.org"]
     assert "美国光子公司" in china and "Sino IC Technology" not in china
     assert "商务部公告2025年第22号" in china  # the announcement behind the listings comes along
@@ -250,7 +260,7 @@ def test_an_empty_period_sends_nothing_unless_a_heartbeat_is_asked_for(db: Path)
     assert len(inbox.messages) == 3
     quiet = inbox.messages[1]
     assert "no changes" in quiet["Subject"]
-    assert "No changes on the monitored lists" in quiet.get_body(("plain",)).get_content()
+    assert "No changes on the monitored lists" in body(quiet, "plain")
 
 
 def test_the_cli_sends_once_across_process_restarts(db: Path, tmp_path: Path) -> None:
@@ -283,8 +293,13 @@ def test_the_cli_sends_once_across_process_restarts(db: Path, tmp_path: Path) ->
 
 def test_starttls_with_login(db: Path, tmp_path: Path) -> None:
     server_tls, client_tls = self_signed(tmp_path)
-    kwargs = {"tls_context": server_tls, "require_starttls": True, "authenticator": authenticator}
-    with smtp_server(auth_required=True, **kwargs) as (inbox, port):
+    starttls = smtp_server(
+        auth_required=True,
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=authenticator,
+    )
+    with starttls as (inbox, port):
         settings = mail_settings(
             db, port, security="starttls", username=USER, password=PASSWORD
         ).email
@@ -304,8 +319,13 @@ def test_wrong_password_and_untrusted_certificate_are_delivery_errors(
     db: Path, tmp_path: Path
 ) -> None:
     server_tls, client_tls = self_signed(tmp_path)
-    kwargs = {"tls_context": server_tls, "require_starttls": True, "authenticator": authenticator}
-    with smtp_server(auth_required=True, **kwargs) as (inbox, port):
+    starttls = smtp_server(
+        auth_required=True,
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=authenticator,
+    )
+    with starttls as (inbox, port):
         wrong = mail_settings(db, port, security="starttls", username=USER, password="nope").email
         with pytest.raises(DeliveryError, match="535"):
             EmailChannel(wrong, ssl_context=client_tls).send(_message())

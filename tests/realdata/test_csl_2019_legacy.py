@@ -9,7 +9,8 @@ import io
 from dataclasses import replace
 
 from monitor.models import Record
-from monitor.sources.csl.source import NAME, CslEntityListSource
+from monitor.sources.csl.info import NAME
+from monitor.sources.csl.source import CslEntityListSource
 from tests.realdata import csl_reading as reading
 from tests.realdata import report
 from tests.realdata.conftest import realdata_file, truth

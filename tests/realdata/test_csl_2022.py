@@ -15,7 +15,8 @@ import pytest
 
 from monitor.config import SourceSettings
 from monitor.models import Record, RunOutcome
-from monitor.sources.csl.source import NAME, CslEntityListSource
+from monitor.sources.csl.info import NAME
+from monitor.sources.csl.source import CslEntityListSource
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
 from tests.realdata import csl_reading as reading

@@ -55,7 +55,7 @@ def _party_fields(party: object) -> dict[str, object]:
     return {
         "country": get("country"),
         "name": get("name"),
-        "aliases": list(get("aliases")) if isinstance(get("aliases"), tuple) else get("aliases"),
+        "aliases": list(a) if isinstance(a := get("aliases"), tuple) else a,
         "addresses": list(a) if isinstance(a := get("addresses"), tuple) else a,
         "license_requirement": get("license_requirement"),
         "license_policy": get("license_policy"),

@@ -154,10 +154,12 @@ def test_each_decision_reads_as_the_truth_says(name: str) -> None:
             f"{FOLDER}/{name}",
             "order, dates, basis, trigger, 反制清单 parties, measures per group",
             len(listed),
-            sum(
-                1
-                for party in listed
-                if party in got["parties (zh, en, kind, gender, role)"]  # type: ignore[operator]
+            len(
+                [
+                    party
+                    for party in listed
+                    if party in got["parties (zh, en, kind, gender, role)"]  # type: ignore[operator]
+                ]
             ),
         )
     )

@@ -22,7 +22,7 @@ from monitor.config import HttpSettings, Settings
 from monitor.models import RunSummary, StoredChange
 from monitor.sources import REGISTRY
 from monitor.store import Store
-from monitor.testing.demo import demo_settings
+from monitor.testing.demo import MirrorRoot, demo_settings
 from monitor.testing.fixture_server import FixtureServer
 from tests.reliability.scenarios import SOURCES
 from tests.support import run_source
@@ -66,7 +66,7 @@ class Mirror:
 
 def settings_for(
     db: Path,
-    server: FixtureServer | Mirror,
+    server: MirrorRoot,
     source: str,
     *,
     stage: str = "after",
@@ -194,7 +194,9 @@ def write_mirror_config(
         ]
         if name == "cn_mofcom_announcements":
             # URLs only: the ids are read from the mirror's column pages.
-            lines.append(f"hosts = {_toml(dict(own.options['hosts']))}")
+            hosts = own.options["hosts"]
+            assert isinstance(hosts, Mapping)
+            lines.append(f"hosts = {_toml(dict(hosts))}")
     for name in REGISTRY:
         if name not in sources:  # nothing polls a real URL
             lines += [f"[sources.{name}]", "enabled = false"]

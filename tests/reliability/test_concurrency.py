@@ -206,7 +206,7 @@ def test_processes_at_once_on_one_database(
         for _source, outcome, run_id in _RUN_LINE.findall(out):
             reported[int(run_id)] = _OUTCOME.get(outcome, outcome)
     with Store.open(db) as store:
-        stored = {int(r["id"]): str(r["outcome"]) for r in store.runs(limit=10_000)}
+        stored = {int(str(r["id"])): str(r["outcome"]) for r in store.runs(limit=10_000)}
         per_source = {
             name: Counter(change_id(c) for c in store.changes(source=name)) for name in SOURCES
         }

@@ -20,6 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from monitor.changeset import ChangeDict
 from monitor.cli import main
 from monitor.digest.render import changes_csv, render_changes, spreadsheet_cell
 from monitor.models import RunOutcome
@@ -380,20 +381,23 @@ def test_spreadsheet_cells_are_never_formulas() -> None:
         "a=b",
         "[31mred",
     ]
+    # A document of changes only: the CSV is made of them alone.
     document = {"changes": [_change(name) for name in cells]}
-    parsed = list(csv.DictReader(io.StringIO(changes_csv(document), newline="")))
+    text = changes_csv(document)  # type: ignore[arg-type]
+    parsed = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [r["name"] for r in parsed] == [spreadsheet_cell(c) for c in cells]
     row.observed = "all six formula starts prefixed; controls dropped; round trip exact"
     row.passed = True
 
 
-def _change(name: str) -> dict[str, object]:
+def _change(name: str) -> ChangeDict:
     return {
         "id": 1,
         "source": CSL,
         "kind": "added",
         "list": "el",
         "key": "k|CN",
+        "previous_key": None,
         "name": name,
         "country": "CN",
         "labels": [],
@@ -401,7 +405,14 @@ def _change(name: str) -> dict[str, object]:
         "effective_date": None,
         "fields": [],
         "attribution": None,
-        "provenance": {"run_id": 1, "fetched_at": "2025-09-13T06:00:00Z", "url": "https://x"},
+        "before": None,
+        "after": None,
+        "provenance": {
+            "run_id": 1,
+            "fetched_at": "2025-09-13T06:00:00Z",
+            "url": "https://x",
+            "raw_sha256": "",
+        },
     }
 
 

@@ -12,7 +12,7 @@ import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -232,8 +232,13 @@ def test_the_smtp_password_never_shows(tmp_path: Path) -> None:
     )
     db = build_demo_db(tmp_path / "ecmon.db")
     server_tls, _client = self_signed(tmp_path)
-    kwargs = {"tls_context": server_tls, "require_starttls": True, "authenticator": authenticator}
-    with smtp_server(auth_required=True, **kwargs) as (inbox, port):
+    starttls = smtp_server(
+        auth_required=True,
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=authenticator,
+    )
+    with starttls as (inbox, port):
         conf = tmp_path / "ecmon.toml"
         conf.write_text(
             f'database = "{db}"\n[email]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n'
@@ -396,10 +401,9 @@ def test_sources_fetch_only_under_their_configured_urls(
         asked.clear()
         settings = settings_for(db, mirror, source)
         own = settings.source(source)
-        roots = [
-            own.url.rsplit("/", 1)[0] if source == CSL else own.url,
-            *own.options.get("hosts", {}).values(),
-        ]
+        hosts = own.options.get("hosts", {})
+        assert isinstance(hosts, Mapping)
+        roots = [own.url.rsplit("/", 1)[0] if source == CSL else own.url, *hosts.values()]
         with Store.open(db) as store:
             summary = run_once(store, settings, source, Sleeps())
         assert summary.outcome in (RunOutcome.CHANGED, RunOutcome.UNCHANGED), summary

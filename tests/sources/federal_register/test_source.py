@@ -18,11 +18,11 @@ from monitor.config import Settings, SourceSettings
 from monitor.errors import ConfigError, ShapeError
 from monitor.http import HttpClient
 from monitor.models import Record, RunOutcome, RunSummary
+from monitor.sources.federal_register.info import read_options
 from monitor.sources.federal_register.source import (
     FederalRegisterSource,
     known_documents,
     local_url,
-    read_options,
 )
 from monitor.store import Store
 from monitor.testing.fixture_server import Fault, FixtureServer
@@ -53,7 +53,7 @@ def server() -> Iterator[FixtureServer]:
 
 
 def settings_for(url: str, **options: object) -> SourceSettings:
-    return mirrored(NAME, url, min_records=None, **options)
+    return mirrored(NAME, url, options, min_records=None)
 
 
 def fetch_parse(
@@ -291,7 +291,7 @@ def test_published_urls_are_mapped_onto_a_mirror() -> None:
 
 
 def fr_settings(db: Path, url: str, **options: object) -> Settings:
-    return only_source(db, NAME, mirrored(NAME, url, **options))
+    return only_source(db, NAME, mirrored(NAME, url, options))
 
 
 def run(store: Store, settings: Settings) -> RunSummary:

@@ -8,6 +8,7 @@ chrome; the source is pointed at the mirror by URL only (``rebase``), never give
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -67,6 +68,7 @@ def test_ids_of_every_default_column_are_read_from_its_page(
 ) -> None:
     settings = settings_for(tmp_path / "db", server, "after")
     indexes = settings.source(NAME).options["indexes"]
+    assert isinstance(indexes, Mapping)
     assert all(not any(k.endswith("_id") for k in table) for table in indexes.values())
     actions = fetch_and_parse(settings)
     paths = [urlsplit(r.path).path for r in server.requests]
@@ -302,6 +304,7 @@ def test_a_declared_api_off_the_configured_hosts_is_refused(
 
 def test_the_source_needs_no_id_in_its_defaults() -> None:
     tables = SOURCE.info.options["indexes"]
+    assert isinstance(tables, Mapping)
     assert {name: bool(t.get("enabled")) for name, t in tables.items()} == dict.fromkeys(
         COLUMNS, True
     )

@@ -229,7 +229,7 @@ def test_derive_after_before_stage(tmp_path: Path, server: FixtureServer) -> Non
     shield = derived["uel:shield-ai-inc|US"]  # 〔2025〕8号, effective 2025-04-10 12:01
     assert (shield.get_text("status"), shield.get_text("status_action")) == ("stopped", ANSWER_0812)
     assert shield.get_tuple("history")[0] == f"2025-04-10 active {UEL_8}"
-    statuses = {r.get_text("listed_by"): set() for r in derived.values()}
+    statuses: dict[str, set[str]] = {r.get_text("listed_by"): set() for r in derived.values()}
     for r in derived.values():
         statuses[r.get_text("listed_by")].add(r.get_text("status"))
     assert statuses == {
