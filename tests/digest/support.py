@@ -11,7 +11,7 @@ import shutil
 import socket
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from pathlib import Path
@@ -160,6 +160,13 @@ class _NoServer:
 
     def url_for(self, path: str) -> str:
         return f"http://127.0.0.1:9/{path}"
+
+
+def starttls_server(tls: ssl.SSLContext) -> AbstractContextManager[tuple[Inbox, int]]:
+    """An SMTP server that requires STARTTLS (with ``tls``) and a login as USER."""
+    return smtp_server(
+        auth_required=True, tls_context=tls, require_starttls=True, authenticator=authenticator
+    )
 
 
 # --------------------------------------------------------- synthetic documents

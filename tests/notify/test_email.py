@@ -23,7 +23,6 @@ from monitor.store.outbox import OutboxStore
 from tests.digest.support import (
     PASSWORD,
     USER,
-    authenticator,
     body,
     build_demo_db,
     copy_db,
@@ -31,6 +30,7 @@ from tests.digest.support import (
     mail_settings,
     self_signed,
     smtp_server,
+    starttls_server,
 )
 
 # The demo database's sources last ran when it was built (now): tests stay within days of
@@ -293,13 +293,7 @@ def test_the_cli_sends_once_across_process_restarts(db: Path, tmp_path: Path) ->
 
 def test_starttls_with_login(db: Path, tmp_path: Path) -> None:
     server_tls, client_tls = self_signed(tmp_path)
-    starttls = smtp_server(
-        auth_required=True,
-        tls_context=server_tls,
-        require_starttls=True,
-        authenticator=authenticator,
-    )
-    with starttls as (inbox, port):
+    with starttls_server(server_tls) as (inbox, port):
         settings = mail_settings(
             db, port, security="starttls", username=USER, password=PASSWORD
         ).email
@@ -319,13 +313,7 @@ def test_wrong_password_and_untrusted_certificate_are_delivery_errors(
     db: Path, tmp_path: Path
 ) -> None:
     server_tls, client_tls = self_signed(tmp_path)
-    starttls = smtp_server(
-        auth_required=True,
-        tls_context=server_tls,
-        require_starttls=True,
-        authenticator=authenticator,
-    )
-    with starttls as (inbox, port):
+    with starttls_server(server_tls) as (inbox, port):
         wrong = mail_settings(db, port, security="starttls", username=USER, password="nope").email
         with pytest.raises(DeliveryError, match="535"):
             EmailChannel(wrong, ssl_context=client_tls).send(_message())

@@ -32,7 +32,7 @@ from monitor.pipeline import RunContext, run_sources
 from monitor.sources import REGISTRY, default_settings
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
-from tests.digest.support import USER, authenticator, build_demo_db, self_signed, smtp_server
+from tests.digest.support import USER, build_demo_db, self_signed, starttls_server
 from tests.reliability import report
 from tests.reliability.harness import Baselines, Sleeps, run_once, settings_for
 from tests.reliability.scenarios import CSL, FR, MOFCOM, STAGE, TARGETS, fixture
@@ -232,13 +232,7 @@ def test_the_smtp_password_never_shows(tmp_path: Path) -> None:
     )
     db = build_demo_db(tmp_path / "ecmon.db")
     server_tls, _client = self_signed(tmp_path)
-    starttls = smtp_server(
-        auth_required=True,
-        tls_context=server_tls,
-        require_starttls=True,
-        authenticator=authenticator,
-    )
-    with starttls as (inbox, port):
+    with starttls_server(server_tls) as (inbox, port):
         conf = tmp_path / "ecmon.toml"
         conf.write_text(
             f'database = "{db}"\n[email]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n'

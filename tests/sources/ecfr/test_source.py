@@ -23,7 +23,14 @@ from monitor.sources.csl.source import CslEntityListSource
 from monitor.sources.ecfr.source import EcfrEntityListSource, date_marker
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
-from tests.support import FAST_HTTP, FIXTURES, mirrored, run_stage, stage_url
+from tests.support import (
+    FAST_HTTP,
+    FIXTURES,
+    SEPT_2025_ADDITIONS,
+    mirrored,
+    run_stage,
+    stage_url,
+)
 
 MIRROR = FIXTURES / "us_ecfr_entity_list"
 NAME = "us_ecfr_entity_list"
@@ -55,24 +62,9 @@ BEFORE_EL = {
     record_key("A.C. International", "CN"),
     AP_FINANCE,
 }
-SEPT_HK = {
-    record_key("Shanghai Fudan Microelectronics (HK) Co., Ltd.", "HK"),
-    record_key("Hong Kong Suochen Information Technology", "HK"),
-}
-SEPT_2025 = SEPT_HK | {
-    record_key(name, "CN")
-    for name in (
-        "Shanghai Fudan Microelectronics Group Co., Ltd.",
-        "Beijing Fudan Microelectronics Technology Co., Ltd.",
-        "Shenzhen Fudan Microelectronics Co., Ltd.",
-        "Shanghai Fukong Hualong Microsystem Technology Co., Ltd.",
-        "Shanghai Fuwei Xunjie Digital Technology Co., Ltd.",
-        "Sino IC Technology",
-        "GMC Semiconductor Technology (Wuxi) Co.",
-        "Jicun Semiconductor Technology (Shanghai)",
-        "Aerospace Information Research Institute, CAS",
-    )
-}
+_HK = ("Shanghai Fudan Microelectronics (HK) Co., Ltd.", "Hong Kong Suochen Information Technology")
+SEPT_HK = {record_key(name, "HK") for name in _HK}
+SEPT_2025 = SEPT_HK | {record_key(name, "CN") for name in SEPT_2025_ADDITIONS if name not in _HK}
 EXPECTED = {
     "2025-01-15": BEFORE_EL,
     "2025-01-16": BEFORE_EL | {ZHIPU},
