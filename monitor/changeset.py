@@ -16,6 +16,7 @@ from typing import NotRequired, TypedDict
 
 from monitor.analysis.links import LinkDict
 from monitor.analysis.sectors import SectorItem
+from monitor.listdates import list_date
 from monitor.models import FieldChange, FieldValue, RecordDict, StoredChange, utc_iso
 
 SCHEMA_VERSION = "1"
@@ -66,6 +67,13 @@ class ProvenanceDict(TypedDict):
     fetched_at: str
 
 
+class ListDateDict(TypedDict):
+    """The date the list itself gives a change, and what that date is (``monitor.listdates``)."""
+
+    date: str
+    basis: str
+
+
 class ChangeDict(TypedDict):
     id: int
     kind: str
@@ -78,6 +86,7 @@ class ChangeDict(TypedDict):
     labels: list[str]
     citations: list[str]
     effective_date: str | None
+    list_date: ListDateDict | None
     fields: list[FieldDict]
     attribution: AttributionDict | None
     before: RecordDict | None
@@ -170,6 +179,11 @@ def changes_document(
     }
 
 
+def _list_date(stored: StoredChange) -> ListDateDict | None:
+    stated = list_date(stored.provenance.source, stored.change.record, stored.provenance.valid_for)
+    return {"date": stated.date, "basis": stated.basis} if stated.date else None
+
+
 def change_to_dict(
     stored: StoredChange,
     attribute: Attributor = no_attribution,
@@ -189,6 +203,7 @@ def change_to_dict(
         "labels": list(change.labels),
         "citations": list(stored.citations),
         "effective_date": stored.effective_date or None,
+        "list_date": _list_date(stored),
         "fields": [field_to_dict(f) for f in change.fields],
         "attribution": found,
         "before": change.before.to_dict() if change.before else None,

@@ -434,13 +434,18 @@ def _source_problems(settings: Settings) -> list[str]:
     return found
 
 
-def _recipient_problems(settings: Settings) -> list[str]:
+def filter_values(settings: Settings) -> dict[str, list[str]]:
+    """What a filter by list, sector or country may name (a recipient's, ``diff``'s)."""
     codes = {"action"} | {c.lower() for s in settings.sources.values() for c in s.list_codes}
-    known = {
+    return {
         "lists": [*sorted(codes), *sorted(settings.sources)],
         "sectors": sorted(default_taxonomy().ids()),
         "countries": sorted(rules.country_codes()),
     }
+
+
+def _recipient_problems(settings: Settings) -> list[str]:
+    known = filter_values(settings)
     found = []
     who = [(f"email.recipients {r.address}", r) for r in settings.email.recipients]
     who += [(f"channels.{c.name}", c.as_recipient()) for c in settings.channels]

@@ -236,6 +236,7 @@ class TimelineEvent:
     kind: str  # baseline | added | modified | removed | renamed
     record: Record
     change: StoredChange | None = None
+    valid_for: str = ""  # the date the snapshot it came from is valid for (eCFR amendments)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,7 @@ class Provenance:
     url: str
     raw_sha256: str
     fetched_at: datetime
+    valid_for: str = ""  # the date its snapshot is valid for, where the source says (eCFR)
 
 
 @dataclass(frozen=True)

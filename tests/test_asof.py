@@ -91,7 +91,11 @@ def test_backfill_stores_amendments_in_order(tmp_path: Path) -> None:
         again = invoke(config, "backfill", "--source", ECFR, "--since", "2025-01-01")
         assert again.stdout.count("kept for comparisons") == 2
     history = invoke(config, "history", "Sino IC Technology")
-    assert "added" in history.stdout
+    [added] = [line for line in history.stdout.splitlines() if " added " in line]
+    # The list's own date is the amendment's, not the day of the backfill (issue 15).
+    seen, _kind, source, *_rest = added.split()
+    assert source == ECFR and not seen.startswith("2025-09-16")
+    assert added.endswith("list date 2025-09-16 (eCFR amendment)"), added
 
 
 def test_dates_need_a_dated_source(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "changeset": 1,
     "actions": 1,
     "analysis": 1,
+    "listdates": 1,
     "http": 2,
     "deadline": 2,
     "decoding": 1,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 import click
 
@@ -24,6 +24,9 @@ from monitor.models import RunOutcome, RunSummary, StoredChange
 from monitor.pipeline import utc_now
 from monitor.sources import INFOS, default_settings
 from monitor.store import Store
+
+if TYPE_CHECKING:
+    from monitor.digest.narrow import Narrowing
 
 # The formats of `ecmon diff` (monitor.digest.render.TextFormat, without importing Jinja here).
 TextFormat = Literal["text", "json", "markdown", "csv"]
@@ -132,8 +135,10 @@ def render_stored(
     fmt: TextFormat,
     store: Store | None,
     analysis: config.AnalysisSettings | None = None,
+    narrowing: Narrowing | None = None,
 ) -> str:
-    """The change document for ``changes``, with rules, sectors and watchlist hits."""
+    """The change document for ``changes``, with rules, sectors and watchlist hits, kept
+    to what ``narrowing`` asks for (``ecmon diff``'s filters)."""
     # Rendering pulls in Jinja and the enrichment; imported here so runs start faster.
     from monitor.changeset import changes_document, no_annotation, no_attribution
     from monitor.digest.render import render_changes
@@ -148,6 +153,10 @@ def render_stored(
         attribute=attributor(store) if store is not None else no_attribution,
         annotate=annotator(store, analysis) if store is not None else no_annotation,
     )
+    if narrowing is not None:
+        from monitor.digest.narrow import narrow_document
+
+        doc = narrow_document(doc, narrowing)
     return render_changes(doc, fmt)
 
 

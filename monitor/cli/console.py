@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from monitor.listdates import list_date
 from monitor.models import Record, RunOutcome, RunSummary, SourceStatus, TimelineEvent
 from monitor.store.review import Decision, Held
 from monitor.store.store import ProblemRun
@@ -165,9 +166,11 @@ def timeline_text(name: str, key: str, events: Sequence[TimelineEvent]) -> str:
         if event.change and event.change.change.labels:
             detail = "  " + ", ".join(event.change.change.labels)
         cites = ", ".join(rec.get_tuple("citations"))
+        stated = list_date(event.source, rec, event.valid_for)
         lines.append(
             f"  {event.at}  {event.kind:<9} {event.source} run {event.run_id}{detail}"
             + (f"  [{cites}]" if cites else "")
+            + (f"  list date {stated}" if stated.date else "  list date: none stated")
         )
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ import inspect
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -38,6 +39,9 @@ from monitor.http import HttpClient
 from monitor.models import SourceStatus, StoredChange
 from monitor.pipeline import RunContext, run_sources, selected_sources, utc_now
 from monitor.store import Store
+
+if TYPE_CHECKING:
+    from monitor.digest.narrow import Narrowing
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -109,6 +113,33 @@ def run(app: App, sources: tuple[str, ...]) -> None:
 @click.option(
     "--to", "to_", metavar="RUN|DATE", help="Changes up to run RUN, or the list as of DATE."
 )
+@click.option(
+    "--effective-since",
+    metavar="DATE",
+    help="Only changes whose list date (as the list states it) is on or after DATE.",
+)
+@click.option(
+    "--effective-until",
+    metavar="DATE",
+    help="Only changes whose list date (as the list states it) is on or before DATE.",
+)
+@click.option(
+    "--list",
+    "lists",
+    multiple=True,
+    metavar="CODE",
+    help="Only this list (el, meu, uvl, dpl, ecl, uel, action, or a source name); repeatable.",
+)
+@click.option(
+    "--country", "countries", multiple=True, metavar="CC", help="Only this ISO country; repeatable."
+)
+@click.option(
+    "--sector",
+    "sectors",
+    multiple=True,
+    metavar="ID",
+    help="Only this sector id (`ecmon sectors --taxonomy`); repeatable.",
+)
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option(
     "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE, not stdout."
@@ -121,6 +152,11 @@ def diff(
     since: str | None,
     from_: str | None,
     to_: str | None,
+    effective_since: str | None,
+    effective_until: str | None,
+    lists: tuple[str, ...],
+    countries: tuple[str, ...],
+    sectors: tuple[str, ...],
     fmt: TextFormat,
     output: Path | None,
 ) -> None:
@@ -135,6 +171,18 @@ def diff(
                               stood on the two dates, fetching any date not yet
                               stored (e.g. --from 2025-09-11 --to 2025-09-16)
 
+    \b
+    Filters (on any range):
+      --effective-since/--effective-until DATE
+                              by the list's own date of each change (eCFR
+                              amendment date, CSL start_date, a rule's
+                              publication or filing day, MOFCOM's effective
+                              time); a change whose list states none is left out
+      --list, --country, --sector
+                              as a recipient's filter: a list code or source, an
+                              ISO country (entity, jurisdiction or party), a
+                              sector id; each repeatable
+
     JSON output follows monitor/schemas/changes.schema.json. CSV output has one
     row per change for spreadsheets; a cell that would run as a formula (=, +,
     -, @ first) is prefixed with '.
@@ -142,11 +190,13 @@ def diff(
     if since and (from_ is not None or to_ is not None):
         raise click.UsageError("use either --since or --from/--to, not both")
     check_output(output)
+    narrowing = _narrowing(app, effective_since, effective_until, lists, countries, sectors)
     if _is_date(from_) or _is_date(to_):
         changes = _compare_dates(app, source, from_, to_)
         with app.store(read_only=True) as store:
             dates = _date_query(source, from_, to_)
-            emit(render_stored(changes, dates, fmt, store, app.settings().analysis), output)
+            analysis = app.settings().analysis
+            emit(render_stored(changes, dates, fmt, store, analysis, narrowing), output)
         return
     from_run, to_run = _run_id(from_, "--from"), _run_id(to_, "--to")
     settings = app.settings()
@@ -160,7 +210,42 @@ def diff(
                 source=source, since=parse_date(since), from_run=from_run, to_run=to_run
             )
             query = {"source": source, "since": since, "from_run": from_run, "to_run": to_run}
-        emit(render_stored(changes, query, fmt, store, settings.analysis), output)
+        emit(render_stored(changes, query, fmt, store, settings.analysis, narrowing), output)
+
+
+def _narrowing(
+    app: App,
+    effective_since: str | None,
+    effective_until: str | None,
+    lists: tuple[str, ...],
+    countries: tuple[str, ...],
+    sectors: tuple[str, ...],
+) -> Narrowing:
+    """The filters, checked as a recipient's are: an unknown value is an error naming it."""
+    from monitor.digest.narrow import Narrowing  # rendering's, imported when a diff renders
+
+    known = config.filter_values(app.settings())
+    for option, values, key in (
+        ("--list", lists, "lists"),
+        ("--country", countries, "countries"),
+        ("--sector", sectors, "sectors"),
+    ):
+        bad = [v for v in values if v.casefold() not in {k.casefold() for k in known[key]}]
+        if bad:
+            shown = "ISO 3166 two-letter codes" if key == "countries" else ", ".join(known[key])
+            raise click.BadParameter(f"{bad[0]!r} is unknown; allowed: {shown}", param_hint=option)
+    for option, value in (
+        ("--effective-since", effective_since),
+        ("--effective-until", effective_until),
+    ):
+        parse_date(value, option)
+    return Narrowing(
+        effective_since=effective_since or "",
+        effective_until=effective_until or "",
+        lists=lists,
+        countries=tuple(c.upper() for c in countries),
+        sectors=sectors,
+    )
 
 
 def _latest_changes(store: Store, names: list[str]) -> tuple[list[StoredChange], list[int]]:

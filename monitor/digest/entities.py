@@ -113,6 +113,12 @@ def _evidence(change: ChangeDict, record: RecordDict) -> list[EvidenceRow]:
         rows.append(("listed since", change["effective_date"] or ""))
     else:
         rows.append(("start date", change["effective_date"] or ""))
+    # The list's own date beside when ecmon saw it (issue 15): a backfilled amendment reads
+    # its amendment day, not the day it was fetched. The CSL's is the start date above.
+    stated = change.get("list_date")
+    if stated and stated["date"] != change["effective_date"] and stated["basis"] != "status since":
+        rows.append(("list date", f"{stated['date']} ({stated['basis']})"))
+    rows.append(("seen by ecmon", seen_at(change)[:10]))
     if change["kind"] != "added":  # the field rows say what changed; the rest is noise here
         return [EvidenceRow(label=label, value=value) for label, value in rows if value]
     for name, label in (

@@ -146,5 +146,6 @@ def stored_change(row: sqlite3.Row) -> StoredChange:
         url=row["snapshot_url"] or row["run_url"],
         raw_sha256=row["raw_sha256"] or "",
         fetched_at=datetime.fromisoformat(row["fetched_at"] or row["finished_at"]),
+        valid_for=row["valid_for"] or "",
     )
     return StoredChange(id=row["id"], change=change, provenance=provenance)

@@ -19,7 +19,7 @@ import re
 import sqlite3
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -366,7 +366,21 @@ class Store:
         """An entity's history in time order, following renames in both directions."""
         keys = self._linked_keys(source, key)
         events = self._baseline_events(source, keys) + self._change_events(source, keys)
+        valid = self.runs_valid_for([e.run_id for e in events])
+        events = [replace(e, valid_for=valid.get(e.run_id, "")) for e in events]
         return sorted(events, key=lambda e: (e.run_id, e.change.id if e.change else 0))
+
+    def runs_valid_for(self, run_ids: Sequence[int]) -> dict[int, str]:
+        """The date each run's snapshot is valid for, where its source says (eCFR)."""
+        ids = sorted(set(run_ids))
+        if not ids:
+            return {}
+        rows = self.db.rows(
+            "SELECT r.id, s.valid_for FROM runs r JOIN snapshots s ON s.id = r.snapshot_id"
+            f" WHERE r.id IN ({','.join('?' * len(ids))}) AND s.valid_for IS NOT NULL",
+            ids,
+        )
+        return {int(row["id"]): str(row["valid_for"]) for row in rows}
 
     def search(self, text: str, limit: int = 50) -> list[tuple[str, Record]]:
         """Full-text search over current names and aliases; every word is a prefix.
@@ -556,7 +570,7 @@ class Store:
     def load_changes(self, where: str, params: Sequence[object]) -> list[StoredChange]:
         rows = self.db.rows(
             "SELECT c.*, r.url AS run_url, r.finished_at, s.url AS snapshot_url,"
-            " s.raw_sha256, s.fetched_at FROM changes c JOIN runs r ON r.id = c.run_id"
+            " s.raw_sha256, s.fetched_at, s.valid_for FROM changes c JOIN runs r ON r.id = c.run_id"
             f" LEFT JOIN snapshots s ON s.id = r.snapshot_id WHERE {where}"
             " ORDER BY c.run_id, c.id",
             params,

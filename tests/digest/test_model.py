@@ -350,6 +350,7 @@ def test_what_every_entity_of_an_announcement_states_is_said_once_at_it() -> Non
     model = model_of(doc)
     [group] = model["groups"]
     assert group["shared"] == [
+        {"label": "seen by ecmon", "value": "2025-09-13"},  # all three came in one run
         {"label": "status", "value": "active"}, {"label": "measures", "value": measures},
     ]  # fmt: skip
     assert group["sources"] == ["MOFCOM"]
