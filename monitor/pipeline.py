@@ -212,7 +212,7 @@ def _gate_diff_store(
     ctx: RunContext, info: RunInfo, own: SourceSettings, snapshot: Snapshot, raw: bytes
 ) -> RunSummary:
     name = info.source
-    limits = gate_limits(ctx.settings, own)
+    limits = gate_limits(ctx.settings, own, REGISTRY[name].info.act_fields)
     problem = count_problem(snapshot.count, limits)
     baseline = ctx.store.accepted_raw_sha256(name) is None
     changes = [] if baseline or problem else _diff(ctx.store, name, snapshot)
@@ -227,7 +227,9 @@ def _gate_diff_store(
     return _accepted_summary(name, run_id, snapshot, changes, baseline=baseline)
 
 
-def gate_limits(settings: Settings, own: SourceSettings) -> GateLimits:
+def gate_limits(
+    settings: Settings, own: SourceSettings, act_fields: Iterable[str] = ()
+) -> GateLimits:
     gate, shrink = settings.gate, settings.shrink_limit(own.name)
     return GateLimits(
         own.min_records,
@@ -240,6 +242,7 @@ def gate_limits(settings: Settings, own: SourceSettings) -> GateLimits:
         max_window_shrink=max(gate.max_window_shrink, shrink),
         min_changes=gate.min_changes,
         window_days=gate.window_days,
+        act_fields=frozenset(act_fields),
     )
 
 

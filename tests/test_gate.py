@@ -83,3 +83,23 @@ def test_a_field_going_blank_is_named_once() -> None:
 def test_a_field_changing_in_few_records_passes() -> None:
     changes = [modified(rec(n), rec(n, license_policy="Case-by-case.")) for n in range(20)]
     assert change_problems(changes, {"el": 100}, {}, LIMITS) == []
+
+
+def test_a_suspension_moving_most_of_a_derived_list_is_not_held() -> None:
+    """One MOFCOM answer suspends 22 of 38 UEL entries: their status fields move together,
+    and the act explains it; a publisher-table field changing as widely still is held."""
+    from dataclasses import replace
+
+    limits = replace(LIMITS, act_fields=frozenset({"status", "status_since"}))
+    moved = [
+        modified(
+            rec(n, "uel", status="active", status_since="2025-02-04"),
+            rec(n, "uel", status="suspended", status_since="2025-11-05"),
+        )
+        for n in range(22)
+    ]
+    assert change_problems(moved, {"uel": 38}, {}, limits) == []
+    assert change_problems(moved, {"uel": 38}, {}, LIMITS)  # without the exemption: held
+    renamed = [modified(rec(n, "uel"), rec(n, "uel", name=f"ENTITY {n}")) for n in range(22)]
+    [problem] = change_problems(renamed, {"uel": 38}, {}, limits)
+    assert "field 'name'" in problem

@@ -60,6 +60,10 @@ class SourceInfo:
     # Every list code the records carry, when more than ``lists``/``feed_lists`` (CSL: the
     # BIS lists one may ask for); config refuses other codes in ``lists`` and in filters.
     list_codes: tuple[str, ...] = ()
+    # Fields set by replaying acts, not read from a publisher's table (a derived list's
+    # status): one suspension moves many records at once, and the act explains it, so the
+    # gate's "one field changing in many records" check does not count them.
+    act_fields: tuple[str, ...] = ()
     # The source's own check of its options, run when the settings are loaded.
     check: Callable[[SourceSettings], object] | None = None
 

@@ -34,6 +34,7 @@ INFO = SourceInfo(
     lists=("MFA",),
     options=DEFAULT_OPTIONS,
     accumulate=True,
+    act_fields=("status", "status_since", "status_action", "history"),
     feed_lists=("action",),
     check=lambda settings: read_options(settings),
 )

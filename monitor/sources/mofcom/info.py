@@ -18,6 +18,7 @@ INFO = SourceInfo(
     lists=("ECL", "UEL"),
     options=DEFAULT_OPTIONS,
     accumulate=True,
+    act_fields=("status", "status_since", "status_action", "history"),
     feed_lists=("action",),
     check=lambda settings: _check(settings),
 )
