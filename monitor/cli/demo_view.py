@@ -70,7 +70,11 @@ def counts_line(changes: Sequence[StoredChange]) -> str:
     for change in changes:
         if change.provenance.source not in BIS_LISTS:
             others.setdefault(change.provenance.source, []).append(change)
-    names = {"us_federal_register": "Federal Register", "cn_mofcom_announcements": "MOFCOM"}
+    names = {
+        "us_federal_register": "Federal Register",
+        "cn_mofcom_announcements": "MOFCOM",
+        "cn_mfa_countermeasures": "MFA",
+    }
     for source, group in others.items():
         entries = [c for c in group if c.change.list_name != "action"]
         acts = [c for c in group if c.change.list_name == "action"]

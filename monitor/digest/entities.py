@@ -31,6 +31,7 @@ LIST_LABELS = {
     "dpl": "BIS Denied Persons List",
     "ecl": "MOFCOM export control control list (出口管制管控名单)",
     "uel": "MOFCOM unreliable entity list (不可靠实体清单)",
+    "mfa": "MFA countermeasure list (反制清单)",
 }
 BIS_LISTS = frozenset({"el", "meu", "uvl", "dpl"})
 
@@ -128,6 +129,7 @@ def _evidence(change: ChangeDict, record: RecordDict) -> list[EvidenceRow]:
         ("status", "status"),
         ("status_since", "status since"),
         ("measures", "measures"),
+        ("role", "role"),
     ):
         rows.append((label, field_text(record, name)))
     return [EvidenceRow(label=label, value=value) for label, value in rows if value]

@@ -4,7 +4,7 @@ Each line names the source's ``info`` module (its static facts: cheap to import)
 where its class lives. Configuration and titles read every source's ``INFO``; a
 source's parser (bs4, lxml, the MOFCOM and Federal Register readers...) is imported
 only when that source is looked up in ``REGISTRY``, so a run of the CSL alone never
-loads the other three.
+loads the others.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from monitor.sources.base import Source, SourceInfo
 from monitor.sources.csl import info as csl_info
 from monitor.sources.ecfr import info as ecfr_info
 from monitor.sources.federal_register import info as federal_register_info
+from monitor.sources.mfa import info as mfa_info
 from monitor.sources.mofcom import info as mofcom_info
 
 # (static facts, "module:Class" of the source); one line per source.
@@ -26,6 +27,7 @@ _SOURCES: tuple[tuple[SourceInfo, str], ...] = (
     (ecfr_info.INFO, "monitor.sources.ecfr.source:EcfrEntityListSource"),
     (federal_register_info.INFO, "monitor.sources.federal_register.source:FederalRegisterSource"),
     (mofcom_info.INFO, "monitor.sources.mofcom.source:MofcomAnnouncementsSource"),
+    (mfa_info.INFO, "monitor.sources.mfa.source:MfaCountermeasuresSource"),
 )
 
 INFOS: Mapping[str, SourceInfo] = MappingProxyType({info.name: info for info, _ in _SOURCES})

@@ -82,11 +82,11 @@ def test_running_the_demo_twice_replaces_the_previous_demo(tmp_path: Path) -> No
     assert invoke("demo", "--db", str(db)).exit_code == 0
     again = invoke("demo", "--db", str(db))
     assert again.exit_code == 0, again.output
-    assert f"(replaced the previous demo in {db}: 8 runs)" in again.stdout
+    assert f"(replaced the previous demo in {db}: 10 runs)" in again.stdout
     assert "suspect" not in again.output
     assert "BIS lists +11 ~1 −1" in again.stdout
     with Store.open(db) as store:
-        assert len(store.runs()) == 8  # a fresh demo, not the fixtures diffed against themselves
+        assert len(store.runs()) == 10  # a fresh demo (5 sources x 2 stages), not the fixtures diffed against themselves
 
 
 def test_the_demo_refuses_a_database_with_real_runs_and_leaves_it_alone(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def test_demo_digest_headline_modifications_removals_and_health(demo_page: Beaut
     assert "citations" in cells and "+ 87 FR 77505" in cells
     assert "A.P. Finance Limited" in section(demo_page, "removals").text
     health = section(demo_page, "source-health").get_text(" ", strip=True)
-    assert "All 4 sources healthy" in health
+    assert "All 5 sources healthy" in health
 
 
 def test_demo_digest_shows_mofcom_actions_in_chinese_and_english(demo_page: BeautifulSoup) -> None:
@@ -166,7 +166,7 @@ def test_other_formats_render_the_same_model(tmp_path: Path) -> None:
     text = ecmon(tmp_path, "--db", str(db), "digest")
     markdown = ecmon(tmp_path, "--db", str(db), "digest", "--format", "markdown")
     model = json.loads(ecmon(tmp_path, "--db", str(db), "digest", "--format", "json"))
-    assert model["headline"]["added"] == 23
+    assert model["headline"]["added"] == 24  # 11 BIS, 12 ECL, 1 MFA (石平)
     for rendered in (text, markdown):
         assert "On public inspection, not yet published (filed 2025-09-12" in rendered
         assert "Sino IC Technology" in rendered and "美国光子公司" in rendered

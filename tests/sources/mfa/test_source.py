@@ -11,13 +11,15 @@ from typing import Any
 
 import pytest
 
-from monitor.config import SourceSettings
+from monitor.config import Settings, SourceSettings
 from monitor.errors import ConfigError, ShapeError
 from monitor.http import HttpClient
-from monitor.models import Record
+from monitor.models import Record, RunOutcome
+from monitor.pipeline import RunContext, run_sources
 from monitor.sources.bundle import unpack
 from monitor.sources.mfa.info import COLUMN, INFO, NAME
 from monitor.sources.mfa.source import MfaCountermeasuresSource
+from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
 from tests.support import FAST_HTTP, FIXTURES
 
@@ -53,7 +55,7 @@ def parse(own: SourceSettings, raw: bytes) -> dict[str, Record]:
 
 
 def test_the_mirror_gives_every_decision_once_on_its_public_url(server: FixtureServer) -> None:
-    own = settings(server.url_for(f"{NAME}/mirror"))
+    own = settings(server.url_for(f"{NAME}/after"))
     actions = parse(own, fetch(own))
     assert len(actions) == 14
     assert {a.get_text("kind") for a in actions.values()} == {"countermeasure"}
@@ -68,7 +70,7 @@ def test_the_mirror_gives_every_decision_once_on_its_public_url(server: FixtureS
 
 
 def test_held_decisions_are_not_fetched_again(server: FixtureServer) -> None:
-    own = settings(server.url_for(f"{NAME}/mirror"))
+    own = settings(server.url_for(f"{NAME}/after"))
     first = parse(own, fetch(own))
     held = {k: v for k, v in first.items() if k != SHIPING}
     raw = fetch(own, held)
@@ -147,3 +149,35 @@ def test_bad_settings_are_refused(change: dict[str, Any], message: str) -> None:
     assert INFO.check is not None
     with pytest.raises(ConfigError, match=message):
         INFO.check(own)
+
+
+def _run(store: Store, db: Path, own: SourceSettings) -> RunOutcome:
+    config = Settings(
+        config_path=None,
+        database=db,
+        max_shrink=0.25,
+        http=FAST_HTTP,
+        sources=MappingProxyType({NAME: replace(own, min_records=1)}),
+        origins=MappingProxyType({}),
+    )
+    with HttpClient(config.http, sleep=lambda _s: None) as client:
+        [summary] = run_sources(RunContext(config, store, client), [NAME])
+    return summary.outcome
+
+
+def test_before_then_after_adds_one_decision_and_its_party(
+    tmp_path: Path, server: FixtureServer
+) -> None:
+    db = tmp_path / "mfa.db"
+    with Store.open(db) as store:
+        assert _run(store, db, settings(server.url_for(f"{NAME}/before"))) == RunOutcome.BASELINE
+        assert _run(store, db, settings(server.url_for(f"{NAME}/after"))) == RunOutcome.CHANGED
+        added = {
+            (c.change.list_name, c.change.key) for c in store.changes() if c.change.kind == "added"
+        }
+        held = store.accepted_records(NAME)
+    assert added == {("action", SHIPING), ("mfa", "mfa:石平|JP")}
+    assert sum(1 for r in held.values() if r.list_name == "mfa") == 116
+    entry = held["mfa:石平|JP"]
+    assert entry.get_text("role") == "日本参议员" and entry.get_text("status") == "active"
+    assert entry.get_text("measures") == "asset_freeze; transaction_ban; entry_ban"
