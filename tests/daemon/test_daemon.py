@@ -356,6 +356,7 @@ def test_plan_runs_overdue_sources_now_and_others_one_interval_after_their_last_
         "source:us_ecfr_entity_list": now,  # never ran
         "source:us_federal_register": None,  # crontab: the trigger decides
         "source:cn_mofcom_announcements": now,  # every 2h, overdue
+        "source:cn_mfa_countermeasures": now,  # never ran
     }
     assert "digest" not in first  # no digest job without a sender
     fr = next(job for job in plan.jobs if job.id == "source:us_federal_register")
