@@ -122,7 +122,7 @@ def test_json_keeps_every_field_and_the_moment(demo_db: Path) -> None:
 def test_a_list_never_fetched_is_an_error_not_an_empty_file(demo_db: Path) -> None:
     result = ecmon(demo_db, "export", "--list", "dpl")
     assert result.exit_code == 1
-    assert "no dpl entities" in result.stderr and "lists held: ecl, el, uel" in result.stderr
+    assert "no dpl entities" in result.stderr and "lists held: ecl, el, mfa, uel" in result.stderr
     assert result.stdout == ""
 
 
