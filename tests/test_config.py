@@ -164,7 +164,11 @@ def test_password_file_must_be_private(tmp_path: Path) -> None:
         ),
         (
             "[[email.recipients]]\naddress = 'a@example.com'\nlists = ['xyz']",
-            ["lists 'xyz' is unknown", "allowed: action, dpl, ecl, el, meu, mfa, uel, uvl, cn_mfa_countermeasures, cn_mofcom"],
+            [
+                "lists 'xyz' is unknown",
+                "allowed: action, dpl, ecl, el, meu, mfa, uel, uvl,"
+                " cn_mfa_countermeasures, cn_mofcom",
+            ],
         ),
         (
             "[[email.recipients]]\naddress = 'a@example.com'\ncountries = ['China']",

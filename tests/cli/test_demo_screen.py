@@ -86,7 +86,8 @@ def test_running_the_demo_twice_replaces_the_previous_demo(tmp_path: Path) -> No
     assert "suspect" not in again.output
     assert "BIS lists +11 ~1 −1" in again.stdout
     with Store.open(db) as store:
-        assert len(store.runs()) == 10  # a fresh demo (5 sources x 2 stages), not the fixtures diffed against themselves
+        # a fresh demo (5 sources x 2 stages), not the fixtures diffed against themselves
+        assert len(store.runs()) == 10
 
 
 def test_the_demo_refuses_a_database_with_real_runs_and_leaves_it_alone(tmp_path: Path) -> None:

@@ -54,7 +54,8 @@ def test_the_feed_has_every_required_atom_element(feed: ET.Element) -> None:
     rfc3339(one(feed, "updated").text)
     assert one(one(feed, "author"), "name").text == "ecmon"
     entries = feed.findall(A + "entry")
-    assert len(entries) == 6 + 2 + 1 + 1  # actions, listing groups, a modification, a removal
+    # actions, listing groups (one of them the MFA's), a modification, a removal
+    assert len(entries) == 7 + 3 + 1 + 1
     for entry in entries:
         entry_id = one(entry, "id").text or ""
         assert entry_id.startswith("tag:ecmon,2025:") and not set(entry_id) & set(' |<>"')

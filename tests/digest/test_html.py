@@ -94,7 +94,7 @@ def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
 
 def test_demo_digest_headline_modifications_removals_and_health(demo_page: BeautifulSoup) -> None:
     headline = section(demo_page, "headline").get_text(" ", strip=True)
-    assert "23 new listings, 1 modified, 1 removed, 6 government actions" in headline
+    assert "24 new listings, 1 modified, 1 removed, 7 government actions" in headline
     assert "BIS Entity List 11 1 1" in headline and "CN 10" in headline
     modified = section(demo_page, "modifications")
     cells = [td.get_text(" ", strip=True) for td in modified.find_all("td")]
