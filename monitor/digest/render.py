@@ -198,6 +198,7 @@ def entries_once(document: ChangesDocument) -> EntriesOnce:
 CSV_COLUMNS = (
     "id", "source", "kind", "list", "key", "name", "country", "labels", "citations",
     "effective_date", "changed_fields", "attribution", "run_id", "fetched_at", "url",
+    "list_date", "list_date_basis",  # last, so that readers by position keep working
 )  # fmt: skip
 # What makes Excel, LibreOffice or Google Sheets evaluate a cell (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -216,12 +217,14 @@ def changes_csv(document: ChangesDocument) -> str:
 
 def _csv_row(change: ChangeDict) -> list[object]:
     prov, found = change["provenance"], change["attribution"]
+    stated = change.get("list_date")
     return [
         change["id"], change["source"], change["kind"], change["list"], change["key"],
         change["name"], change["country"], "; ".join(change["labels"]),
         "; ".join(change["citations"]), change["effective_date"] or "",
         "; ".join(f["field"] for f in change["fields"]), found["instrument"] if found else "",
         prov["run_id"], prov["fetched_at"], prov["url"],
+        stated["date"] if stated else "", stated["basis"] if stated else "",
     ]  # fmt: skip
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -105,3 +107,14 @@ def test_the_help_names_the_filters() -> None:
     for option in ("--effective-since", "--effective-until", "--list", "--country", "--sector"):
         assert option in text
     assert "list's own date" in text
+
+
+def test_the_csv_carries_the_list_date_in_its_last_columns(demo: Path) -> None:
+    result = invoke_db(demo, "diff", "--since", "2000-01-01", "--source", "us_ecfr_entity_list",
+                       "--format", "csv")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    header = result.stdout.splitlines()[0].split(",")
+    assert header[-2:] == ["list_date", "list_date_basis"]
+    sino = next(r for r in rows if r["name"] == "Sino IC Technology")
+    assert (sino["list_date"], sino["list_date_basis"]) == ("2025-09-16", "eCFR amendment")
