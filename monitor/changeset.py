@@ -18,6 +18,7 @@ from monitor.analysis.links import LinkDict
 from monitor.analysis.sectors import SectorItem
 from monitor.listdates import list_date
 from monitor.models import FieldChange, FieldValue, RecordDict, StoredChange, utc_iso
+from monitor.redact import redact_url
 
 SCHEMA_VERSION = "1"
 
@@ -210,7 +211,7 @@ def change_to_dict(
         "after": change.after.to_dict() if change.after else None,
         "provenance": {
             "run_id": prov.run_id,
-            "url": prov.url,
+            "url": redact_url(prov.url),
             "raw_sha256": prov.raw_sha256,
             "fetched_at": utc_iso(prov.fetched_at),
         },

@@ -35,7 +35,9 @@ http.contact               (none)                    file, env ``ECMON_CONTACT``
 http.user_agent            ecmon/<version> (...)     file: replaces the whole header
 http.ca_bundle             (system store)            file, env ``ECMON_CA_BUNDLE``
 sources.<name>.enabled     per source                file ``[sources.<name>]``
-sources.<name>.url         per source                file, env ``ECMON_<NAME>_URL``
+sources.<name>.url         per source                file, env ``ECMON_<NAME>_URL`` (a
+                                                     URL with credentials: env only; shown
+                                                     and stored redacted, monitor.redact)
 sources.<name>.lists       per source                file (CSL: EL, MEU, UVL, DPL)
 sources.<name>.min_records per source                file (sanity gate lower bound)
 sources.<name>.max_records per source                file (sanity gate upper bound)
@@ -107,6 +109,7 @@ from monitor import __version__
 from monitor import config_rules as rules
 from monitor.analysis.taxonomy import default_taxonomy
 from monitor.errors import ConfigError
+from monitor.redact import has_secret, redact_url
 
 APP_NAME = "ecmon"
 DEFAULT_USER_AGENT = f"ecmon/{__version__} (export-control list change monitor)"
@@ -811,6 +814,12 @@ def _check_source_value(key: str, value: object, prefix: str, path: Path) -> _So
     if key == "url":
         if not isinstance(value, str) or not value.startswith(("http://", "https://")):
             raise ConfigError(f"{prefix}.url in {path} must be an http(s) URL, got {value!r}")
+        if has_secret(value):  # secrets come from the environment only
+            env = f"ECMON_{prefix.split('.', 1)[1].upper()}_URL"
+            raise ConfigError(
+                f"{prefix}.url in {path} carries credentials ({redact_url(value)}):"
+                f" give the URL in the environment variable {env} instead"
+            )
         return {"url": value}
     if key == "lists":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -857,7 +866,7 @@ def effective_items(settings: Settings) -> list[tuple[str, str, str]]:
         prefix = f"sources.{src.name}"
         plain: dict[str, object] = {
             "enabled": src.enabled,
-            "url": src.url,
+            "url": redact_url(src.url),
             "lists": ",".join(src.lists),
             "min_records": src.min_records,
             "max_records": src.max_records,

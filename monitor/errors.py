@@ -19,6 +19,8 @@ messages and exit codes.
 
 from __future__ import annotations
 
+from monitor.redact import redact_text
+
 
 class EcmonError(Exception):
     """Root of every error ecmon raises on purpose."""
@@ -55,7 +57,8 @@ class EcmonError(Exception):
         if self.status is not None:
             where.append(f"HTTP {self.status}")
         text = ": ".join(parts)
-        return f"{text} ({', '.join(where)})" if where else text
+        # Shown and stored (runs, source_state, digests): credentials in a URL never are.
+        return redact_text(f"{text} ({', '.join(where)})" if where else text)
 
 
 class ConfigError(EcmonError):

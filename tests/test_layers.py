@@ -13,6 +13,7 @@ LAYERS: dict[str, int] = {
     "__init__": 0,
     "errors": 0,
     "text": 0,
+    "redact": 0,
     "models": 0,
     "keys": 0,
     "resources": 0,

@@ -6,13 +6,26 @@ Pure string building; the CLI prints what these return.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 
 from monitor.listdates import list_date
 from monitor.models import Record, RunOutcome, RunSummary, SourceStatus, TimelineEvent
+from monitor.redact import redact_text
 from monitor.store.review import Decision, Held
 from monitor.store.store import ProblemRun
 from monitor.text import clean
+
+
+class RedactingFilter(logging.Filter):
+    """Log records with credentials in URLs redacted (``monitor.redact``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
 
 
 def printable(text: object) -> str:

@@ -76,6 +76,9 @@ def main(ctx: click.Context, config_path: Path | None, db: Path | None, verbose:
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    for handler in logging.getLogger().handlers:  # httpx logs every URL it requests
+        if not any(isinstance(f, console.RedactingFilter) for f in handler.filters):
+            handler.addFilter(console.RedactingFilter())
     ctx.obj = App(config_path, db)
 
 

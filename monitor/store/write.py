@@ -30,6 +30,7 @@ from monitor.models import (
     RunOutcome,
     Snapshot,
 )
+from monitor.redact import redact_url
 from monitor.store import codec
 
 
@@ -97,7 +98,7 @@ class RunWriter:
     def insert_run(self, **columns: object) -> int:
         row = {
             "source": self.source,
-            "url": self.run.url,
+            "url": redact_url(self.run.url),
             "started_at": codec.iso(self.run.started_at),
             "finished_at": self.at,
             "outcome": self.outcome.value,
@@ -116,7 +117,7 @@ class RunWriter:
                 "source": snapshot.source,
                 "run_id": self.run_id,
                 "raw_sha256": snapshot.raw_sha256,
-                "url": snapshot.url,
+                "url": redact_url(snapshot.url),
                 "fetched_at": codec.iso(snapshot.fetched_at),
                 "valid_for": snapshot.valid_for,
                 "record_count": snapshot.count,

@@ -1,0 +1,51 @@
+"""Credentials in URLs (monitor/redact.py); end to end: tests/reliability/test_secrets.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.redact import has_secret, redact_text, redact_url
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://u:p4ss@host.example/a.csv", "https://REDACTED@host.example/a.csv"),
+        ("http://tok@127.0.0.1:8080/x", "http://REDACTED@127.0.0.1:8080/x"),
+        (
+            "https://h.example/a?subscription-key=s3cr3t&format=csv",
+            "https://h.example/a?subscription-key=REDACTED&format=csv",
+        ),
+        (
+            "https://h.example/a?api_key=1&X-Amz-Signature=2",
+            "https://h.example/a?api_key=REDACTED&X-Amz-Signature=REDACTED",
+        ),
+        ("https://h.example/a?access_token=abc", "https://h.example/a?access_token=REDACTED"),
+        ("https://h.example/a?apikey=abc", "https://h.example/a?apikey=REDACTED"),
+        ("https://h.example/a?password=abc", "https://h.example/a?password=REDACTED"),
+    ],
+)
+def test_secrets_are_redacted(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+    assert has_secret(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.federalregister.gov/api/v1/documents.json?conditions[agencies][]=x&page=2",
+        "https://data.trade.gov/consolidated.csv?country_code=CN&sort=name",
+        "https://h.example/a?key=",  # an empty value carries nothing
+        "not a url",
+    ],
+)
+def test_plain_urls_are_kept_exactly(url: str) -> None:
+    assert redact_url(url) == url
+    assert not has_secret(url)
+
+
+def test_urls_inside_text() -> None:
+    text = "source x: HTTP 404 (url https://u:pw@h.example/a.csv?token=t0k, HTTP 404)"
+    shown = redact_text(text)
+    assert "pw" not in shown and "t0k" not in shown
+    assert "https://REDACTED@h.example/a.csv?token=REDACTED" in shown
