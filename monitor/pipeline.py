@@ -70,11 +70,14 @@ def _guarded(ctx: RunContext, source: Source) -> RunSummary:
         if error.source is None:
             error.source = name
         log.error("%s: database error, going on with the other sources: %s", name, error)
+        # Not in the database: noted beside it, so status sees it (a full disk).
+        noted = ctx.store.note_unrecorded(name, ctx.clock(), str(error))
+        where = f"noted in {ctx.store.unrecorded.path}" if noted else "could not be noted either"
         return RunSummary(
             name,
             RunOutcome.FAILED,
             None,
-            message=f"database error (not recorded): {error}",
+            message=f"database error (not recorded; {where}): {error}",
             error_kind=error.kind,
             exit_code=error.exit_code,
         )

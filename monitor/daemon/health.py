@@ -68,6 +68,9 @@ class Transition:
 
 def broken_reason(status: SourceStatus, limits: Thresholds, now: datetime) -> str | None:
     """Why ``status`` is broken under ``limits``; None while it is not."""
+    unrecorded = status.details.get("unrecorded")
+    if unrecorded:  # the database refused the run's record (a full disk): nothing is safe
+        return f"a failed run could not be recorded in the database ({unrecorded})"
     failures = status.consecutive_failures
     if failures <= 0:
         return None

@@ -42,6 +42,7 @@ from monitor.store import codec
 from monitor.store import write as w
 from monitor.store.db import Db
 from monitor.store.schema import MIGRATIONS, apply_migrations, schema_version
+from monitor.store.unrecorded import UnrecordedFile
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -93,6 +94,8 @@ class Store:
         self.db = Db(conn, path)
         self.path = path
         self.read_only = read_only
+        # Failures the database could not take (a full disk), noted beside it.
+        self.unrecorded = UnrecordedFile(path)
         # Raw bytes are kept for the newest ``keep_raw`` runs of each source (plus the
         # accepted and archived snapshots); older ones keep only their hash and size.
         self.keep_raw = keep_raw
@@ -162,7 +165,9 @@ class Store:
             if conn is not None:
                 conn.close()
             raise StoreError(f"cannot open database {path}: {exc}") from exc
-        return cls(conn, path, keep_raw)
+        store = cls(conn, path, keep_raw)
+        store.unrecorded.prepare()  # while there is room (see monitor.store.unrecorded)
+        return store
 
     def close(self) -> None:
         self.db.conn.close()
@@ -477,6 +482,7 @@ class Store:
             writer.mark_success(snapshot_id=snapshot_id, keep_validators=False)
             writer.supersede_held()
             writer.release_old_blobs(self.keep_raw)
+        self.unrecorded.clear(run.source)
         return run_id
 
     def record_unchanged(self, run: RunInfo, outcome: RunOutcome) -> int:
@@ -489,6 +495,7 @@ class Store:
             run_id = writer.insert_run(raw_sha256=raw_sha, record_count=writer.current_count())
             writer.mark_success(snapshot_id=None, keep_validators=True)
             writer.supersede_held()  # the source serves the accepted state again
+        self.unrecorded.clear(run.source)
         return run_id
 
     def record_suspect(self, run: RunInfo, snapshot: Snapshot, raw: bytes, reason: str) -> int:
@@ -511,6 +518,7 @@ class Store:
             writer.keep_held(snapshot_id, held)
             writer.mark_failure(reason)
             writer.release_old_blobs(self.keep_raw)
+        self.unrecorded.clear(run.source)
         return run_id
 
     def record_archived(self, run: RunInfo, snapshot: Snapshot, raw: bytes) -> int:
@@ -563,6 +571,7 @@ class Store:
             writer.mark_failure(str(error))
             # Failed runs' bytes fall under raw_keep too (15 failures of 2 MB kept 30 MB).
             writer.release_old_blobs(self.keep_raw)
+        self.unrecorded.clear(run.source)
         return run_id
 
     # --------------------------------------------------------------- helpers
@@ -577,7 +586,27 @@ class Store:
         )
         return [codec.stored_change(row) for row in rows]
 
+    def note_unrecorded(self, source: str, at: datetime, error: str) -> bool:
+        """Keep, beside the database, a failure of ``source`` the database refused;
+        ``status`` and the daemon's health read it until the next recorded run."""
+        return self.unrecorded.note(source, codec.iso(at), error)
+
     def _status(self, source: str, enabled: bool) -> SourceStatus:
+        status = self._recorded_status(source, enabled)
+        note = self.unrecorded.notes().get(source)
+        if note is None:
+            return status
+        return replace(
+            status,
+            last_outcome=RunOutcome.FAILED.value,
+            last_run_at=note.at,
+            consecutive_failures=status.consecutive_failures + 1,
+            last_error=f"not recorded in the database: {note.error}",
+            suspect_reason=None,
+            details={**status.details, "unrecorded": f"{note.at}: {note.error}"},
+        )
+
+    def _recorded_status(self, source: str, enabled: bool) -> SourceStatus:
         state = self.db.one("SELECT * FROM source_state WHERE source = ?", (source,))
         suspect = self.db.one(
             "SELECT s.reason FROM source_state st JOIN snapshots s ON s.run_id = st.last_run_id"

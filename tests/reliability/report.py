@@ -24,6 +24,7 @@ SECTIONS = (
     ("daemon", "The daemon under a stalling source"),
     ("config", "Configuration values out of range"),
     ("gate", "The sanity gate: publications that look broken are held, then reviewed"),
+    ("disk", "A database that cannot be written (full disk, simulated at the store)"),
     ("delivery", "Delivery faults (SMTP on 127.0.0.1)"),
     ("hostile", "Hostile input"),
     ("security", "Security defaults"),
