@@ -33,6 +33,7 @@ SocketOption = (
 )
 
 SLICE = 0.5  # the longest one wait on a socket lasts before a cancel is seen
+TAIL = 256  # bytes of the end of what a stream received, kept for ``received_tail``
 EXPIRED = "deadline passed"
 CANCELLED = "cancelled"
 
@@ -85,6 +86,7 @@ class DeadlineStream(httpcore.NetworkStream):
     def __init__(self, inner: httpcore.NetworkStream, deadlines: Deadlines) -> None:
         self._inner = inner
         self._deadlines = deadlines
+        self.tail = b""  # the last TAIL bytes received (see received_tail)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         # Wait in slices: the per-read timeout, the deadline and a cancel all end the wait.
@@ -96,9 +98,11 @@ class DeadlineStream(httpcore.NetworkStream):
             wait = self._deadlines.bound(own)
             step = SLICE if wait is None else min(wait, SLICE)
             try:
-                return self._inner.read(max_bytes, step)
+                data = self._inner.read(max_bytes, step)
             except httpcore.ReadTimeout:
                 continue  # the loop decides which limit (if any) was reached
+            self.tail = (self.tail + data)[-TAIL:]
+            return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, self._deadlines.bound(timeout))
@@ -117,6 +121,14 @@ class DeadlineStream(httpcore.NetworkStream):
 
     def get_extra_info(self, info: str) -> object:
         return self._inner.get_extra_info(info)
+
+
+def received_tail(response: httpx.Response) -> bytes | None:
+    """The last bytes the connection of ``response`` received, when it went through a
+    ``DeadlineStream``: after a body framed by Content-Length they must be the body's
+    own last bytes; anything after them is data the server sent beyond what it declared."""
+    stream = response.extensions.get("network_stream")
+    return stream.tail if isinstance(stream, DeadlineStream) else None
 
 
 class DeadlineBackend(httpcore.NetworkBackend):

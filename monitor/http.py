@@ -24,7 +24,7 @@ from types import TracebackType
 import httpx
 
 from monitor.config import HttpSettings
-from monitor.deadline import EXPIRED, Deadlines, install, install_transport
+from monitor.deadline import EXPIRED, TAIL, Deadlines, install, install_transport, received_tail
 from monitor.decoding import ACCEPTED, Decoder, EncodingRefused
 from monitor.errors import ConfigError, FetchError, ResponseTooLarge
 from monitor.redirects import refusal
@@ -324,8 +324,10 @@ class HttpClient:
             raise FetchError(str(exc), source=ctx.source, url=str(response.url)) from None
         chunks: list[bytes] = []
         size = 0
+        last_raw = b""  # the end of the body as framed on the wire
         try:
             for raw in [response.content] if in_memory else response.iter_raw():
+                last_raw = (last_raw + raw)[-TAIL:]
                 for chunk in decoder.feed(raw):
                     size += len(chunk)
                     if size > cap:
@@ -349,6 +351,8 @@ class HttpClient:
                 else "connection closed in the middle of the body"
             )
             raise _Retryable(reason, status=response.status_code) from exc
+        if declared is not None and not in_memory:
+            _check_nothing_after(response, last_raw, declared)
         return b"".join(chunks)
 
 
@@ -435,6 +439,20 @@ def _fetched(response: httpx.Response, content: bytes) -> FetchResult:
         content_type=media,
         charset=charset,
     )
+
+
+def _check_nothing_after(response: httpx.Response, body_tail: bytes, declared: int) -> None:
+    """Refuse a Content-Length shorter than what the server sent: httpx reads only the
+    declared bytes, so a file whose Content-Length stops at a row boundary would be read
+    as complete with its last rows gone. Seen when the extra bytes arrived with the end
+    of the body (one read); bytes that come later are not waited for."""
+    tail = received_tail(response)
+    if tail is not None and not tail.endswith(body_tail):
+        raise _Retryable(
+            f"the server sent more than its Content-Length of {declared} bytes"
+            " (the declared body is cut short)",
+            status=response.status_code,
+        )
 
 
 def _content_length(response: httpx.Response) -> int | None:

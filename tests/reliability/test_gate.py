@@ -14,6 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,6 +32,8 @@ from monitor.pipeline import RunContext, run_sources
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
 from tests.reliability import report
+from tests.reliability.harness import scrub
+from tests.reliability.rogue import RogueServer
 from tests.support import CSL, csl_settings, write_config
 
 HEADER = [
@@ -395,4 +399,44 @@ def test_reject_and_supersede(
     line.observed = f"rejected run {held_run}; run {second} superseded; changes: {len(kinds)}"
     line.false_changes = len(kinds) - 1
     assert kinds == ["removed"]
+    line.passed = True
+
+
+# ------------------------------------------------------------ Content-Length shorter than the body
+
+
+def test_content_length_shorter_than_the_body_is_refused(tmp_path: Path) -> None:
+    """A server declaring a Content-Length that stops at a row boundary, then sending the
+    whole file: httpx reads only the declared bytes, which parse as a complete file with
+    its last row gone (one false removal, under every gate limit). It must be refused."""
+    line = _row(
+        "Content-Length shorter than the body",
+        "Content-Length ends one row early (a row boundary); the whole file is sent",
+        "failed FetchError (more than its Content-Length); no change; state intact",
+    )
+    rows = rows_of(200)
+    full = csv_bytes(rows)
+    short = len(csv_bytes(rows[:-1]))  # the declared length ends one row early
+    serving = {"length": len(full)}
+
+    def serve(conn: socket.socket, _stop: threading.Event) -> None:
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {serving['length']}"
+        conn.sendall(head.encode() + b"\r\n\r\n" + full)
+
+    db = tmp_path / "cl.db"
+    with RogueServer(serve) as rogue:
+        base = csl_settings(db, rogue.url + "consolidated.csv", max_shrink=0.05)
+        with Store.open(db) as store, HttpClient(base.http, sleep=lambda _s: None) as client:
+            ctx = RunContext(base, store, client)
+            [first] = run_sources(ctx, [CSL])
+            assert first.outcome is RunOutcome.BASELINE, first
+            accepted = _state(store)
+            serving["length"] = short
+            [cut] = run_sources(ctx, [CSL])
+            line.observed = f"{cut.outcome.value} {cut.error_kind}: {scrub(cut.message)}"
+            line.false_changes = len(store.changes())
+            line.state_intact = _state(store) == accepted
+    assert cut.outcome is RunOutcome.FAILED and cut.error_kind == "FetchError", cut
+    assert "more than its Content-Length" in cut.message
+    assert line.false_changes == 0 and line.state_intact
     line.passed = True
