@@ -14,9 +14,9 @@ like a broken publication rather than a real one:
   name upper-cased), or one field going blank in most of a list's records.
 
 Every check is per list (the modification checks are switched off by the caller for
-feed sources, whose lists ecmon derives from acts). The per-list checks need at least ``min_changes``
-records concerned, so a small list's routine edit is not held. A held snapshot
-waits for ``ecmon review`` / ``accept`` / ``reject`` (``monitor.review``).
+feed sources, whose lists ecmon derives from acts). The per-list checks need at least
+``min_changes`` records concerned, so a small list's routine edit is not held. A held
+snapshot waits for ``ecmon review`` / ``accept`` / ``reject`` (``monitor.review``).
 """
 
 from __future__ import annotations
