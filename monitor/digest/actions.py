@@ -7,6 +7,7 @@ links), so each reader takes the keys that the writer sets, by name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from monitor.analysis.links import EventDict, EvidenceDict, LinkDict
@@ -50,6 +51,12 @@ LIST_NAMED_BY = {"不可靠实体清单": "uel", "出口管制管控名单": "ec
 # Kinds that make listings, and the linker's derived event for BIS additions: a link from
 # one of these is a listing being answered.
 LISTING_KINDS = frozenset({*LISTS_OF_KIND, "el_additions", "end_user_rule"})
+# The demo's fixture mirror gives a page whose real URL is not recorded a placeholder
+# article id: "art_" + zeros + the date (fixtures/cn_mofcom_announcements/README.md). A real
+# MOFCOM article id is 32 hex digits from the CMS, never sixteen zeros in a row; such a link
+# leads nowhere, so it is shown as a placeholder and never as the official text.
+PLACEHOLDER_URL = re.compile(r"/art_0{16,}\d*\.html$")
+PLACEHOLDER_NOTE = "placeholder URL: the real page's address is not recorded"
 _NO_RECORD = RecordDict(key="", list="", name="", country="", fields={}, meta={})
 
 
@@ -154,6 +161,7 @@ def action_summary(
     instrument = field_text(record, "instrument") or (found["instrument"] if found else "")
     number = field_text(record, "document_number") or (found["document_number"] if found else "")
     title = record["name"] or (found["title"] if found else "")
+    url = field_text(record, "url") or (urls[0] if urls else "") or (found["url"] if found else "")
     return {
         # What to call it: its citable number, else (a derived event) its title.
         "heading": instrument or number or title or record["key"],
@@ -171,9 +179,8 @@ def action_summary(
         "title": title,
         "published": field_text(record, "published") or (found["published"] if found else ""),
         "effective": field_text(record, "effective"),
-        "url": field_text(record, "url")
-        or (urls[0] if urls else "")
-        or (found["url"] if found else ""),
+        "url": url,
+        "url_note": PLACEHOLDER_NOTE if PLACEHOLDER_URL.search(url) else "",
         "reasons": texts(fields.get("reasons")),
         "review": texts(fields.get("review")),
         "stated_count": field_text(record, "stated_count"),

@@ -33,6 +33,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 
 from monitor.changeset import ChangeDict, ChangesDocument
+from monitor.digest.actions import PLACEHOLDER_NOTE, PLACEHOLDER_URL
 from monitor.digest.types import ActionSummary, DigestModel, Entity, Group
 from monitor.resources import bundled_dir
 from monitor.text import clean, inline
@@ -67,6 +68,7 @@ def environment() -> jinja2.Environment:
     env.filters["safe_url"] = safe_url
     env.filters["md"] = markdown_text
     env.filters["sector_phrase"] = sector_phrase
+    env.filters["url_note"] = url_note
     env.filters["iso_day"] = lambda value: str(value)[:10] if _ISO_DAY.match(str(value)) else ""
     return env
 
@@ -83,6 +85,11 @@ def sector_phrase(item: Mapping[str, object]) -> str:
     note a reader needs to judge it ("inferred: ..."); the full evidence is the JSON's."""
     inside = "; ".join(str(v) for v in (item.get("detail"), item.get("note")) if v)
     return f"{item['name']} ({inside})" if inside else str(item["name"])
+
+
+def url_note(value: object) -> str:
+    """Why a URL is not an act's own page ("" when it is): the demo's placeholders."""
+    return PLACEHOLDER_NOTE if PLACEHOLDER_URL.search(str(value or "")) else ""
 
 
 def safe_url(value: object) -> str:

@@ -89,6 +89,7 @@ class ActionSummary(TypedDict):
     published: str
     effective: str
     url: str
+    url_note: str  # "" for the act's own page; else why the URL is not one (a placeholder)
     reasons: list[str]
     review: list[str]
     stated_count: str

@@ -75,7 +75,9 @@ def test_entries_for_actions_and_change_groups(feed: ET.Element) -> None:
     entries = {one(e, "title").text: e for e in feed.findall(A + "entry")}
     investigation = next(e for t, e in entries.items() if t and "商务部公告2025年第27号" in t)
     assert one(investigation, "published").text == "2025-09-13T00:00:00Z"
-    assert one(investigation, "link").get("href", "").startswith("https://www.mofcom.gov.cn/")
+    assert investigation.find(A + "link") is None  # a placeholder URL is no alternate page
+    listing = next(e for t, e in entries.items() if t and t.startswith("商务部公告2025年第22号"))
+    assert one(listing, "link").get("href", "").startswith("https://www.mofcom.gov.cn/")
     # The 12 September additions are grouped under the rule filed that day, which names them.
     filed = (
         "On public inspection, not yet published (filed 2025-09-12 08:45, scheduled for 2025-09-16)"

@@ -56,3 +56,27 @@ def test_an_inference_is_said_so_in_every_format(outputs: dict[str, str]) -> Non
     entities = [e for g in model["groups"] for e in g["entities"]]
     suochen = [e for e in entities if e["name"].startswith("Hong Kong Suochen")]
     assert [s["note"] for e in suochen for s in e["sectors"]] == [note]
+
+
+PLACEHOLDER = "art_00000000000000000000002025091301.html"  # the demo's 27号: URL not recorded
+REAL = "art_c6b190344a154e6f831e0fdfc190e41e.html"  # the demo's 22号: its recorded page
+
+
+def test_a_placeholder_url_is_marked_and_never_the_official_text(
+    outputs: dict[str, str],
+) -> None:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(outputs["digest --format html"], "html.parser")
+    links = {a["href"].rsplit("/", 1)[-1]: a.text for a in soup.find_all("a", href=True)}
+    assert links[REAL] == "official text"  # a MOFCOM act links to its official page
+    assert PLACEHOLDER not in links
+    marked = soup.find_all(class_="placeholder-url")
+    assert marked and all("placeholder URL" in m.text for m in marked)
+    for name in ("digest --format text", "digest --format markdown", "diff --format text", "feed"):
+        lines = [line for line in outputs[name].splitlines() if PLACEHOLDER in line]
+        assert lines, name
+        assert all("placeholder URL" in line and "official" not in line for line in lines), name
+    model = json.loads(outputs["digest --format json"])
+    notes = {a["url"].rsplit("/", 1)[-1]: a["url_note"] for a in model["actions"]}
+    assert notes[REAL] == "" and notes[PLACEHOLDER].startswith("placeholder URL")
