@@ -25,7 +25,7 @@ from monitor.locks import Progress, quiet, source_lock
 from monitor.models import Change, Record, RowIndex, RunInfo, RunOutcome, RunSummary, Snapshot
 from monitor.sources import REGISTRY, Source
 from monitor.sources.base import RowSource
-from monitor.store import Store
+from monitor.store import SourceState, Store
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +94,39 @@ def _run_source(ctx: RunContext, source: Source) -> RunSummary:
     own = ctx.settings.source(name)
     started = ctx.clock()
     ctx.progress(name, "fetching")
+    # Gathered once: what the store remembers of this source (validators, the accepted
+    # snapshot's raw hash) is read here and passed down, never asked for again in the run.
+    accepted = _Accepted(ctx.store.source_state(name))
     previous = ctx.store.accepted_records(name) if source.info.accumulate else {}
     try:
-        result = source.fetch(ctx.client, own, _validators(ctx.store, name), previous)
+        result = source.fetch(ctx.client, own, accepted.validators(), previous)
     except EcmonError as error:
         return _failed(ctx, run_info(name, own.url, started, ctx.clock()), error, None)
     except Exception as error:  # a bug in one source must not stop the others
         internal = EcmonError(f"internal error: {error!r}", source=name, url=own.url)
         return _failed(ctx, run_info(name, own.url, started, ctx.clock()), internal, None)
-    return ingest(ctx, source, result, started, previous)
+    return _ingest(ctx, source, result, started, previous, accepted)
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """What one run needs of the source's stored state, read once at its start."""
+
+    state: SourceState | None  # None: the source never ran
+
+    @property
+    def raw_sha256(self) -> str | None:
+        """The raw hash of the accepted snapshot; None before the baseline."""
+        return self.state.accepted_raw_sha256 if self.state else None
+
+    def validators(self) -> Validators | None:
+        """Validators of the accepted snapshot; none before there is one to compare with."""
+        state = self.state
+        if state is None or state.accepted_raw_sha256 is None:
+            return None
+        if not (state.etag or state.last_modified):
+            return None
+        return Validators(etag=state.etag, last_modified=state.last_modified)
 
 
 def ingest(
@@ -113,24 +137,39 @@ def ingest(
     previous: Mapping[str, Record],
 ) -> RunSummary:
     """Everything after the fetch: skip unchanged bytes, parse, gate, diff, store."""
+    accepted = _Accepted(ctx.store.source_state(source.info.name))
+    return _ingest(ctx, source, result, started, previous, accepted)
+
+
+def _ingest(
+    ctx: RunContext,
+    source: Source,
+    result: FetchResult,
+    started: datetime,
+    previous: Mapping[str, Record],
+    accepted: _Accepted,
+) -> RunSummary:
     name = source.info.name
     own = ctx.settings.source(name)
     info = run_info(name, result.url, started, ctx.clock(), result)
     if result.not_modified:
         return _unchanged(ctx, info, RunOutcome.NOT_MODIFIED, "not modified since the last check")
-    raw_sha = hashlib.sha256(result.content).hexdigest()
-    if raw_sha == ctx.store.accepted_raw_sha256(name):
+    raw_sha = hashlib.sha256(result.content).hexdigest()  # once per run, passed down
+    if raw_sha == accepted.raw_sha256:
         return _unchanged(ctx, info, RunOutcome.UNCHANGED, "same bytes as the accepted snapshot")
     ctx.progress(name, "parsing")
+    baseline = accepted.raw_sha256 is None
     try:
-        snapshot = read_snapshot(ctx.store, source, own, result, started, previous)
+        snapshot = read_snapshot(
+            ctx.store, source, own, result, started, previous, raw_sha=raw_sha, baseline=baseline
+        )
     except EcmonError as error:
         return _failed(ctx, info, error, result.content)
     except Exception as error:
         internal = ParseError(f"parser crashed: {error!r}", source=name, url=result.url)
         return _failed(ctx, info, internal, result.content)
     ctx.progress(name, "diffing")
-    return _gate_diff_store(ctx, info, own, snapshot, result.content)
+    return _gate_diff_store(ctx, info, own, snapshot, result.content, baseline=baseline)
 
 
 def read_snapshot(
@@ -140,22 +179,26 @@ def read_snapshot(
     result: FetchResult,
     at: datetime,
     previous: Mapping[str, Record],
+    *,
+    raw_sha: str,
+    baseline: bool,
 ) -> Snapshot:
-    """The fetched bytes as a partial snapshot when the source reads row by row (only
-    rows new since the accepted state are parsed, ``monitor.incremental``), else whole."""
+    """The fetched bytes (``raw_sha``: their hash) as a partial snapshot when the source
+    reads row by row (only rows new since the accepted state are parsed,
+    ``monitor.incremental``), else whole."""
     reader = None
     if isinstance(source, RowSource) and not source.info.accumulate:
         reader = source.row_reader(result.content, url=result.url, settings=own)
     if reader is None:
-        return parse_snapshot(source, own, result, at, previous)
+        return _parse(source, own, result, at, previous, raw_sha)
     name = source.info.name
     # A baseline is read whole: nothing accepted can stand for its rows.
-    index = store.row_index(name) if store.accepted_raw_sha256(name) else RowIndex()
+    index = RowIndex() if baseline else store.row_index(name)
     delta = read_delta(reader, index)
     return Snapshot(
         source=name,
         url=result.url,
-        raw_sha256=hashlib.sha256(result.content).hexdigest(),
+        raw_sha256=raw_sha,
         fetched_at=at,
         records=delta.records,
         valid_for=result.valid_for,
@@ -174,10 +217,21 @@ def parse_snapshot(
     previous: Mapping[str, Record],
 ) -> Snapshot:
     """Parse fetched bytes into a snapshot (feed sources merged with ``previous``)."""
+    raw_sha = hashlib.sha256(result.content).hexdigest()
+    return _parse(source, own, result, at, previous, raw_sha)
+
+
+def _parse(
+    source: Source,
+    own: SourceSettings,
+    result: FetchResult,
+    at: datetime,
+    previous: Mapping[str, Record],
+    raw_sha: str,
+) -> Snapshot:
     records = source.parse(result.content, url=result.url, settings=own)
     if source.info.accumulate:
         records = accumulate(source, previous, records)
-    raw_sha = hashlib.sha256(result.content).hexdigest()
     return build_snapshot(source.info.name, result, raw_sha, records, at)
 
 
@@ -212,12 +266,17 @@ def build_snapshot(
 
 
 def _gate_diff_store(
-    ctx: RunContext, info: RunInfo, own: SourceSettings, snapshot: Snapshot, raw: bytes
+    ctx: RunContext,
+    info: RunInfo,
+    own: SourceSettings,
+    snapshot: Snapshot,
+    raw: bytes,
+    *,
+    baseline: bool,
 ) -> RunSummary:
     name = info.source
     limits = gate_limits(ctx.settings, own, REGISTRY[name].info.act_fields)
     problem = count_problem(snapshot.count, limits)
-    baseline = ctx.store.accepted_raw_sha256(name) is None
     changes = [] if baseline or problem else _diff(ctx.store, name, snapshot)
     if problem is None and not baseline and changes:
         removed = sum(1 for c in changes if c.kind == "removed")
@@ -287,16 +346,6 @@ def _accepted_summary(
     else:
         outcome, message = RunOutcome.UNCHANGED, "no changes"
     return RunSummary(name, outcome, run_id, snapshot.count, added, removed, modified, message)
-
-
-def _validators(store: Store, name: str) -> Validators | None:
-    """Validators of the accepted snapshot; none before there is one to compare with."""
-    state = store.source_state(name)
-    if state is None or store.accepted_raw_sha256(name) is None:
-        return None
-    if not (state.etag or state.last_modified):
-        return None
-    return Validators(etag=state.etag, last_modified=state.last_modified)
 
 
 def run_info(
