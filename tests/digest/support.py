@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from bs4 import Tag
 
 from monitor.changeset import ChangesDocument
 from monitor.config import EmailSettings, Recipient, Settings
@@ -27,6 +28,13 @@ from monitor.store import Store
 from monitor.testing.demo import demo_settings, run_demo
 
 USER, PASSWORD = "digest-bot", "s3cret"
+
+
+def first(tag: Tag, css: str) -> Tag:
+    """The first element under ``tag`` that matches ``css`` (none fails the test)."""
+    found = tag.select_one(css)
+    assert found is not None, css
+    return found
 
 
 def body(message: EmailMessage, subtype: str) -> str:
@@ -257,7 +265,7 @@ def event(key: str, **given: Any) -> dict[str, Any]:
 SYNTHETIC_PREFIX = "Synthetic Entity"  # every name says it is made up
 
 
-def large_day(count: int = 150) -> dict[str, Any]:
+def large_day(count: int = 150) -> ChangesDocument:
     """A labelled-synthetic day: ``count`` new BIS entities (names "Synthetic Entity NNN
     ... (synthetic)", none real), each reported by the CSL and the eCFR as real days are,
     with licence terms, a start date and a sector tag, answered next day by a synthetic

@@ -15,8 +15,8 @@ TRIGGER = event(
 )  # fmt: skip
 
 
-def link(response: dict[str, Any], days: int) -> Any:
-    return {"trigger": TRIGGER, "response": response, "days": days, "score": 0.9, "evidence": []}
+def link(response: dict[str, Any], days: int, trigger: dict[str, Any] = TRIGGER) -> Any:
+    return {"trigger": trigger, "response": response, "days": days, "score": 0.9, "evidence": []}
 
 
 def act(key: str, actor: str) -> RecordDict:
@@ -47,6 +47,6 @@ def test_answers_of_two_actors_and_days_apart_are_each_named() -> None:
 
 def test_a_rule_without_members_is_named_by_its_kind() -> None:
     rule = event("us:2025-00704", jurisdiction="US", kind="entity_list_rule")
-    line = chain_line([{**link(AD, 0), "trigger": rule}], {})
+    line = chain_line([link(AD, 0, trigger=rule)], {})
     assert line == "BIS Entity List rule → MOFCOM anti-dumping same day"
     assert chain_line([], {}) == ""

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup, Tag
 from monitor.digest.model import build_model
 from monitor.digest.render import environment, render_digest
 from monitor.digest.types import Period
-from tests.digest.support import build_demo_db, change, document
+from tests.digest.support import build_demo_db, change, document, first
 from tests.digest.test_model import ANNOUNCEMENT, LINK, MICRO, SECTOR_TAG
 from tests.support import SEPT_2025_ADDITIONS, invoke_in
 
@@ -38,13 +38,6 @@ def demo_page(tmp_path_factory: pytest.TempPathFactory) -> BeautifulSoup:
     out = tmp / "digest.html"
     ecmon(tmp, "--db", str(db), "digest", "--format", "html", "--output", str(out))
     return BeautifulSoup(out.read_text(encoding="utf-8"), "html.parser")
-
-
-def first(tag: Tag, css: str) -> Tag:
-    """The first element under ``tag`` that matches ``css`` (none fails the test)."""
-    found = tag.select_one(css)
-    assert found is not None, css
-    return found
 
 
 def section(soup: BeautifulSoup, name: str) -> Tag:

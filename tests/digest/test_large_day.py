@@ -13,14 +13,14 @@ from bs4 import BeautifulSoup
 from monitor.digest.model import build_model
 from monitor.digest.render import render_digest
 from monitor.digest.types import DigestModel
-from tests.digest.support import SYNTHETIC_PREFIX, large_day
+from tests.digest.support import SYNTHETIC_PREFIX, first, large_day
 
 GMAIL_CLIPS_AT = 102 * 1000  # Gmail clips a message whose HTML is larger ("102 KB")
 
 
 def large_model(count: int = 150) -> DigestModel:
     return build_model(
-        large_day(count),  # type: ignore[arg-type]
+        large_day(count),
         actions={}, statuses=[], source_titles={},
         period={"label": "synthetic day", "first_change_id": None, "last_change_id": None},
         generated_at=datetime(2025, 9, 13, 7, tzinfo=UTC),
@@ -36,8 +36,8 @@ def test_150_new_entities_stay_under_the_gmail_clipping_limit() -> None:
     rows = soup.find_all("tr", class_="entity-row")
     assert len(rows) == 150 and not soup.find_all("table", class_="entity")
     assert all(SYNTHETIC_PREFIX in row.text for row in rows)
-    assert "ecmon digest --format json" in soup.find(class_="compact-note").text
-    assert soup.find(id="timeline").find(class_="chain-summary").text == (
+    assert "ecmon digest --format json" in first(soup, ".compact-note").text
+    assert first(soup, "#timeline .chain-summary").text == (
         "BIS +150 (150 semiconductors) → MOFCOM anti-dumping next day"
     )
 

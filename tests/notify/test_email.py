@@ -148,12 +148,12 @@ def test_the_readme_china_desk_receives_the_chip_investigations(db: Path) -> Non
     with smtp_server() as (inbox, port):
         send_all(db, mail_settings(db, port, desk), NOW)
     [message] = inbox.messages
-    body = message.get_body(("plain",)).get_content()
+    text = body(message, "plain")
     for act in ("商务部公告2025年第27号", "商务部公告2025年第50号"):
-        assert act in body.split("GOVERNMENT ACTIONS")[1], act  # kept as acts, not only links
+        assert act in text.split("GOVERNMENT ACTIONS")[1], act  # kept as acts, not only links
     assert "anti-dumping + anti-discrimination next day" in message["Subject"]
     # The filter still filters: no BIS entry, no ECL entry outside the sector.
-    assert "Sino IC Technology" not in body and "美国光子公司" not in body
+    assert "Sino IC Technology" not in text and "美国光子公司" not in text
 
 
 # ----------------------------------------------------------------- the outbox
