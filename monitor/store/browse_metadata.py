@@ -24,6 +24,7 @@ TABLES: Final[dict[str, tuple[str, dict[str, str]]]] = {
         {
             "from_run": "The run that accepted this version",
             "to_run": "The run that replaced or removed it (empty: still current)",
+            "record_json": "The version as parsed (JSON); empty while current (see records)",
         },
     ),
     "changes": (

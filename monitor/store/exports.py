@@ -32,11 +32,14 @@ _CURRENT = (
     " WHERE r.list_name = ? ORDER BY r.source, r.key"
 )
 # A version counts when its run had finished by the moment and no run finished by then
-# replaced it. ``record_versions`` holds every version, the current one included.
+# replaced it. ``record_versions`` holds every version, the current one included (its
+# JSON in ``records`` while it is current).
 _AS_OF = (
-    "SELECT v.source, v.record_json, f.url, f.raw_sha256, f.finished_at"
+    "SELECT v.source, coalesce(v.record_json, c.record_json) AS record_json,"
+    " f.url, f.raw_sha256, f.finished_at"
     " FROM record_versions v JOIN runs f ON f.id = v.from_run"
     " LEFT JOIN runs t ON t.id = v.to_run"
+    " LEFT JOIN records c ON v.to_run IS NULL AND c.source = v.source AND c.key = v.key"
     " WHERE f.finished_at <= ? AND (t.id IS NULL OR t.finished_at > ?)"
     " ORDER BY v.source, v.key"
 )

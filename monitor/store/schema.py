@@ -19,7 +19,8 @@ Tables (timestamps are ISO-8601 UTC text):
   ``INTEGER PRIMARY KEY`` because an external-content FTS table addresses rows
   by rowid, and only an aliased rowid survives ``VACUUM``.
 - ``record_versions``: one row per distinct version of a record
-  (``to_run`` NULL while current), so history grows with changes, not runs.
+  (``to_run`` NULL while current), so history grows with changes, not runs; its
+  ``record_json`` is set when the version is replaced (the current one is ``records``').
 - ``changes``: every reported change with its field detail and labels.
 - ``record_rows``: the digests of the raw rows each current record was built from.
 - held (suspect) snapshots keep their records and review (``_migration_9``).
@@ -514,6 +515,15 @@ def _migration_9(db: Database) -> None:
     db.conn.execute("CREATE INDEX idx_snapshots_review ON snapshots (source, review)")
 
 
+def _migration_10(db: Database) -> None:
+    """Write once (issue 17): the current version of a record is stored once, in
+    ``records``; ``record_versions.record_json`` is kept from when the version is replaced
+    (NULL while current). The table is rebuilt to let the column be NULL (indexes and
+    foreign keys kept), then the current versions' copies are dropped."""
+    db.table("record_versions").transform(not_null={"record_json": False})
+    db.conn.execute("UPDATE record_versions SET record_json = NULL WHERE to_run IS NULL")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -524,6 +534,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_7,
     _migration_8,
     _migration_9,
+    _migration_10,
 )
 
 

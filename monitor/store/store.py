@@ -415,15 +415,34 @@ class Store:
         when it is fresh (it serves LIKE for words of three characters or more), else by
         a scan: a read-only database cannot rebuild a stale index, and a stale index
         would miss what changed since."""
-        source = "records_trigram t JOIN records r ON r.id = t.rowid" if indexed else "records r"
-        col = "t" if indexed else "r"
         like = "LIKE ? ESCAPE '\\'"
-        where = " AND ".join(f"({col}.name {like} OR {col}.search_text {like})" for _ in words)
         params: list[object] = [f"%{_like(w)}%" for w in words for _ in (0, 1)]
-        return self.db.rows(
-            f"SELECT r.source, r.record_json FROM {source} WHERE {where} ORDER BY r.id LIMIT ?",
-            (*params, limit),
+        if indexed:
+            where = " AND ".join(f"(t.name {like} OR t.search_text {like})" for _ in words)
+            return self.db.rows(
+                "SELECT r.source, r.record_json FROM records_trigram t"
+                f" JOIN records r ON r.id = t.rowid WHERE {where} ORDER BY r.id LIMIT ?",
+                (*params, limit),
+            )
+        # Rows written since the last index build have no search text yet (it is built
+        # with the index): those are matched here on the text they would get.
+        where = " AND ".join(
+            f"(r.name {like} OR r.search_text {like} OR r.search_text IS NULL)" for _ in words
         )
+        found: list[sqlite3.Row] = []
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        for row in cursor.execute(
+            "SELECT r.source, r.record_json, r.name, r.search_text FROM records r"
+            f" WHERE {where} ORDER BY r.id",
+            params,
+        ):
+            if row["search_text"] is None and not _holds_all(words, row):
+                continue
+            found.append(row)
+            if len(found) == limit:
+                break
+        return found
 
     def _refresh_search_index(self) -> bool:
         """Rebuild the full-text indexes if a write since the last search marked them
@@ -434,6 +453,14 @@ class Store:
         if self.read_only:
             return False
         with self.db.transaction("search") as cur:
+            # Search text is built here, once per written row, not by every run.
+            missing = cur.execute(
+                "SELECT id, record_json FROM records WHERE search_text IS NULL"
+            ).fetchall()
+            cur.executemany(
+                "UPDATE records SET search_text = ? WHERE id = ?",
+                ((codec.search_text(codec.record_from_json(text)), id_) for id_, text in missing),
+            )
             cur.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
             cur.execute("INSERT INTO records_trigram (records_trigram) VALUES ('rebuild')")
             cur.execute("UPDATE search_state SET stale = 0 WHERE id = 1")
@@ -641,8 +668,10 @@ class Store:
     def _baseline_events(self, source: str, keys: Sequence[str]) -> list[TimelineEvent]:
         marks = ",".join("?" * len(keys))
         rows = self.db.rows(
-            "SELECT v.record_json, v.from_run, coalesce(s.fetched_at, r.finished_at) AS at"
+            "SELECT coalesce(v.record_json, c.record_json) AS record_json, v.from_run,"
+            " coalesce(s.fetched_at, r.finished_at) AS at"
             " FROM record_versions v JOIN runs r ON r.id = v.from_run"
+            " LEFT JOIN records c ON v.to_run IS NULL AND c.source = v.source AND c.key = v.key"
             " LEFT JOIN snapshots s ON s.id = r.snapshot_id WHERE v.source = ?"
             f" AND r.outcome = ? AND v.key IN ({marks}) ORDER BY v.id",
             (source, RunOutcome.BASELINE.value, *keys),
@@ -695,6 +724,17 @@ def _check_source(run: RunInfo, snapshot: Snapshot) -> None:
             f"snapshot of {snapshot.source!r} recorded for run of {run.source!r}",
             source=run.source,
         )
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _holds_all(words: Sequence[str], row: sqlite3.Row) -> bool:
+    """Whether the name or the search text a row would get holds every word, as SQLite's
+    LIKE finds it (ASCII letters in either case)."""
+    text = codec.search_text(codec.record_from_json(row["record_json"]))
+    haystacks = [row["name"].translate(_ASCII_LOWER), text.translate(_ASCII_LOWER)]
+    return all(any(w.translate(_ASCII_LOWER) in h for h in haystacks) for w in words)
 
 
 def _missing(path: Path) -> StoreError:

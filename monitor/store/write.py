@@ -5,7 +5,9 @@ to a ``RunWriter``. Everything here is plain parameterised SQL on that cursor:
 sqlite-utils' write helpers manage transactions of their own.
 
 ``records`` holds the current accepted state; ``record_versions`` one row per
-distinct version (``to_run`` NULL while current). Changes are applied first
+distinct version (``to_run`` NULL while current; a version's JSON is kept there only
+once it is replaced, the current one being the ``records`` row). Search text is built
+with the search index, not here. Changes are applied first
 (so each change moves exactly the rows it names), then the state is reconciled
 against the snapshot: a key or content difference left over means the changes
 were not diff(accepted, snapshot) and the run is refused; a difference in
@@ -362,11 +364,32 @@ class RunWriter:
         A baseline inserts every record of a snapshot (tens of thousands): one
         serialisation per record and ``executemany`` instead of two statements each.
         """
+        dropped = self._drop_indexes() if self._worth_reindexing(len(records)) else []
         for start in range(0, len(records), 1000):
             batch = records[start : start + 1000]
             rows = [self._record_row(record, codec.record_json(record)) for record in batch]
             _insert_many(self.cur, "records", rows)
             _insert_many(self.cur, "record_versions", [self._version_row(row) for row in rows])
+        for sql in dropped:  # a duplicate key fails here, and the run rolls back
+            self.cur.execute(sql)
+
+    def _worth_reindexing(self, adding: int) -> bool:
+        """Whether inserting ``adding`` rows before building the secondary indexes beats
+        keeping them up to date row by row: a large insert into a table no larger."""
+        if adding < 5000:
+            return False
+        row = self.cur.execute("SELECT count(*) FROM record_versions").fetchone()
+        return int(row[0]) <= adding
+
+    def _drop_indexes(self) -> list[str]:
+        """Drop the indexes of the record tables; returns the SQL that makes them again."""
+        found = self.cur.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('records', 'record_versions')"
+        ).fetchall()
+        for name, _sql in found:
+            self.cur.execute(f'DROP INDEX "{name}"')
+        return [str(sql) for _name, sql in found]
 
     def _record_row(
         self, record: Record, text: str, first_seen: int | None = None
@@ -380,34 +403,20 @@ class RunWriter:
             "country": record.country,
             "content_hash": record.content_hash,
             "record_json": text,
-            "search_text": codec.search_text(record),
+            "search_text": None,  # built with the search index (``Store.search``)
             "first_seen_run": first_seen or self.run_id,
             "last_changed_run": self.run_id,
         }
 
     def _version_row(self, row: Mapping[str, object]) -> dict[str, object]:
-        names = ("source", "key", "name", "name_folded", "country", "content_hash", "record_json")
+        # No JSON: a current version's record is the ``records`` row (copied at close).
+        names = ("source", "key", "name", "name_folded", "country", "content_hash")
         return {**{name: row[name] for name in names}, "from_run": self.run_id}
 
     def _add(self, record: Record, first_seen: int | None = None) -> None:
-        _insert(
-            self.cur,
-            "records",
-            {
-                "source": self.source,
-                "key": record.key,
-                "list_name": record.list_name,
-                "name": record.name,
-                "name_folded": fold_name(record.name),
-                "country": record.country,
-                "content_hash": record.content_hash,
-                "record_json": codec.record_json(record),
-                "search_text": codec.search_text(record),
-                "first_seen_run": first_seen or self.run_id,
-                "last_changed_run": self.run_id,
-            },
-        )
-        self._open_version(record)
+        row = self._record_row(record, codec.record_json(record), first_seen)
+        _insert(self.cur, "records", row)
+        _insert(self.cur, "record_versions", self._version_row(row))
 
     def _remove(self, key: str) -> int:
         """Delete the current row of ``key`` and close its version; returns first_seen_run."""
@@ -418,14 +427,15 @@ class RunWriter:
             raise StoreError(
                 f"cannot remove {key!r}: it is not in the accepted state", source=self.source
             )
-        self.cur.execute("DELETE FROM records WHERE source = ? AND key = ?", (self.source, key))
         self._close_version(key)
+        self.cur.execute("DELETE FROM records WHERE source = ? AND key = ?", (self.source, key))
         return int(row[0])
 
     def _replace(self, record: Record) -> None:
+        self._close_version(record.key)  # first: it keeps the JSON being replaced
         self.cur.execute(
             "UPDATE records SET list_name = ?, name = ?, name_folded = ?, country = ?,"
-            " content_hash = ?, record_json = ?, search_text = ?, last_changed_run = ?"
+            " content_hash = ?, record_json = ?, search_text = NULL, last_changed_run = ?"
             " WHERE source = ? AND key = ?",
             (
                 record.list_name,
@@ -434,7 +444,6 @@ class RunWriter:
                 record.country,
                 record.content_hash,
                 codec.record_json(record),
-                codec.search_text(record),
                 self.run_id,
                 self.source,
                 record.key,
@@ -444,23 +453,18 @@ class RunWriter:
             raise StoreError(
                 f"cannot modify {record.key!r}: it is not in the accepted state", source=self.source
             )
-        self._close_version(record.key)
         self._open_version(record)
 
     def _refresh(self, record: Record) -> None:
-        """Same content, different meta or order: rewrite the JSON, no new version."""
-        text = codec.record_json(record)
+        """Same content, different meta or order: rewrite the JSON, no new version (the
+        current version's JSON is the ``records`` row)."""
         self.cur.execute(
-            "UPDATE records SET record_json = ?, search_text = ? WHERE source = ? AND key = ?",
-            (text, codec.search_text(record), self.source, record.key),
-        )
-        self.cur.execute(
-            "UPDATE record_versions SET record_json = ?"
-            " WHERE source = ? AND key = ? AND to_run IS NULL",
-            (text, self.source, record.key),
+            "UPDATE records SET record_json = ?, search_text = NULL WHERE source = ? AND key = ?",
+            (codec.record_json(record), self.source, record.key),
         )
 
     def _open_version(self, record: Record) -> None:
+        """A current version: its JSON stays in ``records`` until ``_close_version``."""
         _insert(
             self.cur,
             "record_versions",
@@ -471,13 +475,16 @@ class RunWriter:
                 "name_folded": fold_name(record.name),
                 "country": record.country,
                 "content_hash": record.content_hash,
-                "record_json": codec.record_json(record),
                 "from_run": self.run_id,
             },
         )
 
     def _close_version(self, key: str) -> None:
+        """End the current version of ``key``, keeping its JSON: call it before the
+        ``records`` row is replaced or deleted."""
         self.cur.execute(
-            "UPDATE record_versions SET to_run = ? WHERE source = ? AND key = ? AND to_run IS NULL",
-            (self.run_id, self.source, key),
+            "UPDATE record_versions SET to_run = ?, record_json = (SELECT record_json"
+            " FROM records WHERE source = ? AND key = ?)"
+            " WHERE source = ? AND key = ? AND to_run IS NULL",
+            (self.run_id, self.source, key, self.source, key),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import closing
@@ -574,3 +575,58 @@ def test_a_country_move_is_shown_as_moved_not_renamed(store: Store) -> None:
     store.record_accepted(run_info(1), snapshot, [change], raw, baseline=False)
     kinds = [e.kind for e in store.timeline(SRC, moved.key)]
     assert kinds == ["baseline", "moved"]
+
+
+def test_the_current_version_is_stored_once_and_a_replaced_one_keeps_its_json(
+    store: Store, db_path: Path
+) -> None:
+    """Write once (issue 17): the current record's JSON lives in ``records`` only; the
+    version it replaces keeps the JSON it had, so history and as-of exports still read it."""
+    accept(store, 0, ACME, BETA)
+    accept(store, 1, ACME, BETA_MOVED)
+    with closing(sqlite3.connect(db_path)) as conn:
+        versions = conn.execute(
+            "SELECT key, to_run IS NULL, record_json FROM record_versions ORDER BY id"
+        ).fetchall()
+    by_version = {(key, bool(current)): text for key, current, text in versions}
+    assert by_version[(ACME.key, True)] is None and by_version[(BETA.key, True)] is None
+    assert Record.from_dict(json.loads(by_version[(BETA.key, False)])) == BETA
+    events = store.timeline(SRC, BETA.key)
+    assert [(e.kind, e.record) for e in events][0] == ("baseline", BETA)
+
+
+def test_search_text_is_built_with_the_index_and_a_read_only_scan_finds_unbuilt_rows(
+    store: Store, db_path: Path
+) -> None:
+    """Runs leave the search text to the index build; a read-only store, which cannot
+    build it, still finds a record by alias and by folded name."""
+    accept(store, 0, ACME, GAMMA)
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("SELECT count(search_text) FROM records").fetchone()[0] == 0
+    with Store.open_read_only(db_path) as reader:
+        assert [r.key for _, r in reader.search("acme bot")] == [ACME.key]
+        assert [r.key for _, r in reader.search("gamma-opt")] == [GAMMA.key]
+        assert [r.key for _, r in reader.search("艾克米")] == [ACME.key]
+        assert reader.search("acme zzz") == []
+    assert [r.key for _, r in store.search("acme bot")] == [ACME.key]  # builds the index
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("SELECT count(search_text) FROM records").fetchone()[0] == 2
+
+
+def test_a_large_baseline_builds_the_indexes_after_its_rows(store: Store, db_path: Path) -> None:
+    """A baseline of many records inserts them before building the record tables'
+    indexes; the same indexes exist afterwards."""
+
+    def indexes() -> list[tuple[str, str]]:
+        with closing(sqlite3.connect(db_path)) as conn:
+            return conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                " AND tbl_name IN ('records', 'record_versions') ORDER BY name"
+            ).fetchall()
+
+    before = indexes()
+    many = [rec(f"Entity {n:05d}") for n in range(6000)]
+    accept(store, 0, *many)
+    assert indexes() == before and len(before) >= 4
+    assert store.record_count(SRC) == 6000
+    assert [r.key for _, r in store.search("entity 01234")] == [many[1234].key]
