@@ -2,6 +2,7 @@
 
     python bench/run.py           # everything; tens of minutes on 2 shared cores
     python bench/run.py --smoke   # smallest sizes, one run each, results to a temp file (CI)
+    python bench/run.py --sizes 20000,200000 --repeats 2 --idle-runs 20   # a shorter run
 
 All data is SYNTHETIC (bench/synth.py) except the MOFCOM fixture mirror used
 in the urlwatch comparison. Each scenario runs in its own child process on this
@@ -135,9 +136,20 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--smoke", action="store_true", help="smallest sizes once; temp results")
-    smoke = parser.parse_args().smoke
+    parser.add_argument("--sizes", help="ingest sizes, comma-separated (default 3500,20000,100000,200000)")
+    parser.add_argument("--repeats", type=int, help="runs per ingest size (default 5 up to 20k, else 3)")
+    parser.add_argument("--idle-runs", type=int, default=60, help="no-change runs in section 2")
+    parser.add_argument("--digest-runs", type=int, default=7, help="runs of sections 4 and 4b")
+    parser.add_argument("--days", type=int, default=365, help="days of section 5")
+    parser.add_argument("--warm-runs", type=int, default=15, help="paired runs in section 6")
+    args = parser.parse_args()
+    smoke = args.smoke
     sizes = [3_500] if smoke else [3_500, 20_000, 100_000, 200_000]
-    repeats = {n: 1 for n in sizes} if smoke else {3_500: 5, 20_000: 5, 100_000: 3, 200_000: 3}
+    if args.sizes:
+        sizes = [int(n) for n in args.sizes.split(",")]
+    repeats = {n: 1 for n in sizes} if smoke else {n: 5 if n <= 20_000 else 3 for n in sizes}
+    if args.repeats and not smoke:
+        repeats = dict.fromkeys(sizes, args.repeats)
     head = [
         "# ecmon benchmark results", "",
         f"- machine: {machine()}", f"- commit: {commit()}",
@@ -165,19 +177,19 @@ def main() -> None:
         "2. No-change run (HTTP 304), whole process",
         "`ecmon run` started as cron would, the local server answering 304; growth is live "
         "database bytes after a WAL checkpoint (page-granular: 4 KiB pages).",
-        in_child("steady", "scenario", 3_500, 5 if smoke else 60),  # type: ignore[arg-type]
+        in_child("steady", "scenario", 3_500, 5 if smoke else args.idle_runs),  # type: ignore[arg-type]
     ))  # fmt: skip
     print("rendering", file=sys.stderr)
     results.add(section(
         "4. Rendering 1,000 changes (in process)",
         "Synthetic changes through the real parser and differ; only building the document and "
         "the templates are timed (no start-up, no store, no analysis): see 4b for the command.",
-        in_child("render", "scenario", 1 if smoke else 7),  # type: ignore[arg-type]
+        in_child("render", "scenario", 1 if smoke else args.digest_runs),  # type: ignore[arg-type]
     ))  # fmt: skip
     print("ecmon digest", file=sys.stderr)
     import digest_cmd
 
-    got = in_child("digest_cmd", "scenario", 1 if smoke else 7)
+    got = in_child("digest_cmd", "scenario", 1 if smoke else args.digest_runs)
     assert isinstance(got, dict)
     results.add(section("4b. `ecmon digest`, 1,000 changes, whole process",
                         digest_cmd.__doc__ or "", got["rows"]), got["figures"])  # fmt: skip
@@ -186,11 +198,11 @@ def main() -> None:
         "5. Storage after daily runs", "3,500 synthetic entities; ~20 additions, ~3 modifications "
         "and ~2 removals a week at random days; each day checked twice (the second check is a "
         "304); raw files kept for the newest 10 runs.",
-        in_child("year", "scenario", 10 if smoke else 365),  # type: ignore[arg-type]
+        in_child("year", "scenario", 10 if smoke else args.days),  # type: ignore[arg-type]
     ))  # fmt: skip
     if urlwatch_cmp.available():
         print("urlwatch", file=sys.stderr)
-        got = in_child("urlwatch_cmp", "scenario", *((2, 2, 3_500) if smoke else (15, 30, 20_000)))
+        got = in_child("urlwatch_cmp", "scenario", *((2, 2, 3_500) if smoke else (args.warm_runs, 30, 20_000)))
         assert isinstance(got, dict)
         header = ["| | ecmon | urlwatch | ratio ecmon/urlwatch |", "|---|---|---|---|"]
         lines = section("6. Side by side with urlwatch 2.29", urlwatch_cmp.__doc__ or "",

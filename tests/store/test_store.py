@@ -592,7 +592,7 @@ def test_the_current_version_is_stored_once_and_a_replaced_one_keeps_its_json(
     assert by_version[(ACME.key, True)] is None and by_version[(BETA.key, True)] is None
     assert Record.from_dict(json.loads(by_version[(BETA.key, False)])) == BETA
     events = store.timeline(SRC, BETA.key)
-    assert [(e.kind, e.record) for e in events][0] == ("baseline", BETA)
+    assert (events[0].kind, events[0].record) == ("baseline", BETA)
 
 
 def test_search_text_is_built_with_the_index_and_a_read_only_scan_finds_unbuilt_rows(
