@@ -286,8 +286,9 @@ def links_report(
     settings = replace(analysis or AnalysisSettings(), watchlist="")  # no screening here
     context = context or load_analysis(store, settings)
     held = store_analysis.actions(store)
-    triggers, responses = build_events(held, store_analysis.list_additions(store), context.tags)
     window = window_days or settings.link_window_days
+    additions = store_analysis.list_additions(store)
+    triggers, responses = build_events(held, additions, context.tags, window)
     links = find_links(triggers, responses, window)
     chains = find_chains((a for _, a in held), all_events(triggers, responses))
     if since:

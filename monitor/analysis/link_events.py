@@ -16,12 +16,12 @@ Pure: no clock, network or database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 
 from monitor.actions import is_action
 from monitor.analysis.attribution import attribute, attribute_by_name
-from monitor.analysis.links import Event, ListAddition
+from monitor.analysis.links import RESPONSE_KINDS, Event, ListAddition, days_between
 from monitor.analysis.sectors import MAX_EVIDENCE, Evidence, SectorTag
 from monitor.models import Record
 
@@ -83,9 +83,12 @@ def _action_date(action: Record) -> tuple[str, str] | None:
     return min(known)
 
 
-def addition_events(additions: Sequence[ListAddition], tags: Tagger) -> list[Event]:
+def addition_events(
+    additions: Sequence[ListAddition], tags: Tagger, tagged: Collection[str] | None = None
+) -> list[Event]:
     """Derived events: additions grouped by list and date; eCFR entries join the CSL
-    group of the same key (``fold_groups`` then merges groups a rule explains)."""
+    group of the same key (``fold_groups`` then merges groups a rule explains).
+    ``tagged``: the event keys whose members are tagged (None: every group's)."""
     dated = {(a.record.list_name, a.record.key): a for a in additions if a.basis.startswith("CSL")}
     groups: dict[tuple[str, str, str], list[ListAddition]] = {}
     for addition in additions:
@@ -95,10 +98,24 @@ def addition_events(additions: Sequence[ListAddition], tags: Tagger) -> list[Eve
         if all(m.record.key != addition.record.key for m in members):
             members.append(addition)
     return [
-        _group_event(list_name, date, basis, members, tags)
+        _group_event(
+            list_name,
+            date,
+            basis,
+            members,
+            tags if tagged is None or _group_key(list_name, date) in tagged else _untagged,
+        )
         for (list_name, date, basis), members in sorted(groups.items())
         if len(date) == 10
     ]
+
+
+def _group_key(list_name: str, date: str) -> str:
+    return f"us:{list_name}-additions:{date}"
+
+
+def _untagged(source: str, record: Record) -> tuple[SectorTag, ...]:
+    return ()
 
 
 def _group_event(
@@ -121,7 +138,7 @@ def _group_event(
     title = LIST_TITLES.get(list_name, list_name.upper())
     noun = "entity" if len(members) == 1 else "entities"
     return Event(
-        key=f"us:{list_name}-additions:{date}",
+        key=_group_key(list_name, date),
         jurisdiction="US",
         kind=f"{list_name}_additions",
         date=date,
@@ -193,17 +210,49 @@ def build_events(
     actions: Iterable[tuple[str, Record]],
     additions: Sequence[ListAddition],
     tags: Tagger,
+    window_days: int | None = None,
 ) -> tuple[list[Event], list[Event]]:
     """(triggers, responses) from every (source, action) we hold and the BIS list
     additions. Triggers are US rules and derived groups; responses all non-US actions
-    (``linkage.find_links`` keeps those of a responding kind)."""
+    (``linkage.find_links`` keeps those of a responding kind).
+
+    With ``window_days``, only the groups that can matter are tagged: those a rule
+    absorbs and those dated within the window before a response. Every other group
+    (most of a list's baseline) can link to nothing, so tagging its members, thousands
+    of records, would change no link and no chain.
+    """
     held = [(source, a) for source, a in actions if is_action(a)]
     events = {a.key: e for s, a in held if (e := action_event(s, a, tags)) is not None}
     rules = [a for _, a in held if a.get_text("kind") in TRIGGER_KINDS]
     rule_events = [events[r.key] for r in rules if r.key in events]
-    groups, merged = fold_groups(addition_events(additions, tags), additions, rules, rule_events)
     responses = [e for e in events.values() if e.jurisdiction != "US"]
+    tagged = None
+    if window_days is not None:
+        tagged = _groups_that_matter(additions, rules, rule_events, responses, window_days)
+    groups, merged = fold_groups(
+        addition_events(additions, tags, tagged), additions, rules, rule_events
+    )
     return [*merged, *groups], responses
+
+
+def _groups_that_matter(
+    additions: Sequence[ListAddition],
+    rules: Sequence[Record],
+    rule_events: Sequence[Event],
+    responses: Sequence[Event],
+    window_days: int,
+) -> set[str]:
+    """Keys of the groups a rule absorbs or a response can follow (see ``build_events``)."""
+    plain = addition_events(additions, _untagged)
+    left, _ = fold_groups(plain, additions, rules, rule_events)
+    unfolded = {id(g) for g in left}
+    kept = {g.key for g in plain if id(g) not in unfolded}
+    answers = [r.date for r in responses if r.kind in RESPONSE_KINDS and r.jurisdiction != "US"]
+    for group in left:
+        gaps = (days_between(group.date, date) for date in answers)
+        if any(gap is not None and 1 <= gap <= window_days for gap in gaps):
+            kept.add(group.key)
+    return kept
 
 
 def all_events(triggers: Iterable[Event], responses: Iterable[Event]) -> dict[str, Event]:

@@ -242,3 +242,41 @@ def test_an_mfa_decision_answering_an_arms_sale_is_not_a_reply_to_a_rule() -> No
                   {**decision.fields, "triggers": ()}, decision.meta)  # fmt: skip
     triggers, responses = build_events([("us", rule), ("mfa", bare)], [], tags)
     assert len(find_links(triggers, responses)) == 1
+
+
+def test_with_a_window_only_groups_that_can_link_or_fold_are_tagged() -> None:
+    """Tag once (issue 17): building link events tags the members of a group only when a
+    response can follow it within the window or a rule absorbs it; the links are the
+    same as when every group is tagged."""
+    old = additions(
+        *(bis_entry(f"Old Entity {n} Microelectronics", start="2019-05-01") for n in range(5))
+    )
+    rule = action_record(
+        key="us:2025-00704",
+        kind="entity_list_rule",
+        jurisdiction="US",
+        title="Addition of Entities to the Entity List",
+        fields={
+            "published": "2025-01-16",
+            "volume": "90",
+            "start_page": "4617",
+            "end_page": "4620",
+        },
+    )
+    folded = additions(bis_entry("Zhipu AI", start="2025-01-16", citations=("90 FR 4619",)))
+    asked: list[str] = []
+
+    def counting(source: str, record: Record) -> tuple[SectorTag, ...]:
+        asked.append(record.name)
+        return tags(source, record)
+
+    held = [("s", ANTI_DUMPING), ("us_federal_register", rule)]
+    every = build_events(held, [*old, *SEPT, *folded], tags)
+    triggers, responses = build_events(held, [*old, *SEPT, *folded], counting, 14)
+    assert not any(name.startswith("Old Entity") for name in asked)
+    assert {a.record.name for a in SEPT} | {"Zhipu AI"} <= set(asked)
+    pairs = [(k.trigger, k.response, k.score) for k in find_links(triggers, responses, 14)]
+    assert pairs == [(k.trigger, k.response, k.score) for k in find_links(*every, 14)]
+    assert pairs
+    [absorbed] = [t for t in triggers if t.key == "us:2025-00704"]
+    assert absorbed == next(t for t in every[0] if t.key == "us:2025-00704")
