@@ -40,7 +40,11 @@ def scenario(runs: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="ecmon-digest-") as tmp, FixtureServer() as server:
         folder = Path(tmp)
         config = steady.write_config(
-            folder / "c.toml", folder / "d.db", {CSL: server.url_for("/csl.csv")}, max_shrink=0.5
+            folder / "c.toml",
+            folder / "d.db",
+            {CSL: server.url_for("/csl.csv")},
+            max_shrink=0.5,
+            max_removed=1000,  # 300 removals at once: above the real lists' default cap
         )
         ecmon = [ECMON, "--config", str(config)]
         server.set_route("/csl.csv", base)

@@ -30,8 +30,10 @@ def live_bytes(db: Path) -> int:
     return int((pages - free) * size)
 
 
-def write_config(path: Path, db: Path, urls: dict[str, str], max_shrink: float = 0.05) -> Path:
-    """Only the given sources enabled, each at its URL."""
+def write_config(
+    path: Path, db: Path, urls: dict[str, str], max_shrink: float = 0.05, max_removed: int = 250
+) -> Path:
+    """Only the given sources enabled, each at its URL (``max_removed``: the per-list gate)."""
     sys.path.insert(0, str(ROOT))
     from monitor.sources import REGISTRY
 
@@ -42,7 +44,9 @@ def write_config(path: Path, db: Path, urls: dict[str, str], max_shrink: float =
         for name in REGISTRY
     ]
     path.write_text(
-        f'database = "{db}"\nmax_shrink = {max_shrink}\n' + "".join(tables), encoding="utf-8"
+        f'database = "{db}"\nmax_shrink = {max_shrink}\n' + "".join(tables)
+        + f"[gate]\nmax_removed = {max_removed}\n",
+        encoding="utf-8",
     )
     return path
 
