@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from monitor.changeset import ChangeDict, ChangesDocument
 from tests.support import FIXTURES, demo_database, invoke, invoke_db
 
 SCHEMA = json.loads(
@@ -23,12 +24,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return demo_database(tmp_path_factory.mktemp("filters"))
 
 
-def changes(db: Path, *args: str) -> dict[str, object]:
+def changes(db: Path, *args: str) -> ChangesDocument:
     result = invoke_db(db, "diff", "--since", "2000-01-01", "--format", "json", *args)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     jsonschema.validate(doc, SCHEMA)
     return doc
+
+
+def dated_day(change: ChangeDict) -> str:
+    """The day of a change's list date (a change without one fails the test)."""
+    dated = change["list_date"]
+    assert dated is not None, change["key"]
+    return dated["date"][:10]
 
 
 def test_every_change_carries_its_list_date(demo: Path) -> None:
@@ -43,9 +51,8 @@ def test_every_change_carries_its_list_date(demo: Path) -> None:
         "date": "2025-09-12",
         "basis": "filed for public inspection",
     }
-    assert dated[("cn_mofcom_announcements", "cn:商务部公告2025年第27号")]["date"].startswith(
-        "2025-09-13"
-    )
+    announced = dated[("cn_mofcom_announcements", "cn:商务部公告2025年第27号")]
+    assert announced is not None and announced["date"].startswith("2025-09-13")
     # Detection time is the fixture run's, not the lists' dates.
     assert all(not c["provenance"]["fetched_at"].startswith("2025-") for c in doc["changes"])
 
@@ -53,7 +60,7 @@ def test_every_change_carries_its_list_date(demo: Path) -> None:
 def test_effective_range_selects_by_the_lists_dates(demo: Path) -> None:
     whole = changes(demo)
     doc = changes(demo, "--effective-since", "2025-09-13", "--effective-until", "2025-09-16")
-    days = {c["list_date"]["date"][:10] for c in doc["changes"]}
+    days = {dated_day(c) for c in doc["changes"]}
     assert days and all("2025-09-13" <= d <= "2025-09-16" for d in days)
     sources = {c["source"] for c in doc["changes"]}
     assert "us_ecfr_entity_list" in sources  # amended 2025-09-16
@@ -65,7 +72,7 @@ def test_effective_range_selects_by_the_lists_dates(demo: Path) -> None:
     ]
     assert len(doc["changes"]) == len(expected)
     summary = doc["summary"]
-    assert sum(summary.values()) == len(doc["changes"])
+    assert summary["added"] + summary["modified"] + summary["removed"] == len(doc["changes"])
     assert doc["query"]["effective_since"] == "2025-09-13"
     assert {s["name"] for s in doc["sources"]} == sources
 

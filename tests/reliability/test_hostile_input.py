@@ -403,6 +403,7 @@ def _change(name: str) -> ChangeDict:
         "labels": [],
         "citations": [],
         "effective_date": None,
+        "list_date": None,
         "fields": [],
         "attribution": None,
         "before": None,
