@@ -36,6 +36,8 @@ from monitor.models import Record
 DEFAULT_THRESHOLD = 0.85
 # Actions whose parties become list entries of their own (screened there, not twice).
 LISTED_ELSEWHERE = frozenset({"ecl_addition", "uel_addition", "entity_list_rule"})
+# Actors whose every decision lists its parties on a derived list (the MFA's ``mfa`` list).
+LISTING_ACTORS = frozenset({"MFA"})
 COUNTRY_PENALTY = 0.05
 STATUSES = ("new", "confirmed", "dismissed")
 _REGIONS = ({"CN", "HK", "MO"},)
@@ -111,7 +113,10 @@ def record_names(record: Record) -> tuple[str, ...]:
     """Every name a record gives for screening (none for a listing action, whose parties
     are screened as the list entries it creates)."""
     if is_action(record):
-        if record.get_text("kind") in LISTED_ELSEWHERE:
+        if (
+            record.get_text("kind") in LISTED_ELSEWHERE
+            or record.get_text("actor") in LISTING_ACTORS
+        ):
             return ()
         aliases = (a for joined in record.get_tuple("party_aliases") for a in joined.split("; "))
         names = (*record.get_tuple("parties_en"), *record.get_tuple("parties_zh"), *aliases)

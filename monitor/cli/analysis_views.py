@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 
 from monitor.analysis.chains import Chain
+from monitor.analysis.identity import entity_identity
 from monitor.analysis.links import (
     Event,
     EventDict,
@@ -26,6 +27,7 @@ from monitor.models import Record
 from monitor.store.analysis import StoredHit
 
 _INDENT = "        "
+H = TypeVar("H", Hit, StoredHit)
 
 
 def to_json(document: object) -> str:
@@ -94,6 +96,7 @@ class AdhocHitDict(TypedDict):
     country: str
     score: float
     reason: str
+    entity: str  # shared by one party's records on several lists (``analysis.identity``)
 
 
 class HitDict(AdhocHitDict):
@@ -294,6 +297,7 @@ def adhoc_hit_dict(hit: Hit) -> AdhocHitDict:
         "country": hit.country,
         "score": hit.score,
         "reason": hit.reason,
+        "entity": entity_identity(hit.key),
     }
 
 
@@ -301,13 +305,37 @@ def adhoc_hits_text(hits: Sequence[Hit]) -> str:
     if not hits:
         return "No hits.\n"
     lines = []
-    for hit in sorted(hits, key=lambda h: (-h.score, h.source, h.key)):
-        lines.append(
-            f"  {hit.score:.3f}  {hit.source}  {hit.record_name} [{hit.country or '??'}]"
-            f" ({hit.list_name})"
-        )
-        lines.append(f"{_INDENT}{hit.reason}")
+    for group in _by_entity(sorted(hits, key=lambda h: (-h.score, h.source, h.key))):
+        lines += _entity_line(group, "  ")
+        for hit in group:
+            lines.append(
+                f"  {hit.score:.3f}  {hit.source}  {hit.record_name} [{hit.country or '??'}]"
+                f" ({hit.list_name})"
+            )
+            lines.append(f"{_INDENT}{hit.reason}")
     return "\n".join(lines) + "\n"
+
+
+def _by_entity(hits: Sequence[H]) -> list[list[H]]:
+    """Hits grouped by the entity of their record, in the order of each group's first hit:
+    one party on several lists (MFA, UEL, ECL, BIS) is one entity."""
+    groups: dict[str, list[H]] = {}
+    for item in hits:
+        hit = item.hit if isinstance(item, StoredHit) else item
+        identity = entity_identity(hit.key) or f"{hit.source}:{hit.key}"
+        groups.setdefault(f"{hit.ref}\0{identity}", []).append(item)
+    return list(groups.values())
+
+
+def _entity_line(group: Sequence[Hit | StoredHit], indent: str) -> list[str]:
+    """The line that says a group of hits is one entity (none for a single hit)."""
+    if len(group) < 2:
+        return []
+    hits = [g.hit if isinstance(g, StoredHit) else g for g in group]
+    lists = ", ".join(dict.fromkeys(h.list_name for h in hits))
+    first = hits[0]
+    return [f"{indent}one entity on {len(hits)} lists ({lists}): {first.record_name}"
+            f" [{first.country or '??'}]"]  # fmt: skip
 
 
 def hits_text(hits: Sequence[StoredHit]) -> str:
@@ -315,18 +343,22 @@ def hits_text(hits: Sequence[StoredHit]) -> str:
         return "No hits.\n"
     lines = []
     current = ""
-    for stored in sorted(hits, key=lambda h: (h.hit.ref, -h.hit.score, h.id)):
-        hit = stored.hit
-        if hit.ref != current:
-            current = hit.ref
-            lines += ["", f"{hit.ref}  {hit.watch_name}"]
-        gone = "" if stored.present else "  (no longer found)"
-        lines.append(
-            f"  #{stored.id:<4} {hit.score:.3f}  {stored.status:<9}  {hit.source}  "
-            f"{hit.record_name} [{hit.country or '??'}] ({hit.list_name}){gone}"
-        )
-        lines.append(f"{_INDENT}{hit.reason}")
-        if stored.decided_at and stored.status != "new":
-            note = f": {stored.decision_note}" if stored.decision_note else ""
-            lines.append(f"{_INDENT}{stored.status} {stored.decided_at}{note}")
+    ordered = sorted(hits, key=lambda h: (h.hit.ref, -h.hit.score, h.id))
+    for group in _by_entity(ordered):
+        for stored in group:
+            hit = stored.hit
+            if hit.ref != current:
+                current = hit.ref
+                lines += ["", f"{hit.ref}  {hit.watch_name}"]
+            if stored is group[0]:
+                lines += _entity_line(group, "  ")
+            gone = "" if stored.present else "  (no longer found)"
+            lines.append(
+                f"  #{stored.id:<4} {hit.score:.3f}  {stored.status:<9}  {hit.source}  "
+                f"{hit.record_name} [{hit.country or '??'}] ({hit.list_name}){gone}"
+            )
+            lines.append(f"{_INDENT}{hit.reason}")
+            if stored.decided_at and stored.status != "new":
+                note = f": {stored.decision_note}" if stored.decision_note else ""
+                lines.append(f"{_INDENT}{stored.status} {stored.decided_at}{note}")
     return "\n".join(lines).lstrip("\n") + "\n"

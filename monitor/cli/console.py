@@ -188,6 +188,33 @@ def timeline_text(name: str, key: str, events: Sequence[TimelineEvent]) -> str:
     return "\n".join(lines)
 
 
+def entity_text(
+    name: str, country: str, timelines: Sequence[tuple[str, str, Sequence[TimelineEvent]]]
+) -> str:
+    """One party on several lists: which lists, then every step in time order."""
+    keys = [f"{key} ({source})" for source, key, _events in timelines]
+    lines = [printable(f"{name} [{country or '??'}]: one entity on {len(keys)} lists")]
+    lines += [printable(f"  {key}") for key in keys]
+    events = sorted(
+        (event for _source, _key, found in timelines for event in found),
+        key=lambda e: (e.at, e.run_id, e.record.list_name),
+    )
+    for event in events:
+        rec = event.record
+        detail = ""
+        if event.change and event.change.change.labels:
+            detail = "  " + ", ".join(event.change.change.labels)
+        since, on = rec.get_text("listed_by"), rec.get_text("listed_on")
+        by = f"  listed by {since}" + (f" on {on}" if on else "") if since else ""
+        lines.append(
+            printable(
+                f"  {event.at}  {event.kind:<9} {rec.list_name:<6} {event.source} run"
+                f" {event.run_id}{detail}{by}"
+            )
+        )
+    return "\n".join(lines)
+
+
 def search_text(hits: Sequence[tuple[str, Record]]) -> str:
     if not hits:
         return "No matches."

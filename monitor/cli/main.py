@@ -387,17 +387,45 @@ def _health_code(settings: Settings, statuses: list[SourceStatus]) -> int:
 def history(app: App, query: str) -> None:
     """An entity's timeline: when it was first seen, changed and removed.
 
-    QUERY is a record key (as in `ecmon diff --format json`) or a name.
+    QUERY is a record key (as in `ecmon diff --format json`) or a name. A party on several
+    lists (the MFA countermeasure list, the MOFCOM UEL and ECL, a BIS list) is one entity:
+    its records' timelines are shown together, each step naming its list.
     """
     with app.store(read_only=True) as store:
         found = store.find_entities(query)
         if not found:
             click.echo(f"No entity matches {query!r}.")
             sys.exit(1)
-        for source, key, name, _country in found[:10]:
-            click.echo(console.timeline_text(name, key, store.timeline(source, key)))
-    if len(found) > 10:
-        click.echo(f"… and {len(found) - 10} more; narrow the query.")
+        groups = _entity_groups(store, found)
+        for members in groups[:10]:
+            timelines = [(m[0], m[1], store.timeline(m[0], m[1])) for m in members]
+            if len(members) == 1:
+                _source, key, name, _country = members[0]
+                click.echo(console.timeline_text(name, key, timelines[0][2]))
+            else:
+                click.echo(console.entity_text(members[0][2], members[0][3], timelines))
+    if len(groups) > 10:
+        click.echo(f"… and {len(groups) - 10} more; narrow the query.")
+
+
+def _entity_groups(
+    store: Store, found: list[tuple[str, str, str, str]]
+) -> list[list[tuple[str, str, str, str]]]:
+    """The found records grouped by entity (``analysis.identity``), each group completed
+    with the records of the same party on the other lists."""
+    from monitor.analysis.identity import entity_identity
+
+    groups: dict[str, list[tuple[str, str, str, str]]] = {}
+    for row in found:
+        groups.setdefault(entity_identity(row[1]) or f"{row[0]}:{row[1]}", []).append(row)
+    for identity, members in groups.items():
+        name = identity.rpartition("|")[0]
+        if not name or ":" in identity.partition("|")[0]:
+            continue
+        for row in store.find_entities(name):
+            if entity_identity(row[1]) == identity and row not in members:
+                members.append(row)
+    return list(groups.values())
 
 
 @main.command()

@@ -221,3 +221,39 @@ def test_screen_name_refuses_a_country_that_is_not_a_code(
 ) -> None:
     result = ecmon(tmp_path, demo[0], "screen", "--name", "Huawei", "--country", "China")
     assert result.exit_code == 2 and "ISO 3166" in result.stderr
+
+
+# --- one party on several lists (MFA, MOFCOM UEL and ECL) is one entity ----------------------
+
+
+def test_history_shows_a_party_on_three_lists_as_one_entity(
+    demo: tuple[Path, int], tmp_path: Path
+) -> None:
+    for query in ("BRINC Drones", "BRINC无人机公司", "mfa:brinc-drones-inc|US"):
+        result = ecmon(tmp_path, demo[0], "history", query)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.count("one entity on 3 lists") == 1, (query, result.stdout)
+        for key in (
+            "mfa:brinc-drones-inc|US",
+            "uel:brinc-drones-inc|US",
+            "ecl:brinc-drones-inc|US",
+        ):
+            assert key in result.stdout, (query, key)
+        assert (
+            "listed by cn:外交部令2024年第14号" in result.stdout
+        )  # the MFA's decision of 2024-12-05
+
+
+def test_screen_shows_a_party_on_several_lists_as_one_entity(
+    demo: tuple[Path, int], tmp_path: Path
+) -> None:
+    result = ecmon(tmp_path, demo[0], "screen", "--name", "Shield AI", "--country", "US",
+                   "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    hits = [h for h in json.loads(result.stdout)["hits"] if h["entity"] == "shield ai|US"]
+    assert {h["list"] for h in hits} == {"mfa", "uel"}
+    # the MFA decision itself is no second hit: its parties are screened as the list's entries
+    assert not [h for h in json.loads(result.stdout)["hits"] if h["list"] == "action"]
+    text = ecmon(tmp_path, demo[0], "screen", "--name", "Shield AI", "--country", "US").stdout
+    [line] = [ln for ln in text.splitlines() if "one entity on 2 lists" in ln]
+    assert "mfa" in line and "uel" in line
