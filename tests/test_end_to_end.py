@@ -14,13 +14,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from monitor.cli import main
 from monitor.models import RunOutcome
 from monitor.store import Store
 from monitor.testing.fixture_server import Fault, FixtureServer
-from tests.support import CSL, CSL_AFTER, CSL_BEFORE, csl_settings, run_source, write_config
+from tests.support import (
+    CSL,
+    CSL_AFTER,
+    CSL_BEFORE,
+    csl_settings,
+    invoke_config,
+    run_source,
+    write_config,
+)
 
 PATH = "/csl/consolidated.csv"
 
@@ -107,7 +113,7 @@ def test_bad_publication_changes_nothing(
     assert store.accepted_records(CSL) == accepted_before
     assert [c.id for c in store.changes()] == [c.id for c in changes_before]
     config = write_config(tmp_path / "c.toml", db, url)
-    status = CliRunner().invoke(main, ["--config", str(config), "status"])
+    status = invoke_config(config, "status")
     assert status.exit_code == 0, status.output
     assert problem in status.output
     assert ("held as suspect" if outcome == RunOutcome.SUSPECT else "last error") in status.output
@@ -115,7 +121,7 @@ def test_bad_publication_changes_nothing(
     assert f"{outcome.value}: " in status.output
     problems = status.output.split("Recent problems", 1)[1]
     assert problem in problems
-    diff = CliRunner().invoke(main, ["--config", str(config), "diff", "--format", "json"])
+    diff = invoke_config(config, "diff", "--format", "json")
     assert diff.exit_code == 0, diff.output
     document = json.loads(diff.output)
     assert document["summary"] == {"added": 11, "modified": 1, "removed": 1}

@@ -33,7 +33,7 @@ from monitor.errors import ConfigError
 from monitor.sources import REGISTRY, default_settings
 from monitor.testing.fixture_server import Fault, FixtureServer
 from tests.digest.support import body, smtp_server
-from tests.support import CSL, CSL_AFTER, CSL_BEFORE
+from tests.support import CSL, CSL_AFTER, CSL_BEFORE, invoke_config
 
 ROOT = Path(__file__).resolve().parents[2]
 PATIENCE = 120.0  # seconds to wait for a condition before failing
@@ -160,7 +160,7 @@ def test_daemon_runs_cycles_sends_one_digest_and_stops_cleanly(
         )  # fmt: skip
         # The baseline first, so the source is healthy when the daemon starts: the only
         # digest is then the one of the changes below.
-        assert CliRunner().invoke(main, ["--config", str(config), "run"]).exit_code == 0
+        assert invoke_config(config, "run").exit_code == 0
         fixture_server.set_route("/csl.csv", CSL_AFTER.read_bytes())
         daemon = daemons(config, tmp_path / "daemon")
 
@@ -239,7 +239,7 @@ def test_a_stop_signal_lets_the_run_in_progress_finish(
     with smtp_server() as (_inbox, port):
         config = daemon_config(tmp_path / "c.toml", db, fixture_server.url_for("/csl.csv"),
                                smtp_port=port)  # fmt: skip
-        assert CliRunner().invoke(main, ["--config", str(config), "run"]).exit_code == 0
+        assert invoke_config(config, "run").exit_code == 0
         fixture_server.set_faults("/csl.csv", [Fault.slow(2.0)])  # within the 3 s grace
         daemon = daemons(config, tmp_path / "daemon")
         wait_for(lambda: len(fixture_server.requests) >= 2, "the slow fetch to start", daemon)
@@ -376,7 +376,7 @@ def test_daemon_with_a_bad_schedule_exits_2_before_starting(tmp_path: Path) -> N
         config.read_text(encoding="utf-8").replace('"every 1s"', '"0 * * * 1-5"'),
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["--config", str(config), "daemon"])
+    result = invoke_config(config, "daemon")
     assert result.exit_code == 2
     assert "sources.us_csl_entity_list.schedule" in result.output
     assert "weekdays as names" in result.output

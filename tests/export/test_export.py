@@ -12,9 +12,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from monitor.cli import main
 from tests.support import demo_database
 from tests.support import invoke_db as ecmon
 
@@ -127,5 +126,5 @@ def test_a_list_never_fetched_is_an_error_not_an_empty_file(demo_db: Path) -> No
 
 
 def test_unknown_list_is_refused(demo_db: Path) -> None:
-    result = CliRunner().invoke(main, ["--db", str(demo_db), "export", "--list", "xyz"])
+    result = ecmon(demo_db, "export", "--list", "xyz")
     assert result.exit_code == 2 and "xyz" in result.output
