@@ -453,14 +453,17 @@ def search(app: App, text: str, limit: int) -> None:
 def demo_command(app: App, db: Path | None, fmt: TextFormat) -> None:
     """Run the whole pipeline offline on the bundled real-format fixtures.
 
-    Serves the bundled fixture mirror from a local HTTP server on 127.0.0.1, stores
-    the "before" snapshot as the baseline, diffs the "after" snapshot against it and
-    prints the story first (what BIS added, what China answered and when, with the
-    evidence, what is pending), then the changes per list. No network needed. The
+    Serves the bundled fixture mirror from a local HTTP server on 127.0.0.1 in stages
+    arranged by real dates: the baseline (before September 2025's news), the week of
+    12 September 2025 (BIS filing and additions, MOFCOM's two investigations), the later
+    answers. Prints the story first (what BIS added, what China answered and when, with
+    the evidence, what is pending), the timeline of the stages with each act dated (an
+    act served outside its stage's dates is marked arranged), then the changes per list
+    since the baseline. No network needed. The
     database is kept (its path is printed) so `ecmon --db PATH links` or `digest` can
     read it; a database holding anything but a previous demo is refused, never touched.
     """
-    from monitor.cli import demo_view
+    from monitor.cli import demo_timeline, demo_view
     from monitor.testing import demo  # the fixture server is only for the demo
 
     path = db or app.db or config.default_database_path().with_name("demo.db")
@@ -471,9 +474,13 @@ def demo_command(app: App, db: Path | None, fmt: TextFormat) -> None:
         changes = store.changes(from_run=result.first_after_run)
         text = render_stored(changes, {"from_run": result.first_after_run}, fmt, store)
         opening = demo_view.opening(store, changes, path, replaced) if fmt == "text" else ""
+    if opening:
+        timeline = demo_timeline.timeline_lines(demo.STAGES, result.stages, changes)
+        opening += "\n" + "\n".join(timeline) + "\n"
     click.echo(opening, nl=False)
+    titles = {stage.name: f"{stage.dates}: {stage.title}" for stage in demo.STAGES}
     for stage, summaries in result.stages.items():
-        click.echo(f"[{stage}]", err=True)
+        click.echo(f"[{stage}] {titles.get(stage, '')}".rstrip(), err=True)
         for summary in summaries:
             click.echo("  " + console.summary_line(summary), err=True)
     click.echo(("\n== Per-list detail ==\n" if opening else "") + text, nl=False)

@@ -62,14 +62,23 @@ def test_links_json_and_since(demo: tuple[Path, int], tmp_path: Path) -> None:
         assert response["days"] == 1
         assert {e["kind"] for e in response["evidence"]} >= {"time", "sectors", "reference"}
     chains = {c["root_key"]: [s["verb"] for s in c["steps"]] for c in doc["chains"]}
+    # 14 May, 12 August, then the 5 November answer of the demo's later stage.
     assert chains["cn:不可靠实体清单工作机制公告〔2025〕7号"] == [
         "suspension",
         "continued_suspension",
+        "continued_suspension",
     ]
+    assert chains["cn:不可靠实体清单工作机制公告〔2025〕5号"] == ["stop"]
+    assert chains["cn:不可靠实体清单工作机制公告〔2025〕6号"] == ["stop"]
     recent = json.loads(
         ecmon(tmp_path, demo[0], "links", "--since", "2025-09-01", "--format", "json").stdout
     )
-    assert [c["root_key"] for c in recent["chains"]] == ["us:2025-19001"]
+    assert [c["root_key"] for c in recent["chains"]] == [
+        "cn:不可靠实体清单工作机制公告〔2025〕5号",
+        "cn:不可靠实体清单工作机制公告〔2025〕6号",
+        "cn:不可靠实体清单工作机制公告〔2025〕7号",
+        "us:2025-19001",
+    ]
     assert recent["query"] == {"since": "2025-09-01", "window_days": 14}
     narrow = json.loads(
         ecmon(tmp_path, demo[0], "links", "--window", "1", "--format", "json").stdout

@@ -2,7 +2,8 @@
 
 The first 15 lines (stdout and stderr as a terminal shows them) tell the story: the BIS
 additions of 12 September 2025 with count, countries and sectors, MOFCOM's two answers of
-13 September "+1 day" each with its evidence, what is pending, counts with each entity once.
+13 September "+1 day" each with its evidence, what is pending (after the 5 November answer of
+the later stage), counts with each entity once.
 """
 
 from __future__ import annotations
@@ -47,12 +48,12 @@ def test_the_first_15_lines_tell_the_story(first_run: tuple[Path, Result]) -> No
     assert "chips ('芯片')" in head[answers[0] + 1]
     assert "shared sector semiconductors (9 of 11)" in head[answers[0] + 1]
     pending = head.index("Pending (suspended, not stopped):")
-    assert "〔2025〕7号: continued suspension 90天 from 2025-08-12, until 2025-11-10" in (
-        head[pending + 1]
-    )
+    # The 5 November answer (the later stage) continued the suspension for a year.
+    assert "〔2025〕7号: continued suspension 1年 from 2025-11-05" in head[pending + 1]
     # One entity reported by CSL and eCFR counts once: 11 added, not 22.
     assert "Counts, each entity once: BIS lists +11 ~1 −1 (reported by CSL and eCFR)" in text
-    assert "MOFCOM +12 entries, +3 acts" in text
+    # Nos. 27 and 50 and the 5 November answer; the 22 UEL entries that answer moved.
+    assert "MOFCOM ~22 entries, +3 acts" in text
     assert "[before]" not in text  # the run log comes after the story
 
 
@@ -82,12 +83,11 @@ def test_running_the_demo_twice_replaces_the_previous_demo(tmp_path: Path) -> No
     assert invoke("demo", "--db", str(db)).exit_code == 0
     again = invoke("demo", "--db", str(db))
     assert again.exit_code == 0, again.output
-    assert f"(replaced the previous demo in {db}: 10 runs)" in again.stdout
+    assert f"(replaced the previous demo in {db}: 11 runs)" in again.stdout
     assert "suspect" not in again.output
     assert "BIS lists +11 ~1 −1" in again.stdout
     with Store.open(db) as store:
-        # a fresh demo (5 sources x 2 stages), not the fixtures diffed against themselves
-        assert len(store.runs()) == 10
+        assert len(store.runs()) == 11  # a fresh demo (5 sources x 2 stages, MOFCOM's later stage), not the fixtures diffed against themselves
 
 
 def test_the_demo_refuses_a_database_with_real_runs_and_leaves_it_alone(tmp_path: Path) -> None:
@@ -113,4 +113,5 @@ def test_the_per_list_detail_shows_an_entry_reported_by_csl_and_ecfr_once(
     assert "ADDED: the 11 listed above, reported here too" in detail
     # The eCFR states the modification in other fields: shown, saying it is the same entry.
     assert "the entry above (under CSL), as this source states its change" in detail
-    assert "Summary: 31 added, 1 modified, 1 removed (each entry once:" in detail  # 2 MFA
+    # 11 BIS entries and 6 acts added; CETC 13 and the 22 UEL entries the answer moved.
+    assert "Summary: 17 added, 23 modified, 1 removed (each entry once:" in detail

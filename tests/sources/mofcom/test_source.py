@@ -87,10 +87,21 @@ def test_before_stage_discovers_and_parses_every_announcement(
     tmp_path: Path, server: FixtureServer
 ) -> None:
     actions = fetch_and_parse(settings_for(tmp_path / "db", server, "before"))
-    assert set(actions) == {ECL_1, UEL_1, UEL_5, UEL_6, UEL_7, UEL_8, ANSWER_0514, ANSWER_0812}
+    assert set(actions) == {
+        ECL_1,
+        ECL_22,
+        UEL_1,
+        UEL_5,
+        UEL_6,
+        UEL_7,
+        UEL_8,
+        ANSWER_0514,
+        ANSWER_0812,
+    }
     kinds = {key: r.get_text("kind") for key, r in actions.items()}
     assert kinds == {
         ECL_1: "ecl_addition",
+        ECL_22: "ecl_addition",
         UEL_1: "uel_addition",
         UEL_5: "uel_addition",
         UEL_6: "uel_measure",
@@ -211,7 +222,7 @@ def test_bytes_that_contradict_the_declared_charset_fail() -> None:
 def test_derive_after_before_stage(tmp_path: Path, server: FixtureServer) -> None:
     actions = fetch_and_parse(settings_for(tmp_path / "db", server, "before"))
     derived = {r.key: r for r in SOURCE.derive(actions)}
-    assert len([k for k in derived if k.startswith("ecl:")]) == 28
+    assert len([k for k in derived if k.startswith("ecl:")]) == 28 + 12  # Nos. 1 and 22
     assert len([k for k in derived if k.startswith("uel:")]) == 27 + 10 + 1  # 5号, 6号 Illumina
     skydio = derived["uel:skydio-inc|US"]  # 〔2025〕7号
     assert skydio.name == "Skydio Inc."
@@ -234,6 +245,7 @@ def test_derive_after_before_stage(tmp_path: Path, server: FixtureServer) -> Non
         statuses[r.get_text("listed_by")].add(r.get_text("status"))
     assert statuses == {
         ECL_1: {"active"},
+        ECL_22: {"active"},
         UEL_1: {"active"},
         UEL_5: {"active"},
         UEL_6: {"active"},
@@ -257,30 +269,24 @@ def test_two_runs_accumulate_and_known_articles_are_not_fetched_again(
     with Store.open(db) as store:
         first = run(store, settings_for(db, server, "before"))
         assert first.outcome == RunOutcome.BASELINE
-        assert first.record_count == 8 + 28 + 38
+        assert first.record_count == 9 + 28 + 12 + 38  # ECL No. 22 is in the baseline
         server.requests.clear()
         second = run(store, settings_for(db, server, "after"))
-        # after/ adds the two 2025-09-13 announcements and ECL No. 22 (served only
-        # there, see the fixture README) with its 12 entities on the derived ECL.
+        # after/ adds the two 2025-09-13 announcements.
         assert (second.outcome, second.added, second.removed, second.modified) == (
             RunOutcome.CHANGED,
-            15,
+            2,
             0,
             0,
         )
         added = [c.change for c in store.changes() if c.provenance.run_id == second.run_id]
-        assert {c.key for c in added if c.list_name == "action"} == {AD_27, AD_50, ECL_22}
-        ecl = [c.after for c in added if c.list_name == "ecl" and c.after is not None]
-        assert len(ecl) == 12
-        assert all(r.get_text("name_zh") and r.get_text("name_en") for r in ecl)
-        assert {r.get_text("listed_by") for r in ecl} == {ECL_22}
+        assert {c.key for c in added} == {AD_27, AD_50}
         articles = [r.path for r in server.requests if "/art/" in r.path]
         assert sorted(articles) == sorted(
             article_path("after", p)
             for p in (
                 "/www/zcfb/zgdwjjmywg/art/2025/art_00000000000000000000002025091301.html",
                 "/www/zwgk/zcfb/art/2025/art_00000000000000000000002025091302.html",
-                "/www/zwgk/zcfb/art/2025/art_c6b190344a154e6f831e0fdfc190e41e.html",
             )
         )
         state = store.accepted_records(NAME)
@@ -403,7 +409,7 @@ def test_bundle_holds_lists_articles_and_known_urls(tmp_path: Path, server: Fixt
     # Five column pages, one list answer each, the pages whose titles matter (not the two
     # unrelated news and training items), the known URLs.
     assert roles.count("column") == 5 and roles.count("list") == 5
-    assert roles.count("article") == 9 and roles[-1] == "known"
+    assert roles.count("article") == 10 and roles[-1] == "known"
 
 
 # --- units -------------------------------------------------------------------------------------
