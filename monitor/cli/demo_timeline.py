@@ -64,9 +64,10 @@ def timeline_lines(
             arranged += out_of_time
             dated.append((act_date(act), line))
         entries = [c for c in mine if c.change.list_name != ACTION_LIST]
-        if entries:
-            day = entries_date(entries)
-            dated.append((day, f"    {day or '          '}  list entries: {_counts(entries)}"))
+        for source in dict.fromkeys(c.provenance.source for c in entries):
+            own = [c for c in entries if c.provenance.source == source]
+            day = entries_date(own)
+            dated.append((day, f"    {day or 'undated   '}  list entries: {_counts(own)}"))
         lines += [line for _day, line in sorted(dated, key=lambda pair: pair[0])]
     lines.append(
         f"  arranged: {arranged} act{'s' if arranged != 1 else ''} served outside"

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
 
-from monitor.config import GateSettings, HttpSettings, Settings, SourceSettings
+from monitor.config import HttpSettings, Settings, SourceSettings
 from monitor.http import HttpClient
 from monitor.locks import Progress
 from monitor.models import RunSummary
@@ -31,7 +31,6 @@ from monitor.testing.fixture_server import FixtureServer
 
 FIXTURES_DIR = bundled_dir("fixtures")
 DEMO_MAX_SHRINK = 0.25
-DEMO_GATE = GateSettings(max_field_change=0.75)
 
 
 @dataclass(frozen=True)
@@ -101,9 +100,7 @@ def demo_settings(database: Path, server: MirrorRoot, stage: str) -> Settings:
     """Settings pointing every demo source at its fixture mirror for ``stage``.
 
     The fixtures are excerpts of a few rows, so the count gate's lower bound is 1
-    and the shrink cap 25% here (one removal out of five EL rows is 20%), and a share of
-    75% of a list may change one field at once: the 5 November 2025 answer moves 22 of the
-    excerpt's 38 UEL entries (58%), of the hundred-odd the live list held (about 22%).
+    and the shrink cap 25% here (one removal out of five EL rows is 20%).
     """
     sources: dict[str, SourceSettings] = {}
     for name in stage_sources(stage):
@@ -114,7 +111,6 @@ def demo_settings(database: Path, server: MirrorRoot, stage: str) -> Settings:
         config_path=None,
         database=database,
         max_shrink=DEMO_MAX_SHRINK,
-        gate=DEMO_GATE,
         http=HttpSettings(retries=1, backoff=0.1),
         sources=MappingProxyType(sources),
         origins=MappingProxyType({}),

@@ -87,7 +87,9 @@ def test_running_the_demo_twice_replaces_the_previous_demo(tmp_path: Path) -> No
     assert "suspect" not in again.output
     assert "BIS lists +11 ~1 −1" in again.stdout
     with Store.open(db) as store:
-        assert len(store.runs()) == 11  # a fresh demo (5 sources x 2 stages, MOFCOM's later stage), not the fixtures diffed against themselves
+        # a fresh demo (5 sources x 2 stages, MOFCOM's later stage), not the fixtures diffed
+        # against themselves
+        assert len(store.runs()) == 11
 
 
 def test_the_demo_refuses_a_database_with_real_runs_and_leaves_it_alone(tmp_path: Path) -> None:
@@ -113,5 +115,6 @@ def test_the_per_list_detail_shows_an_entry_reported_by_csl_and_ecfr_once(
     assert "ADDED: the 11 listed above, reported here too" in detail
     # The eCFR states the modification in other fields: shown, saying it is the same entry.
     assert "the entry above (under CSL), as this source states its change" in detail
-    # 11 BIS entries and 6 acts added; CETC 13 and the 22 UEL entries the answer moved.
-    assert "Summary: 17 added, 23 modified, 1 removed (each entry once:" in detail
+    # 11 BIS entries, 1 MFA entry and 7 acts added; CETC 13 and the 22 UEL entries the
+    # 5 November answer moved.
+    assert "Summary: 19 added, 23 modified, 1 removed (each entry once:" in detail

@@ -71,8 +71,8 @@ def test_every_act_is_in_date_order_within_its_stage_or_marked_arranged(demo: Re
     # 12 September: the BIS additions; 13 September: MOFCOM's two investigations; the
     # 5 November answer after them.
     september = [d for d in days if d <= "2025-09-13"]
-    assert september[0] == "2025-09-12" and september.count("2025-09-13") == 2
-    assert set(september) == {"2025-09-12", "2025-09-13"}
+    assert "2025-09-12" in september and september.count("2025-09-13") == 2
+    assert set(september) <= {"2025-09-08", "2025-09-12", "2025-09-13"}  # 08: the MFA's
     assert "2025-11-05" in days
     summary = lines[-1]
     assert summary.startswith(f"  arranged: {marked} act")

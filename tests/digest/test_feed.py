@@ -54,9 +54,9 @@ def test_the_feed_has_every_required_atom_element(feed: ET.Element) -> None:
     rfc3339(one(feed, "updated").text)
     assert one(one(feed, "author"), "name").text == "ecmon"
     entries = feed.findall(A + "entry")
-    # Actions, the BIS listing group, modifications (CETC 13's citation, 22 UEL entries moved
-    # by the 5 November answer), a removal.
-    assert len(entries) == 6 + 1 + 23 + 1
+    # Actions, listing groups (BIS, MFA), modifications (CETC 13's citation, 22 UEL entries
+    # moved by the 5 November answer), a removal.
+    assert len(entries) == 7 + 2 + 23 + 1
     for entry in entries:
         entry_id = one(entry, "id").text or ""
         assert entry_id.startswith("tag:ecmon,2025:") and not set(entry_id) & set(' |<>"')
@@ -77,7 +77,8 @@ def test_entries_for_actions_and_change_groups(feed: ET.Element) -> None:
     investigation = next(e for t, e in entries.items() if t and "商务部公告2025年第27号" in t)
     assert one(investigation, "published").text == "2025-09-13T00:00:00Z"
     assert investigation.find(A + "link") is None  # a placeholder URL is no alternate page
-    listing = next(e for t, e in entries.items() if t and t.startswith("商务部公告2025年第22号"))
+    # The 5 November answer (the later stage) has its recorded page.
+    listing = next(e for t, e in entries.items() if t and "相关措施调整答记者问" in t)
     assert one(listing, "link").get("href", "").startswith("https://www.mofcom.gov.cn/")
     # The 12 September additions are grouped under the rule filed that day, which names them.
     filed = (

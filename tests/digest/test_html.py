@@ -88,7 +88,7 @@ def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
 def test_demo_digest_headline_modifications_removals_and_health(demo_page: BeautifulSoup) -> None:
     headline = section(demo_page, "headline").get_text(" ", strip=True)
     # 22 UEL entries moved by the 5 November answer (later stage) and CETC 13's citation.
-    assert "11 new listings, 23 modified, 1 removed, 6 government actions" in headline
+    assert "12 new listings, 23 modified, 1 removed, 7 government actions" in headline
     assert "BIS Entity List 11 1 1" in headline and "CN 10" in headline
     modified = section(demo_page, "modifications")
     cells = [td.get_text(" ", strip=True) for td in modified.find_all("td")]
@@ -107,7 +107,9 @@ def test_demo_digest_shows_mofcom_actions_in_chinese_and_english(demo_page: Beau
     assert investigation.find("a") is None
     marked = investigation.select_one(".placeholder-url")
     assert marked is not None and "placeholder URL" in marked.text
-    listing = actions.select_one('table[data-key="cn:商务部公告2025年第22号"]')
+    # The 5 November answer has its recorded page: linked as the official text.
+    answer_key = "cn:2025-11-05/商务部新闻发言人就不可靠实体清单相关措施调整答记者问"
+    listing = actions.find("table", attrs={"data-key": answer_key})
     link = listing.find("a") if listing else None
     assert link and str(link["href"]).startswith("https://www.mofcom.gov.cn/")
     assert link.text == "official text"
@@ -117,7 +119,6 @@ def test_demo_digest_shows_mofcom_actions_in_chinese_and_english(demo_page: Beau
     assert skydio and "Skydio Inc." in skydio.text and "斯凯迪奥公司" in skydio.text
     illumina = modified.find("table", attrs={"data-key": "uel:illumina-inc|US"})
     assert illumina and "美国因美纳公司" in illumina.text and "stopped" in illumina.text
-    answer_key = "cn:2025-11-05/商务部新闻发言人就不可靠实体清单相关措施调整答记者问"
     answer = actions.find("table", attrs={"data-key": answer_key})
     assert answer and "stated reason: 为落实中美经贸磋商共识" in answer.text
 
@@ -170,7 +171,7 @@ def test_other_formats_render_the_same_model(tmp_path: Path) -> None:
     text = ecmon(tmp_path, "--db", str(db), "digest")
     markdown = ecmon(tmp_path, "--db", str(db), "digest", "--format", "markdown")
     model = json.loads(ecmon(tmp_path, "--db", str(db), "digest", "--format", "json"))
-    assert model["headline"]["added"] == 11
+    assert model["headline"]["added"] == 12  # 11 BIS, 1 MFA (石平)
     for rendered in (text, markdown):
         assert "On public inspection, not yet published (filed 2025-09-12" in rendered
         assert "Sino IC Technology" in rendered and "斯凯迪奥公司" in rendered

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +20,6 @@ from monitor.sources.mofcom.classify import title_matters
 from monitor.sources.mofcom.column import declared_target
 from monitor.sources.mofcom.options import read_options
 from monitor.store import Store
-from monitor.testing.demo import DEMO_GATE
 from monitor.testing.fixture_server import FixtureServer
 from tests.sources.mofcom.test_source import (
     AD_27,
@@ -110,10 +108,7 @@ def test_the_november_answer_under_the_news_column_suspends_7_and_stops_5_and_6(
     db = tmp_path / "db"
     with Store.open(db) as store:
         for stage in ("before", "after", "later"):
-            # The excerpt's UEL is small: the answer moves 58% of it (the demo's gate, see
-            # monitor.testing.demo.DEMO_GATE).
-            settings = replace(settings_for(db, server, stage), gate=DEMO_GATE)
-            assert run(store, settings).outcome in (
+            assert run(store, settings_for(db, server, stage)).outcome in (
                 RunOutcome.BASELINE,
                 RunOutcome.CHANGED,
             )
