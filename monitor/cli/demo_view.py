@@ -78,10 +78,16 @@ def counts_line(changes: Sequence[StoredChange]) -> str:
     for source, group in others.items():
         entries = [c for c in group if c.change.list_name != "action"]
         acts = [c for c in group if c.change.list_name == "action"]
-        said = [f"{_kinds(entries)} entries"] if entries else []
-        said += [f"{_kinds(acts)} acts"] if acts else []
+        said = [_counted(entries, "entry", "entries")] if entries else []
+        said += [_counted(acts, "act", "acts")] if acts else []
         parts.append(f"{names.get(source, source)} {', '.join(said)}")
     return " · ".join(parts) or "no changes"
+
+
+def _counted(changes: Sequence[StoredChange], one: str, many: str) -> str:
+    """"+12 entries", "+1 act": the word agrees with a single count."""
+    kinds = _kinds(changes)
+    return f"{kinds} {one if kinds in ('+1', '~1', '−1') else many}"
 
 
 def _kinds(changes: Sequence[StoredChange]) -> str:
