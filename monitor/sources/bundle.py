@@ -4,16 +4,23 @@ Sources that need more than one request per run (a list API and the article
 pages it links, a search API and each rule's full text) pack what they fetched
 into one JSON document. It is hashed, stored and replayed like any other raw
 snapshot, so provenance and "same bytes, nothing to parse" keep working.
+
+Accumulating sources (MOFCOM, MFA) fetch only pages they do not hold yet, so their bundle
+ends with a ``known`` item: the URLs of every action already held, by key, which parse
+needs to tell "not fetched again" from "gone" (``bundle_result``, ``read_known``).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from monitor.actions import is_action
 from monitor.errors import ShapeError
+from monitor.http import FetchResult, Validators
+from monitor.models import Record
 
 BUNDLE_FORMAT = "ecmon-bundle/1"
 
@@ -70,3 +77,48 @@ def unpack(raw: bytes, *, source: str, url: str) -> list[BundleItem]:
         except (KeyError, TypeError, ValueError) as exc:
             raise ShapeError(f"damaged fetch bundle item: {exc}", source=source, url=url) from exc
     return items
+
+
+def unpack_roles(raw: bytes, roles: Collection[str], *, source: str, url: str) -> list[BundleItem]:
+    """``unpack``, refusing items of a role the source never writes."""
+    items = unpack(raw, source=source, url=url)
+    strange = sorted({item.role for item in items} - set(roles))
+    if strange:
+        raise ShapeError(f"unknown bundle role(s): {', '.join(strange)}", source=source, url=url)
+    return items
+
+
+def known_urls(previous: Mapping[str, Record]) -> dict[str, list[str]]:
+    """The URLs of every held action, by key."""
+    return {
+        key: sorted(record.get_tuple("urls"))
+        for key, record in previous.items()
+        if is_action(record) and record.get_tuple("urls")
+    }
+
+
+def bundle_result(items: Sequence[BundleItem], known: Mapping[str, list[str]]) -> FetchResult:
+    """The run's raw snapshot: the fetched items, then the ``known`` item."""
+    body = json.dumps(known, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    packed = [*items, BundleItem("", body, "known", "application/json", "utf-8")]
+    return FetchResult(
+        url=packed[0].url,
+        status=200,
+        not_modified=False,
+        content=pack(packed),
+        validators=Validators(),
+        content_type="application/json",
+    )
+
+
+def read_known(item: BundleItem, *, source: str, url: str) -> dict[str, list[str]]:
+    """The ``known`` item's key -> URLs, or ShapeError naming the source."""
+    try:
+        doc = json.loads(item.body)
+    except ValueError as exc:
+        raise ShapeError(f"damaged 'known' bundle item: {exc}", source=source, url=url) from exc
+    if not isinstance(doc, dict) or not all(
+        isinstance(v, list) and all(isinstance(u, str) for u in v) for v in doc.values()
+    ):
+        raise ShapeError("damaged 'known' bundle item: not key -> URLs", source=source, url=url)
+    return {str(k): list(v) for k, v in doc.items()}

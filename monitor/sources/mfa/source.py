@@ -19,7 +19,6 @@ mirror (``rebase``) and the live site give identical records.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
@@ -28,13 +27,12 @@ from monitor.config import SourceSettings
 from monitor.errors import ShapeError
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.models import Record
-from monitor.sources.bundle import BundleItem, pack, unpack
+from monitor.sources.bundle import BundleItem, bundle_result, known_urls, read_known, unpack_roles
 from monitor.sources.mfa.decision import action_from_page
 from monitor.sources.mfa.info import COLUMN, INDEX_PAGE, INFO, NAME, ORIGIN, read_options
 from monitor.sources.mfa.lists import derive_list
 from monitor.sources.mfa.pages import decision_page, index_items
 from monitor.sources.mofcom.actions import merge_copies
-from monitor.sources.mofcom.source import known_urls
 
 log = logging.getLogger(__name__)
 _ROLES = frozenset({"index", "decision", "known"})
@@ -70,24 +68,12 @@ class MfaCountermeasuresSource:
             items.append(
                 BundleItem(fetch_url, page.content, "decision", page.content_type, page.charset)
             )
-        known_body = json.dumps(known, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        items.append(BundleItem("", known_body, "known", "application/json", "utf-8"))
-        return FetchResult(
-            url=items[0].url,
-            status=200,
-            not_modified=False,
-            content=pack(items),
-            validators=Validators(),
-            content_type="application/json",
-        )
+        return bundle_result(items, known)
 
     def parse(self, raw: bytes, *, url: str, settings: SourceSettings) -> list[Record]:
         read_options(settings)
         base = _base(settings)
-        items = unpack(raw, source=NAME, url=url)
-        strange = sorted({item.role for item in items} - _ROLES)
-        if strange:
-            raise ShapeError(f"unknown bundle role(s): {', '.join(strange)}", source=NAME, url=url)
+        items = unpack_roles(raw, _ROLES, source=NAME, url=url)
         if not any(item.role == "index" for item in items):
             raise ShapeError("bundle holds no column page", source=NAME, url=url)
         actions = []
@@ -99,7 +85,7 @@ class MfaCountermeasuresSource:
                 page = decision_page(item.body, item.charset, url=item.url)
                 actions.append(action_from_page(page, url=site_url(item.url, base)))
             else:
-                known = _known(item, url)
+                known = read_known(item, source=NAME, url=url)
         return merge_copies(actions, known)
 
     def derive(self, records: Mapping[str, Record]) -> list[Record]:
@@ -125,15 +111,3 @@ def site_url(fetched: str, base: str) -> str:
     if base != ORIGIN and fetched.startswith(base.rstrip("/") + "/"):
         return ORIGIN + fetched[len(base.rstrip("/")) :]
     return fetched
-
-
-def _known(item: BundleItem, url: str) -> dict[str, list[str]]:
-    try:
-        doc = json.loads(item.body)
-    except ValueError as exc:
-        raise ShapeError(f"damaged 'known' bundle item: {exc}", source=NAME, url=url) from exc
-    if not isinstance(doc, dict) or not all(
-        isinstance(v, list) and all(isinstance(u, str) for u in v) for v in doc.values()
-    ):
-        raise ShapeError("damaged 'known' bundle item: not key -> URLs", source=NAME, url=url)
-    return {str(k): list(v) for k, v in doc.items()}

@@ -31,18 +31,16 @@ mirror (``rebase``) and the live site give identical records.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
 
-from monitor.actions import is_action
 from monitor.config import SourceSettings
 from monitor.errors import ShapeError
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.models import Record
-from monitor.sources.bundle import BundleItem, pack, unpack
+from monitor.sources.bundle import BundleItem, bundle_result, known_urls, read_known, unpack_roles
 from monitor.sources.mofcom.actions import action_from_article, merge_copies
 from monitor.sources.mofcom.article import parse_article
 from monitor.sources.mofcom.classify import title_matters
@@ -106,23 +104,11 @@ class MofcomAnnouncementsSource:
             items.append(
                 BundleItem(entry.url, page.content, "article", page.content_type, page.charset)
             )
-        known_body = json.dumps(known, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        items.append(BundleItem("", known_body, "known", "application/json", "utf-8"))
-        return FetchResult(
-            url=items[0].url,
-            status=200,
-            not_modified=False,
-            content=pack(items),
-            validators=Validators(),
-            content_type="application/json",
-        )
+        return bundle_result(items, known)
 
     def parse(self, raw: bytes, *, url: str, settings: SourceSettings) -> list[Record]:
         options = read_options(settings.url, settings.options)
-        items = unpack(raw, source=NAME, url=url)
-        strange = sorted({item.role for item in items} - _ROLES)
-        if strange:
-            raise ShapeError(f"unknown bundle role(s): {', '.join(strange)}", source=NAME, url=url)
+        items = unpack_roles(raw, _ROLES, source=NAME, url=url)
         targets = _targets(items, options)
         actions = []
         known: dict[str, list[str]] = {}
@@ -147,7 +133,7 @@ class MofcomAnnouncementsSource:
                 article = parse_article(html, url=item.url)
                 actions.append(action_from_article(article, url=options.site_url(item.url)))
             elif item.role == "known":
-                known = _known(item, url)
+                known = read_known(item, source=NAME, url=url)
         return merge_copies(actions, known)
 
     def derive(self, records: Mapping[str, Record]) -> list[Record]:
@@ -223,24 +209,3 @@ def _discover(
         if len(entries) < index.page_size:
             break
     return found
-
-
-def known_urls(previous: Mapping[str, Record]) -> dict[str, list[str]]:
-    """The URLs of every held action, by key."""
-    return {
-        key: sorted(record.get_tuple("urls"))
-        for key, record in previous.items()
-        if is_action(record) and record.get_tuple("urls")
-    }
-
-
-def _known(item: BundleItem, url: str) -> dict[str, list[str]]:
-    try:
-        doc = json.loads(item.body)
-    except ValueError as exc:
-        raise ShapeError(f"damaged 'known' bundle item: {exc}", source=NAME, url=url) from exc
-    if not isinstance(doc, dict) or not all(
-        isinstance(v, list) and all(isinstance(u, str) for u in v) for v in doc.values()
-    ):
-        raise ShapeError("damaged 'known' bundle item: not key -> URLs", source=NAME, url=url)
-    return {str(k): list(v) for k, v in doc.items()}
