@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from monitor.redact import has_secret, redact_text, redact_url
+from monitor.store import Store
+from monitor.store.schema import MIGRATIONS
 
 
 @pytest.mark.parametrize(
@@ -49,3 +54,28 @@ def test_urls_inside_text() -> None:
     shown = redact_text(text)
     assert "pw" not in shown and "t0k" not in shown
     assert "https://REDACTED@h.example/a.csv?token=REDACTED" in shown
+
+
+def test_secrets_stored_before_redaction_are_redacted_by_the_migration(tmp_path: Path) -> None:
+    """A database written before ecmon redacted URLs: migration 11 redacts them in place."""
+    db = tmp_path / "old.db"
+    secret = "https://u:pw-c4n4ry@h.example/a.csv?subscription-key=k3y-c4n4ry"
+    with Store.open(db):
+        pass
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO runs (source, url, started_at, finished_at, outcome, error_message)"
+            " VALUES ('s', ?, 't', 't', 'failed', ?)",
+            (secret, f"source s: HTTP 500 (url {secret})"),
+        )
+        conn.execute(
+            "INSERT INTO source_state (source, last_error) VALUES ('s', ?)", (f"(url {secret})",)
+        )
+        conn.execute("DELETE FROM schema_migrations WHERE version = 11")
+    with Store.open(db) as store:
+        assert store.schema_version() == len(MIGRATIONS)
+    with sqlite3.connect(db) as conn:
+        text = repr(conn.execute("SELECT * FROM runs").fetchall())
+        text += repr(conn.execute("SELECT * FROM source_state").fetchall())
+    assert "c4n4ry" not in text
+    assert "https://REDACTED@h.example/a.csv?subscription-key=REDACTED" in text

@@ -24,6 +24,7 @@ Tables (timestamps are ISO-8601 UTC text):
 - ``changes``: every reported change with its field detail and labels.
 - ``record_rows``: the digests of the raw rows each current record was built from.
 - held (suspect) snapshots keep their records and review (``_migration_9``).
+- URLs and texts stored before redaction are redacted in place (``_migration_11``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from monitor.models import utc_iso
+from monitor.redact import redact_text
 
 if TYPE_CHECKING:  # imported at run time only when a migration is pending
     from sqlite_utils import Database
@@ -524,6 +526,38 @@ def _migration_10(db: Database) -> None:
     db.conn.execute("UPDATE record_versions SET record_json = NULL WHERE to_run IS NULL")
 
 
+# Columns that may hold a source URL or a text quoting one (an error, a rendered message).
+_URL_COLUMNS = {
+    "runs": ("url", "error_message"),
+    "snapshots": ("url", "reason"),
+    "source_state": ("last_error",),
+    "source_alerts": ("reason",),
+    "outbox": ("last_error", "subject", "text_body", "html_body"),
+}
+
+
+def _migration_11(db: Database) -> None:
+    """Credentials in URLs stored before ecmon redacted them (issue 16, defect 5) are
+    redacted in place (``monitor.redact``): a source URL's ``user:pass@`` or
+    ``?subscription-key=`` in runs, snapshots, errors and queued messages. A message not
+    yet sent is then sent without the secret; its Message-ID is unchanged."""
+    conn = db.conn
+    conn.create_function("ecmon_redact", 1, _redacted, deterministic=True)
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for table, columns in _URL_COLUMNS.items():
+        if table not in tables:
+            continue
+        for column in columns:
+            conn.execute(
+                f"UPDATE {table} SET {column} = ecmon_redact({column})"
+                f" WHERE {column} IS NOT NULL AND {column} <> ecmon_redact({column})"
+            )
+
+
+def _redacted(value: str | None) -> str | None:
+    return redact_text(value) if isinstance(value, str) else value
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -535,6 +569,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_8,
     _migration_9,
     _migration_10,
+    _migration_11,
 )
 
 
