@@ -352,7 +352,7 @@ class HttpClient:
             )
             raise _Retryable(reason, status=response.status_code) from exc
         if declared is not None and not in_memory:
-            _check_nothing_after(response, last_raw, declared)
+            _check_nothing_after(response, last_raw, declared, ctx.source)
         return b"".join(chunks)
 
 
@@ -441,16 +441,22 @@ def _fetched(response: httpx.Response, content: bytes) -> FetchResult:
     )
 
 
-def _check_nothing_after(response: httpx.Response, body_tail: bytes, declared: int) -> None:
+def _check_nothing_after(
+    response: httpx.Response, body_tail: bytes, declared: int, source: str | None
+) -> None:
     """Refuse a Content-Length shorter than what the server sent: httpx reads only the
     declared bytes, so a file whose Content-Length stops at a row boundary would be read
     as complete with its last rows gone. Seen when the extra bytes arrived with the end
     of the body (one read); bytes that come later are not waited for."""
     tail = received_tail(response)
     if tail is not None and not tail.endswith(body_tail):
-        raise _Retryable(
+        # Not retried: the connection holds the surplus, and a server whose framing lies
+        # is not a transient fault.
+        raise FetchError(
             f"the server sent more than its Content-Length of {declared} bytes"
             " (the declared body is cut short)",
+            source=source,
+            url=str(response.url),
             status=response.status_code,
         )
 

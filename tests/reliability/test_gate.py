@@ -420,7 +420,10 @@ def test_content_length_shorter_than_the_body_is_refused(tmp_path: Path) -> None
     serving = {"length": len(full)}
 
     def serve(conn: socket.socket, _stop: threading.Event) -> None:
-        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {serving['length']}"
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nConnection: close\r\n"
+            f"Content-Length: {serving['length']}"
+        )
         conn.sendall(head.encode() + b"\r\n\r\n" + full)
 
     db = tmp_path / "cl.db"
