@@ -293,17 +293,13 @@ def gate_limits(
     settings: Settings, own: SourceSettings, act_fields: Iterable[str] = ()
 ) -> GateLimits:
     gate, shrink = settings.gate, settings.shrink_limit(own.name)
-    # A feed's lists (MOFCOM's UEL, the FR actions) are derived by ecmon from the acts it
-    # read, and one real act changes many entries at once (the 2025-11-05 answer stopped
-    # 22 of 38 UEL entries): the modification checks are for published tables only.
-    feed = own.name in REGISTRY and REGISTRY[own.name].info.accumulate
     return GateLimits(
         own.min_records,
         own.max_records,
         shrink,
         max_removed=gate.max_removed,
-        max_field_change=1.0 if feed else gate.max_field_change,
-        max_blank=1.0 if feed else gate.max_blank,
+        max_field_change=gate.max_field_change,
+        max_blank=gate.max_blank,
         # a window is never stricter than one run may be
         max_window_shrink=max(gate.max_window_shrink, shrink),
         min_changes=gate.min_changes,
