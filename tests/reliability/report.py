@@ -121,19 +121,32 @@ def _summary(rows: list[Row]) -> list[str]:
         f"{sum(r.false_changes for r in faults)} | {sum(r.missed_or_doubled for r in faults)} | "
         f"{_yes(all(r.state_intact is not False for r in faults))} |"
     )
-    delivery = [r for r in rows if r.section == "delivery"]
-    others = [r for r in rows if r.section != "faults" and not r.skipped]
-    skipped = [r for r in rows if r.skipped]
-    lines += [
-        "",
-        f"Other scenarios: {len(others)} tried, {sum(r.passed for r in others)} passed "
-        f"(crash safety, concurrency, delivery, hostile input, security defaults)"
-        + (f", {len(skipped)} skipped" if skipped else "")
-        + ". "
-        f"False changes in them: {sum(r.false_changes for r in others)}. Digests lost: "
-        f"{sum(r.lost for r in delivery)}, sent twice after acceptance: "
-        f"{sum(r.duplicated for r in delivery)}.",
+    lines += ["", *_promises(rows)]
+    return lines
+
+
+def _promises(rows: list[Row]) -> list[str]:
+    """Per promise (one section each): scenarios tried and broken, and the counts that must
+    stay zero. A skipped scenario is neither tried nor broken; it is counted apart."""
+    lines = [
+        "| promise | scenarios tried | broken | skipped | false changes "
+        "| missed/doubled | messages lost | sent twice |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    tried_all = broken_all = 0
+    for section, title in SECTIONS:
+        own = [r for r in rows if r.section == section]
+        if not own:
+            continue
+        tried = [r for r in own if not r.skipped]
+        broken = sum(not r.passed for r in tried)
+        tried_all, broken_all = tried_all + len(tried), broken_all + broken
+        lines.append(
+            f"| {title.split(' (')[0]} | {len(tried)} | {broken} | {len(own) - len(tried)} | "
+            f"{sum(r.false_changes for r in tried)} | {sum(r.missed_or_doubled for r in tried)} | "
+            f"{sum(r.lost for r in tried)} | {sum(r.duplicated for r in tried)} |"
+        )
+    lines.append(f"| **all promises** | {tried_all} | {broken_all} | | | | | |")
     return lines
 
 
