@@ -55,7 +55,12 @@ LISTING_KINDS = frozenset({*LISTS_OF_KIND, "el_additions", "end_user_rule"})
 # article id: "art_" + zeros + the date (fixtures/cn_mofcom_announcements/README.md). A real
 # MOFCOM article id is 32 hex digits from the CMS, never sixteen zeros in a row; such a link
 # leads nowhere, so it is shown as a placeholder and never as the official text.
-PLACEHOLDER_URL = re.compile(r"/art_0{16,}\d*\.html$")
+# Likewise a Federal Register document number from 9xxxx on: the Register numbers about
+# 30,000 documents a year, so such a number is the mirror's stand-in for one whose real
+# number is not recorded (fixtures/us_federal_register/README.md: 2025-99912).
+PLACEHOLDER_URL = re.compile(
+    r"/art_0{16,}\d*\.html$|federalregister\.gov/(?:[a-z-]+/)*\d{4}-9\d{4}(?:[./]|$)"
+)
 PLACEHOLDER_NOTE = "placeholder URL: the real page's address is not recorded"
 _NO_RECORD = RecordDict(key="", list="", name="", country="", fields={}, meta={})
 

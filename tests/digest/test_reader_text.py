@@ -82,3 +82,6 @@ def test_a_placeholder_url_is_marked_and_never_the_official_text(
     model = json.loads(outputs["digest --format json"])
     notes = {a["url"].rsplit("/", 1)[-1]: a["url_note"] for a in model["actions"]}
     assert notes[REAL] == "" and notes[PLACEHOLDER].startswith("placeholder URL")
+    # The demo's synthetic public-inspection filing (FR Doc. 2025-99912) likewise.
+    assert notes["2025-99912.pdf"].startswith("placeholder URL")
+    assert links.get("2025-99912.pdf") != "official text"
