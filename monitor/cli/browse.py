@@ -22,6 +22,35 @@ from monitor.errors import ConfigError, StoreError
 
 LINKS_DB = "links"
 
+# A Datasette plugin written beside the metadata (so this module never imports Datasette):
+# records are stored packed (``codec.pack_json``); SQL gets ``ecmon_json(record_z)`` to
+# read them, and the table pages show them as indented JSON instead of "<Binary>".
+PLUGIN = """\
+import json
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+from monitor.store.codec import unpack_json
+
+
+def ecmon_json(value):
+    return unpack_json(value) if isinstance(value, bytes) else value
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.create_function("ecmon_json", 1, ecmon_json, deterministic=True)
+
+
+@hookimpl
+def render_cell(value, column):
+    if column != "record_z" or not isinstance(value, bytes):
+        return None
+    text = json.dumps(json.loads(unpack_json(value)), indent=2, ensure_ascii=False)
+    return Markup("<pre>" + str(escape(text)) + "</pre>")
+"""
+
 
 @click.command("browse")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -49,9 +78,13 @@ def browse(app: App, host: str, port: int, no_links: bool) -> None:
         links = None if no_links else _write_links(app, work / f"{LINKS_DB}.db")
         meta = work / "metadata.json"
         meta.write_text(json.dumps(_metadata(database, links)), encoding="utf-8")
+        plugins = work / "plugins"
+        plugins.mkdir()
+        (plugins / "ecmon_records.py").write_text(PLUGIN, encoding="utf-8")
         command = [sys.executable, "-m", "datasette", "serve", str(database)]
         command += [str(links)] if links else []
-        command += ["--metadata", str(meta), "--host", host, "--port", str(port)]
+        command += ["--metadata", str(meta), "--plugins-dir", str(plugins)]
+        command += ["--host", host, "--port", str(port)]
         command += ["--setting", "sql_time_limit_ms", "5000"]
         click.echo(f"ecmon browse: {database} (read-only) at http://{host}:{port}/", err=True)
         sys.exit(_serve(command))

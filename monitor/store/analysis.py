@@ -48,8 +48,8 @@ class StoredHit:
 
 def actions(store: Store) -> list[tuple[str, Record]]:
     """Every action record held, with its source."""
-    rows = store.db.rows("SELECT source, record_json FROM records WHERE list_name = 'action'")
-    return [(row["source"], codec.record_from_json(row["record_json"])) for row in rows]
+    rows = store.db.rows("SELECT source, record_z FROM records WHERE list_name = 'action'")
+    return [(row["source"], codec.record_from_blob(row["record_z"])) for row in rows]
 
 
 def current_records(
@@ -64,9 +64,9 @@ def current_records(
     if lists:
         conditions.append(f"list_name IN ({','.join('?' * len(lists))})")
         params.extend(lists)
-    sql = f"SELECT source, record_json FROM records WHERE {' AND '.join(conditions)}"
+    sql = f"SELECT source, record_z FROM records WHERE {' AND '.join(conditions)}"
     for row in store.db.rows(f"{sql} ORDER BY source, key", params):
-        yield row["source"], codec.record_from_json(row["record_json"])
+        yield row["source"], codec.record_from_blob(row["record_z"])
 
 
 def list_additions(store: Store) -> list[ListAddition]:

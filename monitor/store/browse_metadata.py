@@ -13,7 +13,8 @@ TABLES: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "source": "The source that published it (us_csl_entity_list, ...)",
             "key": "ecmon's stable key: folded name + country (never a publisher id)",
             "list_name": "el, meu, uvl, dpl (BIS), ecl, uel (MOFCOM), mfa, or action",
-            "record_json": "Every field as parsed (JSON)",
+            "record_z": "Every field as parsed: JSON, stored packed (shown decoded; in SQL:"
+            " ecmon_json(record_z))",
             "content_hash": "sha256 over the fields that matter (URLs and row ids excluded)",
             "first_seen_run": "The run that first accepted it (runs.id)",
             "last_changed_run": "The run that accepted its current version (runs.id)",
@@ -24,7 +25,8 @@ TABLES: Final[dict[str, tuple[str, dict[str, str]]]] = {
         {
             "from_run": "The run that accepted this version",
             "to_run": "The run that replaced or removed it (empty: still current)",
-            "record_json": "The version as parsed (JSON); empty while current (see records)",
+            "record_z": "The version as parsed (packed JSON, as in records); empty while"
+            " current (see records)",
         },
     ),
     "changes": (
@@ -109,11 +111,19 @@ QUERIES: Final[dict[str, dict[str, str]]] = {
         "description": "Rules and announcements held, with what each refers to.",
         "sql": (
             "SELECT source, key, name,"
-            " json_extract(record_json, '$.fields.kind') AS kind,"
-            " json_extract(record_json, '$.fields.published') AS published,"
-            " json_extract(record_json, '$.fields.refers_to') AS refers_to,"
-            " json_extract(record_json, '$.fields.url') AS url"
+            " json_extract(ecmon_json(record_z), '$.fields.kind') AS kind,"
+            " json_extract(ecmon_json(record_z), '$.fields.published') AS published,"
+            " json_extract(ecmon_json(record_z), '$.fields.refers_to') AS refers_to,"
+            " json_extract(ecmon_json(record_z), '$.fields.url') AS url"
             " FROM records WHERE list_name = 'action' ORDER BY published DESC"
+        ),
+    },
+    "record": {
+        "title": "A record as stored",
+        "description": "The current record(s) of one key (?key=...), every field as JSON.",
+        "sql": (
+            "SELECT source, key, list_name, name, country, content_hash,"
+            " ecmon_json(record_z) AS record_json FROM records WHERE key = :key"
         ),
     },
 }

@@ -27,7 +27,7 @@ class ListedVersion:
 
 
 _CURRENT = (
-    "SELECT r.source, r.record_json, u.url, u.raw_sha256, u.finished_at"
+    "SELECT r.source, r.record_z, u.url, u.raw_sha256, u.finished_at"
     " FROM records r JOIN runs u ON u.id = r.last_changed_run"
     " WHERE r.list_name = ? ORDER BY r.source, r.key"
 )
@@ -35,7 +35,7 @@ _CURRENT = (
 # replaced it. ``record_versions`` holds every version, the current one included (its
 # JSON in ``records`` while it is current).
 _AS_OF = (
-    "SELECT v.source, coalesce(v.record_json, c.record_json) AS record_json,"
+    "SELECT v.source, coalesce(v.record_z, c.record_z) AS record_z,"
     " f.url, f.raw_sha256, f.finished_at"
     " FROM record_versions v JOIN runs f ON f.id = v.from_run"
     " LEFT JOIN runs t ON t.id = v.to_run"
@@ -68,7 +68,7 @@ def known_lists(store: Store) -> list[str]:
 def _version(row: sqlite3.Row) -> ListedVersion:
     return ListedVersion(
         source=row["source"],
-        record=codec.record_from_json(row["record_json"]),
+        record=codec.record_from_blob(row["record_z"]),
         url=row["url"] or "",
         raw_sha256=row["raw_sha256"] or "",
         seen_at=row["finished_at"] or "",

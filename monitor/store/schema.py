@@ -25,6 +25,7 @@ Tables (timestamps are ISO-8601 UTC text):
 - ``record_rows``: the digests of the raw rows each current record was built from.
 - held (suspect) snapshots keep their records and review (``_migration_9``).
 - URLs and texts stored before redaction are redacted in place (``_migration_11``).
+- record JSON is stored packed in ``record_z`` (``_migration_12``, ``codec.pack_json``).
 """
 
 from __future__ import annotations
@@ -558,6 +559,32 @@ def _redacted(value: str | None) -> str | None:
     return redact_text(value) if isinstance(value, str) else value
 
 
+def _migration_12(db: Database) -> None:
+    """Records stored packed (issue 17, write once): the record JSON of ``records`` and
+    ``record_versions`` moves to ``record_z``, deflated against a preset dictionary
+    (``codec.pack_json``: ~180 bytes for an ~830-byte CSL record; the text it unpacks to
+    is the stored JSON byte for byte, so no record reads as changed). The column keeps
+    its declared TEXT type (a rename, not a rebuild of the tables); SQLite stores the
+    values as blobs. ``ecmon browse`` shows them as JSON (``ecmon_json()``).
+
+    The two indexes on ``name_folded`` are dropped: no query can use them (names are
+    matched with ``instr``, and ``name_folded = ?`` is only selected). Space freed here is
+    reused by later writes; ``VACUUM`` gives it back to the file system.
+    """
+    from monitor.store.codec import pack_json
+
+    conn = db.conn
+    conn.create_function("ecmon_pack_json", 1, pack_json, deterministic=True)
+    for table in ("records", "record_versions"):
+        conn.execute(f"ALTER TABLE {table} RENAME COLUMN record_json TO record_z")
+        conn.execute(
+            f"UPDATE {table} SET record_z = ecmon_pack_json(record_z)"
+            " WHERE typeof(record_z) = 'text'"
+        )
+    conn.execute("DROP INDEX IF EXISTS idx_records_name_folded")
+    conn.execute("DROP INDEX IF EXISTS idx_record_versions_name_folded")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -570,6 +597,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_9,
     _migration_10,
     _migration_11,
+    _migration_12,
 )
 
 

@@ -213,9 +213,9 @@ class Store:
         """The current accepted state of ``source`` (or only ``keys`` of it), by record key."""
         if keys is None:
             cursor = self.db.conn.execute(
-                "SELECT record_json FROM records WHERE source = ?", (source,)
+                "SELECT record_z FROM records WHERE source = ?", (source,)
             )
-            records = (codec.record_from_json(str(row[0])) for row in cursor)
+            records = (codec.record_from_blob(row[0]) for row in cursor)
             return {record.key: record for record in records}
         wanted = sorted(set(keys))
         found: dict[str, Record] = {}
@@ -223,10 +223,10 @@ class Store:
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for row in self.db.rows(
-                f"SELECT record_json FROM records WHERE source = ? AND key IN ({marks})",
+                f"SELECT record_z FROM records WHERE source = ? AND key IN ({marks})",
                 (source, *chunk),
             ):
-                record = codec.record_from_json(row["record_json"])
+                record = codec.record_from_blob(row["record_z"])
                 found[record.key] = record
         return found
 
@@ -401,12 +401,12 @@ class Store:
             rows = self._substring_rows(words, limit, indexed=indexed)
         else:
             rows = self.db.rows(
-                "SELECT r.source, r.record_json FROM records_fts"
+                "SELECT r.source, r.record_z FROM records_fts"
                 " JOIN records r ON r.id = records_fts.rowid"
                 " WHERE records_fts MATCH ? ORDER BY records_fts.rank, r.id LIMIT ?",
                 (" ".join(f'"{word}"*' for word in words), limit),
             )
-        return [(row["source"], codec.record_from_json(row["record_json"])) for row in rows]
+        return [(row["source"], codec.record_from_blob(row["record_z"])) for row in rows]
 
     def _substring_rows(
         self, words: Sequence[str], limit: int, *, indexed: bool
@@ -420,7 +420,7 @@ class Store:
         if indexed:
             where = " AND ".join(f"(t.name {like} OR t.search_text {like})" for _ in words)
             return self.db.rows(
-                "SELECT r.source, r.record_json FROM records_trigram t"
+                "SELECT r.source, r.record_z FROM records_trigram t"
                 f" JOIN records r ON r.id = t.rowid WHERE {where} ORDER BY r.id LIMIT ?",
                 (*params, limit),
             )
@@ -433,7 +433,7 @@ class Store:
         cursor = self.db.conn.cursor()
         cursor.row_factory = sqlite3.Row
         for row in cursor.execute(
-            "SELECT r.source, r.record_json, r.name, r.search_text FROM records r"
+            "SELECT r.source, r.record_z, r.name, r.search_text FROM records r"
             f" WHERE {where} ORDER BY r.id",
             params,
         ):
@@ -455,11 +455,11 @@ class Store:
         with self.db.transaction("search") as cur:
             # Search text is built here, once per written row, not by every run.
             missing = cur.execute(
-                "SELECT id, record_json FROM records WHERE search_text IS NULL"
+                "SELECT id, record_z FROM records WHERE search_text IS NULL"
             ).fetchall()
             cur.executemany(
                 "UPDATE records SET search_text = ? WHERE id = ?",
-                ((codec.search_text(codec.record_from_json(text)), id_) for id_, text in missing),
+                ((codec.search_text(codec.record_from_blob(data)), id_) for id_, data in missing),
             )
             cur.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
             cur.execute("INSERT INTO records_trigram (records_trigram) VALUES ('rebuild')")
@@ -668,7 +668,7 @@ class Store:
     def _baseline_events(self, source: str, keys: Sequence[str]) -> list[TimelineEvent]:
         marks = ",".join("?" * len(keys))
         rows = self.db.rows(
-            "SELECT coalesce(v.record_json, c.record_json) AS record_json, v.from_run,"
+            "SELECT coalesce(v.record_z, c.record_z) AS record_z, v.from_run,"
             " coalesce(s.fetched_at, r.finished_at) AS at"
             " FROM record_versions v JOIN runs r ON r.id = v.from_run"
             " LEFT JOIN records c ON v.to_run IS NULL AND c.source = v.source AND c.key = v.key"
@@ -682,7 +682,7 @@ class Store:
                 run_id=row["from_run"],
                 source=source,
                 kind="baseline",
-                record=codec.record_from_json(row["record_json"]),
+                record=codec.record_from_blob(row["record_z"]),
             )
             for row in rows
         ]
@@ -732,7 +732,7 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 def _holds_all(words: Sequence[str], row: sqlite3.Row) -> bool:
     """Whether the name or the search text a row would get holds every word, as SQLite's
     LIKE finds it (ASCII letters in either case)."""
-    text = codec.search_text(codec.record_from_json(row["record_json"]))
+    text = codec.search_text(codec.record_from_blob(row["record_z"]))
     haystacks = [row["name"].translate(_ASCII_LOWER), text.translate(_ASCII_LOWER)]
     return all(any(w.translate(_ASCII_LOWER) in h for h in haystacks) for w in words)
 

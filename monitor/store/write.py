@@ -314,12 +314,12 @@ class RunWriter:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for key, content_hash, text in self.cur.execute(
-                "SELECT key, content_hash, record_json FROM records"
+            for key, content_hash, data in self.cur.execute(
+                "SELECT key, content_hash, record_z FROM records"
                 f" WHERE source = ? AND key IN ({marks})",
                 (self.source, *chunk),
             ):
-                found[str(key)] = (str(content_hash), str(text))
+                found[str(key)] = (str(content_hash), codec.unpack_json(data))
         return found
 
     def replace_rows(self, rows: Mapping[str, tuple[bytes, ...]]) -> None:
@@ -348,12 +348,14 @@ class RunWriter:
     def _refresh_unchanged(self, records: Mapping[str, Record], skip: set[str]) -> None:
         """Rewrite rows whose content is the same but whose meta or order changed."""
         rows = self.cur.execute(
-            "SELECT key, record_json FROM records WHERE source = ?", (self.source,)
+            "SELECT key, record_z FROM records WHERE source = ?", (self.source,)
         )
         stale = [
             records[key]
-            for key, text in rows
-            if key not in skip and key in records and text != codec.record_json(records[key])
+            for key, data in rows
+            if key not in skip
+            and key in records
+            and codec.unpack_json(data) != codec.record_json(records[key])
         ]
         for record in stale:
             self._refresh(record)
@@ -367,7 +369,7 @@ class RunWriter:
         dropped = self._drop_indexes() if self._worth_reindexing(len(records)) else []
         for start in range(0, len(records), 1000):
             batch = records[start : start + 1000]
-            rows = [self._record_row(record, codec.record_json(record)) for record in batch]
+            rows = [self._record_row(record) for record in batch]
             _insert_many(self.cur, "records", rows)
             _insert_many(self.cur, "record_versions", [self._version_row(row) for row in rows])
         for sql in dropped:  # a duplicate key fails here, and the run rolls back
@@ -391,9 +393,7 @@ class RunWriter:
             self.cur.execute(f'DROP INDEX "{name}"')
         return [str(sql) for _name, sql in found]
 
-    def _record_row(
-        self, record: Record, text: str, first_seen: int | None = None
-    ) -> dict[str, object]:
+    def _record_row(self, record: Record, first_seen: int | None = None) -> dict[str, object]:
         return {
             "source": self.source,
             "key": record.key,
@@ -402,7 +402,7 @@ class RunWriter:
             "name_folded": fold_name(record.name),
             "country": record.country,
             "content_hash": record.content_hash,
-            "record_json": text,
+            "record_z": codec.record_blob(record),
             "search_text": None,  # built with the search index (``Store.search``)
             "first_seen_run": first_seen or self.run_id,
             "last_changed_run": self.run_id,
@@ -414,7 +414,7 @@ class RunWriter:
         return {**{name: row[name] for name in names}, "from_run": self.run_id}
 
     def _add(self, record: Record, first_seen: int | None = None) -> None:
-        row = self._record_row(record, codec.record_json(record), first_seen)
+        row = self._record_row(record, first_seen)
         _insert(self.cur, "records", row)
         _insert(self.cur, "record_versions", self._version_row(row))
 
@@ -435,7 +435,7 @@ class RunWriter:
         self._close_version(record.key)  # first: it keeps the JSON being replaced
         self.cur.execute(
             "UPDATE records SET list_name = ?, name = ?, name_folded = ?, country = ?,"
-            " content_hash = ?, record_json = ?, search_text = NULL, last_changed_run = ?"
+            " content_hash = ?, record_z = ?, search_text = NULL, last_changed_run = ?"
             " WHERE source = ? AND key = ?",
             (
                 record.list_name,
@@ -443,7 +443,7 @@ class RunWriter:
                 fold_name(record.name),
                 record.country,
                 record.content_hash,
-                codec.record_json(record),
+                codec.record_blob(record),
                 self.run_id,
                 self.source,
                 record.key,
@@ -459,8 +459,8 @@ class RunWriter:
         """Same content, different meta or order: rewrite the JSON, no new version (the
         current version's JSON is the ``records`` row)."""
         self.cur.execute(
-            "UPDATE records SET record_json = ?, search_text = NULL WHERE source = ? AND key = ?",
-            (codec.record_json(record), self.source, record.key),
+            "UPDATE records SET record_z = ?, search_text = NULL WHERE source = ? AND key = ?",
+            (codec.record_blob(record), self.source, record.key),
         )
 
     def _open_version(self, record: Record) -> None:
@@ -483,7 +483,7 @@ class RunWriter:
         """End the current version of ``key``, keeping its JSON: call it before the
         ``records`` row is replaced or deleted."""
         self.cur.execute(
-            "UPDATE record_versions SET to_run = ?, record_json = (SELECT record_json"
+            "UPDATE record_versions SET to_run = ?, record_z = (SELECT record_z"
             " FROM records WHERE source = ? AND key = ?)"
             " WHERE source = ? AND key = ? AND to_run IS NULL",
             (self.run_id, self.source, key, self.source, key),

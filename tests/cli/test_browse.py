@@ -109,6 +109,23 @@ def test_held_snapshots_outbox_and_acts(served: tuple[str, Path, str]) -> None:
     assert any("商务部公告2025年第27号" in str(a["name"]) for a in acts)
 
 
+def test_packed_records_are_shown_as_json(served: tuple[str, Path, str]) -> None:
+    """Records are stored packed (``record_z``): the table page shows their JSON, and the
+    ``record`` query returns it, equal to what the database holds when unpacked."""
+    from monitor.store.codec import unpack_json
+
+    base, path, _ = served
+    key = "sino-ic-technology|CN"
+    page = get(f"{base}/demo/records?key={urllib.parse.quote(key)}").decode()
+    assert "federal_register_notice" in page and "&lt;Binary" not in page
+    rows = query(base, "demo", "record", key=key)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        stored = dict(conn.execute("SELECT source, record_z FROM records WHERE key = ?", (key,)))
+    assert len(rows) == len(stored) == 2
+    for row in rows:
+        assert json.loads(str(row["record_json"])) == json.loads(unpack_json(stored[row["source"]]))
+
+
 def test_countermeasure_links_carry_days_and_evidence(served: tuple[str, Path, str]) -> None:
     base, _, _ = served
     links = query(base, "links", "countermeasure_links")

@@ -133,3 +133,38 @@ def test_the_next_run_after_the_upgrade_reports_nothing_new(release_db: Path) ->
         or (c.after is not None and c.after.get_text("listed_by") in newer)
         for c in added
     ), [c.key for c in added]
+
+
+def test_records_are_packed_in_place_and_read_back_as_the_same_json(release_db: Path) -> None:
+    """Migration 12: every record and version keeps its JSON byte for byte (packed in
+    ``record_z``); the indexes no query uses are gone, the lookup by key still has one."""
+    from monitor.store.codec import unpack_json
+
+    def texts(conn: sqlite3.Connection, column: str) -> dict[tuple[str, int], str | None]:
+        found: dict[tuple[str, int], str | None] = {}
+        for table in ("records", "record_versions"):
+            for id_, value in conn.execute(f"SELECT id, {column} FROM {table}"):
+                found[(table, id_)] = value
+        return found
+
+    with sqlite3.connect(release_db) as conn:
+        before = texts(conn, "record_json")
+        current = conn.execute("SELECT id FROM record_versions WHERE to_run IS NULL").fetchall()
+    for (id_,) in current:  # a current version's JSON is the records row's (migration 10)
+        before[("record_versions", id_)] = None
+    assert any(v is not None for (t, _), v in before.items() if t == "record_versions")
+    with Store.open(release_db) as store:
+        assert store.accepted_records("us_csl_entity_list")
+    with sqlite3.connect(release_db) as conn:
+        after = texts(conn, "record_z")
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        plan = " ".join(
+            str(r[-1])
+            for r in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT id FROM record_versions WHERE key = ?", ("x",)
+            )
+        )
+    assert {k: None if v is None else unpack_json(v) for k, v in after.items()} == before
+    assert all(v is None or isinstance(v, bytes) for v in after.values())
+    assert not {"idx_records_name_folded", "idx_record_versions_name_folded"} & indexes
+    assert "INDEX idx_record_versions_key (key=?)" in plan

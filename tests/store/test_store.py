@@ -26,6 +26,7 @@ from monitor.models import (
 )
 from monitor.store import Store
 from monitor.store import write as store_write
+from monitor.store.codec import unpack_json
 from monitor.store.schema import MIGRATIONS
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -586,11 +587,11 @@ def test_the_current_version_is_stored_once_and_a_replaced_one_keeps_its_json(
     accept(store, 1, ACME, BETA_MOVED)
     with closing(sqlite3.connect(db_path)) as conn:
         versions = conn.execute(
-            "SELECT key, to_run IS NULL, record_json FROM record_versions ORDER BY id"
+            "SELECT key, to_run IS NULL, record_z FROM record_versions ORDER BY id"
         ).fetchall()
-    by_version = {(key, bool(current)): text for key, current, text in versions}
+    by_version = {(key, bool(current)): data for key, current, data in versions}
     assert by_version[(ACME.key, True)] is None and by_version[(BETA.key, True)] is None
-    assert Record.from_dict(json.loads(by_version[(BETA.key, False)])) == BETA
+    assert Record.from_dict(json.loads(unpack_json(by_version[(BETA.key, False)]))) == BETA
     events = store.timeline(SRC, BETA.key)
     assert (events[0].kind, events[0].record) == ("baseline", BETA)
 
@@ -627,6 +628,6 @@ def test_a_large_baseline_builds_the_indexes_after_its_rows(store: Store, db_pat
     before = indexes()
     many = [rec(f"Entity {n:05d}") for n in range(6000)]
     accept(store, 0, *many)
-    assert indexes() == before and len(before) >= 4
+    assert indexes() == before and len(before) >= 3
     assert store.record_count(SRC) == 6000
     assert [r.key for _, r in store.search("entity 01234")] == [many[1234].key]
