@@ -165,6 +165,7 @@ def test_records_are_packed_in_place_and_read_back_as_the_same_json(release_db: 
             )
         )
     assert all(v is None or isinstance(v, bytes) for v in after.values())
-    assert {k: v if not isinstance(v, bytes) else unpack_json(v) for k, v in after.items()} == before
+    unpacked = {k: unpack_json(v) if isinstance(v, bytes) else v for k, v in after.items()}
+    assert unpacked == before
     assert not {"idx_records_name_folded", "idx_record_versions_name_folded"} & indexes
     assert "INDEX idx_record_versions_key (key=?)" in plan
