@@ -196,6 +196,31 @@ class HttpClient:
                 self._sleep(self._delay(failure, attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def post_form(
+        self,
+        url: str,
+        *,
+        source: str,
+        form: Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
+    ) -> FetchResult:
+        """POST ``form`` (application/x-www-form-urlencoded) under the same retry, redirect
+        and size policy as ``get``. Only for read-only query APIs that want a POST (the
+        export-control site's column list): a retry asks the same question again, so
+        retrying is as safe as for a GET. No conditional headers: such answers carry none."""
+        ctx = _Context(source=source, url=url)
+        attempts = self.settings.retries + 1
+        for attempt in range(attempts):
+            if self._deadlines.cancelled:
+                raise FetchError("cancelled: ecmon is stopping", source=source, url=url)
+            try:
+                return self._attempt(ctx, Validators(), None, dict(headers or {}), None, form=form)
+            except _Retryable as failure:
+                if attempt + 1 >= attempts:
+                    raise _exhausted(ctx, failure, attempts) from failure
+                self._sleep(self._delay(failure, attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _delay(self, failure: _Retryable, attempt: int) -> float:
         if failure.wait is not None:
             return min(failure.wait, self.settings.max_retry_after)
@@ -208,13 +233,22 @@ class HttpClient:
         params: Mapping[str, str] | None,
         headers: Mapping[str, str],
         progress: ProgressCallback | None,
+        *,
+        form: Mapping[str, str] | None = None,
     ) -> FetchResult:
-        """One attempt: raises _Retryable for transient trouble, FetchError for the rest."""
+        """One attempt: raises _Retryable for transient trouble, FetchError for the rest.
+        ``form`` makes it a form POST (``post_form``), else it is a GET."""
         deadline = self._clock() + self.settings.total_timeout
         try:
             # The hard deadline: connect, redirects, status line, headers, 1xx answers, body.
             with self._deadlines.limit(self.settings.total_timeout):
-                request = self._client.build_request("GET", ctx.url, params=params, headers=headers)
+                request = (
+                    self._client.build_request("GET", ctx.url, params=params, headers=headers)
+                    if form is None
+                    else self._client.build_request(
+                        "POST", ctx.url, data=dict(form), headers=headers
+                    )
+                )
                 response = self._send(request, ctx)
                 try:
                     return self._handle(response, ctx, sent, progress, deadline)

@@ -109,6 +109,7 @@ class SeenRequest(NamedTuple):
     method: str
     path: str  # the request target, query string included
     headers: dict[str, str]
+    body: bytes = b""  # a POST's body
 
 
 @dataclass(frozen=True)
@@ -236,14 +237,18 @@ class FixtureServer:
             queue = self._faults.get(path)
             return queue.popleft() if queue else None
 
-    def _reply_for(self, target: str) -> _Reply:
+    def _reply_for(self, target: str, form: str = "") -> _Reply:
+        """The reply to ``target``; ``form`` is a form POST's body, whose fields select the
+        file from a ``_queries.json`` as a query string's would (a static mirror of a POST
+        query API: one path, answers that differ only in the form fields)."""
         parts = urlsplit(target)
         path = _normal(parts.path)
         with self._lock:
             route = self._routes.get(path)
         if route is not None:
             return route
-        indexed = self._indexed(path, parts.query)
+        query = "&".join(q for q in (parts.query, form) if q)
+        indexed = self._indexed(path, query)
         if indexed is not None:
             return self._file_reply(indexed[0], indexed[1])
         return self._file_reply(path)
@@ -369,13 +374,24 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(send_body=False)
 
-    def _serve(self, *, send_body: bool) -> None:
+    def do_POST(self) -> None:
+        """A POST is answered like a GET of the same path; a form body's fields select the
+        file as query parameters would (``_reply_for``). Never 304: no validators apply."""
+        length = int(self.headers.get("Content-Length") or 0)
+        self._serve(send_body=True, body=self.rfile.read(length) if length > 0 else b"")
+
+    def _serve(self, *, send_body: bool, body: bytes = b"") -> None:
         self.close_connection = True  # one request per connection: no stale keep-alive
         headers = {key.lower(): value for key, value in self.headers.items()}
-        fault = self.fixture._record(SeenRequest(self.command, self.path, headers))
+        fault = self.fixture._record(SeenRequest(self.command, self.path, headers, body))
         if fault is not None and self._apply_fault(fault, send_body=send_body):
             return
-        reply = self.fixture._reply_for(self.path)
+        form = ""
+        if self.command == "POST" and headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            form = body.decode("utf-8", "replace")
+        reply = self.fixture._reply_for(self.path, form)
         if _is_fresh(reply, headers):
             self._send_head(304, _validator_headers(reply), length=None)
             return

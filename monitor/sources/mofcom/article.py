@@ -52,7 +52,7 @@ _CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _SIGNATURE = re.compile(r"^[^，。；：:、]{2,40}$")
 _NUMBER_LINE = re.compile(
-    r"^(?P<number>商务部(?:\s*海关总署)?公告\s*\d{4}\s*年\s*第\s*\d+\s*号)\s*(?P<rest>.*)$"
+    r"^(?P<number>商务部(?:\s*海关总署)?(?:公告|令)\s*\d{4}\s*年\s*第\s*\d+\s*号)\s*(?P<rest>.*)$"
 )
 
 

@@ -1,9 +1,12 @@
 """What a MOFCOM text does: its kind (``monitor.actions.ACTION_KINDS``), the notices it acts on.
 
-文号 normalisation (the stable key): NFKC (full-width digits and brackets to half-width), all
-spaces dropped, the year bracket written ``〔YYYY〕`` whatever bracket was used (``[2025]``,
-``【2025】``, ``（2025）``), leading zeros of the number dropped, and UEL notices written with
-``公告`` (``不可靠实体清单工作机制〔2025〕8号`` and ``不可靠实体清单工作机制公告〔2025〕8号``
+文号 normalisation (the stable key): NFKC (full-width digits and brackets to
+half-width), all spaces dropped, a year in Chinese numerals written in digits and a
+leading 中华人民共和国 dropped (中华人民共和国商务部令二〇二五年第6号 is
+商务部令2025年第6号), the year bracket written ``〔YYYY〕`` whatever bracket was used
+(``[2025]``, ``【2025】``, ``（2025）``), leading zeros of the number dropped, and UEL
+notices written with ``公告`` (``不可靠实体清单工作机制〔2025〕8号`` and
+``不可靠实体清单工作机制公告〔2025〕8号``
 are the same notice; both spellings occur on the site and in references).
 
 State changes: a clause (text between ``，；。``) that names an earlier notice — a UEL notice
@@ -95,9 +98,17 @@ def title_matters(title: str) -> bool:
     return bool(text) and not _REFERENCE.sub("", text).strip()
 
 
+# An order's year may be written in Chinese numerals (商务部令二〇二五年第6号, as the
+# export-control site titles it) and under the state's name (中华人民共和国商务部令).
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+
+
 def normalise_instrument(raw: str) -> str:
     """The 文号 in one spelling (see the module docstring)."""
     text = "".join(unicodedata.normalize("NFKC", raw).split())
+    text = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGITS), text)
+    text = text.removeprefix("中华人民共和国")
     text = _YEAR_FORM.sub(r"公告〔\2〕\3号", text)
     text = _YEAR_BRACKET.sub(r"〔\1〕", text)
     text = _LEADING_ZERO.sub("", text)

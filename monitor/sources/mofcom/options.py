@@ -26,11 +26,19 @@ aqygzj         aqygzj  安全与管制局 规章及规范性文件 ``/flzc/gzjgf
 MOFCOM orders (商务部令) have no column of their own that we know of: they are published under
 政策发布 and on the bureau's list (SOURCES.md section 4), which both indexes read.
 
+The export-control site (``options["export_control"]``, ``mofcom_ecsite``): its column list API,
+asked by columnID, not by a column page. Keys: ``enabled`` (default on), ``api_path``, ``pages``
+(default 1; 20 rows a page), ``columns`` (a table per column: ``enabled``, ``column_id``,
+``label``; defaults ``control_lists`` = 9 管制清单 and ``domestic_news`` = 1 国内动态, ids from
+public crawlers, not verified on the live site). Its host is ``options["hosts"]["exportcontrol"]``.
+
 Only items whose list title may matter (``mofcom_classify.title_matters``: export control,
 entity lists, countermeasures, trade remedies, investigations) are fetched; the news columns
 carry every kind of ministry news.
 
-Hosts: ``settings.url`` is the www host; ``options["hosts"]["aqygzj"]`` the bureau's. Stored
+Hosts: ``settings.url`` is the www host; ``options["hosts"]["aqygzj"]`` the bureau's,
+``options["hosts"]["exportcontrol"]`` the export-control site's (a hosts table in the config
+overrides the default hosts one by one). Stored
 URLs are always written on the public origins (``SITE_ORIGINS``), whatever host a run fetched
 from, so a mirror (tests, ``ecmon demo``) and the live site give the same records.
 """
@@ -47,7 +55,26 @@ from monitor.sources.base import url_list_option
 NAME = "cn_mofcom_announcements"
 API_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"
 SITE_ORIGINS: Mapping[str, str] = MappingProxyType(
-    {"www": "https://www.mofcom.gov.cn", "aqygzj": "https://aqygzj.mofcom.gov.cn"}
+    {
+        "www": "https://www.mofcom.gov.cn",
+        "aqygzj": "https://aqygzj.mofcom.gov.cn",
+        "exportcontrol": "https://exportcontrol.mofcom.gov.cn",
+    }
+)
+# The export-control site's column list API (``mofcom_ecsite``; SOURCES.md section 4).
+EC_API_PATH = "/edi_ecms_web_front/front/column/getColumnList"
+# Its columns by the ids public crawlers post (read_file 60818714583: 9 "carries the control
+# lists, the licence catalogue and the announcements that suspend or repeal earlier ones";
+# 4694176599: 1 and 2 are 国内动态 / 国际动态). Which article paths each lists is inferred
+# (9: /article/zcfg/gnzcfg/zcfggzqd/ 管制清单, 1: /article/gndt/ 国内动态), not verified.
+DEFAULT_EC_COLUMNS: Mapping[str, Mapping[str, object]] = MappingProxyType(
+    {
+        "control_lists": {"enabled": True, "column_id": 9, "label": "管制清单"},
+        "domestic_news": {"enabled": True, "column_id": 1, "label": "国内动态"},
+    }
+)
+DEFAULT_EXPORT_CONTROL: Mapping[str, object] = MappingProxyType(
+    {"enabled": True, "api_path": EC_API_PATH, "pages": 1, "columns": DEFAULT_EC_COLUMNS}
 )
 # The ids two public crawlers use (SOURCES.md section 4), for a config that wants to pin them:
 # policy webId 8f43c7ad3afc411fb56f281724b73708, tplSetId 52551ea0e2c14bca8c84792f7aa37ead,
@@ -95,10 +122,13 @@ DEFAULT_INDEXES: Mapping[str, Mapping[str, object]] = MappingProxyType(
 DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType(
     {
         "api_path": API_PATH,
-        "hosts": MappingProxyType({"aqygzj": SITE_ORIGINS["aqygzj"]}),
+        "hosts": MappingProxyType(
+            {"aqygzj": SITE_ORIGINS["aqygzj"], "exportcontrol": SITE_ORIGINS["exportcontrol"]}
+        ),
         "page_size": 15,
         "pages": 2,
         "indexes": DEFAULT_INDEXES,
+        "export_control": DEFAULT_EXPORT_CONTROL,
         # Site URLs a human has reviewed and wants skipped (e.g. a page that cannot be parsed).
         "skip_urls": (),
     }
@@ -141,11 +171,35 @@ class IndexSpec:
 
 
 @dataclass(frozen=True)
+class EcColumn:
+    """One column of the export-control site's list API (``mofcom_ecsite``)."""
+
+    name: str
+    column_id: int
+    label: str
+    base: str  # the export-control host's base URL for this run
+    api_path: str
+    pages: int
+
+    @property
+    def endpoint(self) -> str:
+        return self.base.rstrip("/") + self.api_path
+
+    def describe(self) -> str:
+        """How messages name the column."""
+        return (
+            f"export-control column {self.name} ({self.label}, columnID={self.column_id},"
+            f" {SITE_ORIGINS['exportcontrol']}{self.api_path})"
+        )
+
+
+@dataclass(frozen=True)
 class MofcomOptions:
     api_path: str
     bases: Mapping[str, str]  # host key -> base URL for this run
     indexes: tuple[IndexSpec, ...]  # the enabled ones, in table order
     skip_urls: frozenset[str]
+    ec_columns: tuple[EcColumn, ...] = ()  # the export-control site's, enabled ones
 
     def site_url(self, fetched: str) -> str:
         """``fetched`` written on the public origin (a mirror URL maps back to the site)."""
@@ -169,8 +223,16 @@ class MofcomOptions:
 
 def read_options(url: str, options: Mapping[str, object]) -> MofcomOptions:
     """Typed options; anything malformed raises ConfigError naming the key."""
-    hosts = _mapping(options.get("hosts", DEFAULT_OPTIONS["hosts"]), "hosts")
-    bases = {"www": url.rstrip("/"), "aqygzj": str(hosts.get("aqygzj", "")).rstrip("/")}
+    # A hosts table given in the config overrides the default hosts one by one.
+    hosts = {
+        **_mapping(DEFAULT_OPTIONS["hosts"], "hosts"),
+        **_mapping(options.get("hosts", {}), "hosts"),
+    }
+    bases = {
+        "www": url.rstrip("/"),
+        "aqygzj": str(hosts.get("aqygzj", "")).rstrip("/"),
+        "exportcontrol": str(hosts.get("exportcontrol", "")).rstrip("/"),
+    }
     page_size = _whole(options.get("page_size", 15), "page_size")
     pages = _whole(options.get("pages", 2), "pages")
     given = _mapping(options.get("indexes", DEFAULT_INDEXES), "indexes")
@@ -188,7 +250,56 @@ def read_options(url: str, options: Mapping[str, object]) -> MofcomOptions:
         bases=MappingProxyType(bases),
         indexes=tuple(indexes),
         skip_urls=skip,
+        ec_columns=_ec_columns(options.get("export_control", DEFAULT_EXPORT_CONTROL), bases),
     )
+
+
+_EC_KEYS = frozenset({"enabled", "api_path", "pages", "columns"})
+_EC_COLUMN_KEYS = frozenset({"enabled", "column_id", "label"})
+
+
+def _ec_columns(value: object, bases: Mapping[str, str]) -> tuple[EcColumn, ...]:
+    """The enabled export-control columns; a config table overrides any key of the defaults."""
+    table = {**DEFAULT_EXPORT_CONTROL, **_mapping(value, "export_control")}
+    unknown = sorted(set(table) - _EC_KEYS)
+    if unknown:
+        raise ConfigError(f"export_control: unknown key(s) {', '.join(unknown)}", source=NAME)
+    if not table.get("enabled", False):
+        return ()
+    if not bases.get("exportcontrol"):
+        raise ConfigError("export_control is enabled but hosts.exportcontrol is empty", source=NAME)
+    api_path = str(table.get("api_path") or "")
+    if not api_path.startswith("/"):
+        raise ConfigError("export_control.api_path must be a path (/…)", source=NAME)
+    pages = _whole(table.get("pages", 1), "export_control.pages")
+    given = _mapping(table.get("columns", DEFAULT_EC_COLUMNS), "export_control.columns")
+    columns = []
+    for name in [*DEFAULT_EC_COLUMNS, *(n for n in given if n not in DEFAULT_EC_COLUMNS)]:
+        column = {
+            **DEFAULT_EC_COLUMNS.get(name, {}),
+            **_mapping(given.get(name, {}), f"export_control.columns.{name}"),
+        }
+        unknown = sorted(set(column) - _EC_COLUMN_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"export_control.columns.{name}: unknown key(s) {', '.join(unknown)}",
+                source=NAME,
+            )
+        if not column.get("enabled", False):
+            continue
+        columns.append(
+            EcColumn(
+                name=name,
+                column_id=_whole(
+                    column.get("column_id"), f"export_control.columns.{name}.column_id"
+                ),
+                label=str(column.get("label") or name),
+                base=bases["exportcontrol"],
+                api_path=api_path,
+                pages=pages,
+            )
+        )
+    return tuple(columns)
 
 
 def _index(

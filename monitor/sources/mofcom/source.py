@@ -17,10 +17,16 @@ actions by key, so that a held announcement seen under a new URL keeps its old U
 (replaying a stored bundle gives the same records). The bundle itself has no conditional GET:
 it has no one validator, and list answers are small.
 
+The export-control site (``mofcom_ecsite``): each enabled column is asked by a form POST with
+the site's XHR headers (role ``eclist``, stored under the request's name); a row carries its
+text, so only a row without it is fetched as an article page (if its title may matter and its
+文号 is not held).
+
 Parse: every column page's declaration is read again and every list answer checked against
 it (a stored bundle replays under the same rules), every article page is decoded
 (``mofcom_text``), split by text markers (``mofcom_article``) and turned into an action
-record (``mofcom_actions``); copies of one 文号 under several URLs become one record. A
+record (``mofcom_actions``); copies of one 文号 under several URLs become one record. The
+export-control rows add only acts the main site lacks (``ec_actions``). A
 page that cannot be read raises, so a run never stores a partial list.
 
 Derive: the ``uel`` and ``ecl`` lists with each entity's status (``mofcom_lists``).
@@ -50,15 +56,25 @@ from monitor.sources.mofcom.column import (
     declared_target,
     pinned_target,
 )
+from monitor.sources.mofcom.ecsite import (
+    XHR_HEADERS,
+    EcRow,
+    ec_actions,
+    ec_answer_url,
+    ec_column_of,
+    ec_form,
+    ec_rows,
+    wanted,
+)
 from monitor.sources.mofcom.index import ListEntry, list_page, list_params, page_of
 from monitor.sources.mofcom.info import INFO
 from monitor.sources.mofcom.lists import derive_lists
-from monitor.sources.mofcom.options import NAME, IndexSpec, MofcomOptions, read_options
+from monitor.sources.mofcom.options import NAME, EcColumn, IndexSpec, MofcomOptions, read_options
 from monitor.sources.mofcom.text import decode
 
 log = logging.getLogger(__name__)
 
-_ROLES = frozenset({"column", "list", "article", "known"})
+_ROLES = frozenset({"column", "list", "eclist", "article", "known"})
 
 
 class MofcomAnnouncementsSource:
@@ -99,6 +115,14 @@ class MofcomAnnouncementsSource:
                     continue
                 if options.site_url(entry.url) not in held:
                     links.setdefault(options.site_url(entry.url), entry)
+        for column in options.ec_columns:
+            for row in _discover_ec(client, options, column, items):
+                # A row without its text is read from its page, if it may be an act not held.
+                site = options.site_url(row.url)
+                if row.content.strip() or not options.on_site(row.url) or site in held:
+                    continue
+                if wanted(row, known):
+                    links.setdefault(site, ListEntry(row.url, row.title, row.date))
         for entry in links.values():
             page = client.get(entry.url, source=NAME)
             items.append(
@@ -111,6 +135,7 @@ class MofcomAnnouncementsSource:
         items = unpack_roles(raw, _ROLES, source=NAME, url=url)
         targets = _targets(items, options)
         actions = []
+        ec: list[tuple[EcRow, EcColumn]] = []
         known: dict[str, list[str]] = {}
         for item in items:
             if item.role == "list":
@@ -128,24 +153,40 @@ class MofcomAnnouncementsSource:
                     options=options,
                     page_no=page_no,
                 )
+            elif item.role == "eclist":
+                column, page = ec_column_of(item.url, options)
+                rows, _pages = ec_rows(
+                    item.body,
+                    item.charset,
+                    url=item.url,
+                    column=column,
+                    options=options,
+                    page=page,
+                )
+                ec.extend((row, column) for row in rows)
             elif item.role == "article":
                 html = decode(item.body, item.charset, url=item.url)
                 article = parse_article(html, url=item.url)
                 actions.append(action_from_article(article, url=options.site_url(item.url)))
             elif item.role == "known":
                 known = read_known(item, source=NAME, url=url)
-        return merge_copies(actions, known)
+        # The export-control site's rows add only acts the main site lacks (by 文号).
+        have = {record.key for record in actions} | set(known)
+        return merge_copies([*actions, *ec_actions(ec, have=have, options=options)], known)
 
     def derive(self, records: Mapping[str, Record]) -> list[Record]:
         return derive_lists(records)
 
     def rebase(self, settings: SourceSettings, base: str) -> SourceSettings:
-        """Point www at ``{base}/www`` and aqygzj at ``{base}/aqygzj``: URLs only, the ids
-        are read from the mirror's column pages as from the site's."""
+        """Point www at ``{base}/www``, aqygzj at ``{base}/aqygzj`` and the export-control
+        site at ``{base}/exportcontrol``: URLs only, the ids are read from the mirror's column
+        pages as from the site's."""
         root = base.rstrip("/")
         options = {
             **settings.options,
-            "hosts": MappingProxyType({"aqygzj": f"{root}/aqygzj"}),
+            "hosts": MappingProxyType(
+                {"aqygzj": f"{root}/aqygzj", "exportcontrol": f"{root}/exportcontrol"}
+            ),
         }
         return replace(settings, url=f"{root}/www", options=MappingProxyType(options))
 
@@ -207,5 +248,28 @@ def _discover(
         )
         found.extend(entries)
         if len(entries) < index.page_size:
+            break
+    return found
+
+
+def _discover_ec(
+    client: HttpClient, options: MofcomOptions, column: EcColumn, items: list[BundleItem]
+) -> list[EcRow]:
+    """Every row of the export-control column's first pages (POSTs, as the site's own XHR);
+    each answer is added to ``items`` under the name of its request."""
+    found: list[EcRow] = []
+    for page in range(1, column.pages + 1):
+        result = client.post_form(
+            column.endpoint, source=NAME, form=ec_form(column, page), headers=XHR_HEADERS
+        )
+        name = ec_answer_url(column, page)
+        items.append(
+            BundleItem(name, result.content, "eclist", result.content_type, result.charset)
+        )
+        rows, last = ec_rows(
+            result.content, result.charset, url=name, column=column, options=options, page=page
+        )
+        found.extend(rows)
+        if page >= last:
             break
     return found
