@@ -24,7 +24,8 @@ aqygzj         aqygzj  安全与管制局 规章及规范性文件 ``/flzc/gzjgf
 =============  ======  ==============================================================
 
 MOFCOM orders (商务部令) have no column of their own that we know of: they are published under
-政策发布 and on the bureau's list (SOURCES.md section 4), which both indexes read.
+政策发布 and on the bureau's list (SOURCES.md section 4), which both indexes read (an order under
+政策发布 is read as a countermeasure with its parties: ``tests/sources/mofcom/test_orders.py``).
 
 The export-control site (``options["export_control"]``, ``mofcom_ecsite``): its column list API,
 asked by columnID, not by a column page. Keys: ``enabled`` (default on), ``api_path``, ``pages``

@@ -19,8 +19,8 @@ it has no one validator, and list answers are small.
 
 The export-control site (``mofcom_ecsite``): each enabled column is asked by a form POST with
 the site's XHR headers (role ``eclist``, stored under the request's name); a row carries its
-text, so only a row without it is fetched as an article page (if its title may matter and its
-文号 is not held).
+text, so only a row without it is fetched as an article page (if its title may matter and the
+文号 its title names is neither held nor named by a main-site list title of this run).
 
 Parse: every column page's declaration is read again and every list answer checked against
 it (a stored bundle replays under the same rules), every article page is decoded
@@ -64,6 +64,7 @@ from monitor.sources.mofcom.ecsite import (
     ec_column_of,
     ec_form,
     ec_rows,
+    title_key,
     wanted,
 )
 from monitor.sources.mofcom.index import ListEntry, list_page, list_params, page_of
@@ -92,6 +93,7 @@ class MofcomAnnouncementsSource:
         held = {url for urls in known.values() for url in urls} | options.skip_urls
         items: list[BundleItem] = []
         links: dict[str, ListEntry] = {}
+        listed: set[str] = set()  # the 文号 keys the main site's list titles name this run
         for index in options.indexes:
             target = _target(client, options, index, items)
             entries = _discover(client, options, target, items)
@@ -105,6 +107,7 @@ class MofcomAnnouncementsSource:
                     source=NAME,
                     url=settings.url,
                 )
+            listed.update(key for entry in entries if (key := title_key(entry.title)))
             for entry in entries:
                 if not options.on_site(entry.url):
                     log.warning("MOFCOM %s: link off the configured hosts skipped: %s",
@@ -121,7 +124,7 @@ class MofcomAnnouncementsSource:
                 site = options.site_url(row.url)
                 if row.content.strip() or not options.on_site(row.url) or site in held:
                     continue
-                if wanted(row, known):
+                if wanted(row, listed | set(known)):
                     links.setdefault(site, ListEntry(row.url, row.title, row.date))
         for entry in links.values():
             page = client.get(entry.url, source=NAME)

@@ -21,6 +21,7 @@ from monitor.config import Settings
 from monitor.models import RunOutcome
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
+from tests.sources.mofcom.pages import builder
 from tests.sources.mofcom.test_source import (
     ECL_22,
     NAME,
@@ -133,3 +134,36 @@ def test_the_export_control_site_can_be_switched_off(tmp_path: Path, server: Fix
     )
     assert ECL_21 not in actions and ECL_22 in actions
     assert not [r for r in server.requests if r.path.startswith(EC)]
+
+
+def test_a_row_without_its_text_is_read_from_its_page_only_if_not_held(
+    tmp_path: Path, server: FixtureServer
+) -> None:
+    """A few rows come without ``content`` (read_file 60818714583): their page is fetched,
+    unless the row's 文号 is already held. The page is the real text of 第21号 in the mirror's
+    SYNTHETIC chrome (the export-control site's own page layout is not known)."""
+    doc = json.loads((EC_FIXTURE / "column9_page1.json").read_bytes())
+    for row in doc["pageInfo"]["rows"]:
+        row["content"] = ""
+    server.set_route(
+        EC_API, json.dumps(doc, ensure_ascii=False).encode(), content_type="application/json"
+    )
+    lines = [
+        line
+        for line in (EC_FIXTURE / "texts" / "ecl_2025_21_16_us_entities.txt")
+        .read_text("utf-8")
+        .splitlines()
+        if line.strip() and not line.startswith(("#", "https://"))
+    ]
+    page = builder().render_text(lines, origin="ecl_2025_21_16_us_entities.txt", note="test")
+    page_21 = f"{EC}/article/zcfg/gnzcfg/zcfggzqd/202504/1116.html"
+    server.set_route(page_21, page, content_type="text/html; charset=utf-8")
+    db = tmp_path / "db"
+    with Store.open(db) as store:
+        assert run(store, ec_settings(db, server)).outcome == RunOutcome.BASELINE
+        act = store.accepted_records(NAME)[ECL_21]
+    assert act.get_tuple("urls") == (f"{ORIGIN}/article/zcfg/gnzcfg/zcfggzqd/202504/1116.html",)
+    assert len(act.get_tuple("parties_en")) == 16
+    fetched = [r.path for r in server.requests if r.path.startswith(f"{EC}/article/")]
+    # 第22号's row names a 文号 a main-site list title of this run names too: not fetched.
+    assert fetched == [page_21]
