@@ -5,8 +5,8 @@ Request (facts from two public crawlers, SOURCES.md section 4): ``POST {host}/ed
 front/column/getColumnList`` with the form ``pageNumber=N&columnID=ID&title=`` and the headers of
 the site's own XHR call (``X-Requested-With: XMLHttpRequest``, ``Accept: application/json,
 text/javascript, */*; q=0.01``). Without the XHR header the site still answers 200 but with every
-Chinese character replaced by ``?``: such an answer is refused (``MangledAnswer``), never read as
-titles that name nothing.
+Chinese character replaced by ``?``: such an answer is refused (ShapeError, "came back as '?'"),
+never read as titles that name nothing.
 
 Answer: ``{"pageInfo": {"rows": [...], "maxPageNum": N, …}, …}``; a row carries ``title``,
 ``url`` (root-relative, ``/article/zcfg/gnzcfg/zcfggzqd/YYYYMM/NNNN.html`` or
@@ -59,10 +59,6 @@ _TITLE_NUMBER = re.compile(
     r"(?:中华人民共和国)?商务部(?:\s*海关总署)?(?:公告|令)\s*[\d〇零一二三四五六七八九]{4}\s*年\s*第\s*\d+\s*号"
     r"|不可靠实体清单工作机制(?:公告)?\s*[\[(【〔［（]\s*\d{4}\s*[\])】〕］）]\s*\d+\s*号"
 )
-
-
-class MangledAnswer(ShapeError):
-    """The answer's Chinese came back as '?': the request was not taken for the site's own."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +139,7 @@ def _row(row: object, number: int, *, where: str, url: str, options: MofcomOptio
         raise _shape(f"{where}: row {number} content is not text", url)
     texts = (fields["title"], str(source or ""), str(row.get("columnName") or ""))
     if any(_MANGLED.search(t) for t in texts) or _MANGLED.search((content or "")[:400]):
-        raise MangledAnswer(
+        raise ShapeError(
             f"{where}: the answer's Chinese came back as '?' (row {number} title"
             f" {fields['title'][:40]!r}); the site does this when a request lacks"
             " X-Requested-With: XMLHttpRequest. Nothing was read from it",
