@@ -103,11 +103,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypedDict, TypeVar
 
-import platformdirs
-
 from monitor import __version__
 from monitor import config_rules as rules
-from monitor.analysis.taxonomy import default_taxonomy
 from monitor.errors import ConfigError
 from monitor.redact import has_secret, redact_url
 
@@ -288,6 +285,8 @@ class Settings:
 
 
 def default_config_path() -> Path:
+    import platformdirs  # only when no --config / ECMON_CONFIG names the file
+
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
@@ -298,6 +297,8 @@ def starter_path() -> Path:
 
 
 def default_database_path() -> Path:
+    import platformdirs  # only when no --db / ECMON_DB / file setting names the database
+
     return Path(platformdirs.user_data_dir(APP_NAME)) / "ecmon.db"
 
 
@@ -319,7 +320,7 @@ def load(
     data = _read_toml(path, required=explicit)
     file_origin = f"file {path}"
 
-    db_path = default_database_path()
+    db_path: Path | None = None
     origins["database"] = "default"
     if "database" in data:
         db_path = Path(str(data.pop("database"))).expanduser()
@@ -330,6 +331,8 @@ def load(
     if database is not None:
         db_path = database
         origins["database"] = "command line --db"
+    if db_path is None:
+        db_path = default_database_path()
 
     origins["raw_keep"] = file_origin if "raw_keep" in data else "default"
     raw_keep = int(_number(data.pop("raw_keep", 10), "raw_keep", path))
@@ -439,22 +442,39 @@ def _source_problems(settings: Settings) -> list[str]:
 
 def filter_values(settings: Settings) -> dict[str, list[str]]:
     """What a filter by list, sector or country may name (a recipient's, ``diff``'s)."""
-    codes = {"action"} | {c.lower() for s in settings.sources.values() for c in s.list_codes}
-    return {
-        "lists": [*sorted(codes), *sorted(settings.sources)],
-        "sectors": sorted(default_taxonomy().ids()),
-        "countries": sorted(rules.country_codes()),
-    }
+    return {key: _allowed(settings, key) for key in _FILTER_KEYS}
+
+
+_FILTER_KEYS = ("lists", "sectors", "countries")
+
+
+def _allowed(settings: Settings, key: str) -> list[str]:
+    """One filter's allowed values. Sectors compile the whole taxonomy and countries load
+    pycountry, so each is asked for only when some filter names one (see _recipient_problems)."""
+    if key == "lists":
+        codes = {"action"} | {c.lower() for s in settings.sources.values() for c in s.list_codes}
+        return [*sorted(codes), *sorted(settings.sources)]
+    if key == "sectors":
+        from monitor.analysis.taxonomy import default_taxonomy  # hundreds of cue regexes
+
+        return sorted(default_taxonomy().ids())
+    return sorted(rules.country_codes())
 
 
 def _recipient_problems(settings: Settings) -> list[str]:
-    known = filter_values(settings)
     found = []
     who = [(f"email.recipients {r.address}", r) for r in settings.email.recipients]
     who += [(f"channels.{c.name}", c.as_recipient()) for c in settings.channels]
+    known: dict[str, list[str]] = {}  # filled on first use: a run without filters loads none
     for label, recipient in who:
-        for key, allowed in known.items():
-            for value in rules.unknown(getattr(recipient, key), allowed):
+        for key in _FILTER_KEYS:
+            named = getattr(recipient, key)
+            if not named:
+                continue
+            if key not in known:
+                known[key] = _allowed(settings, key)
+            allowed = known[key]
+            for value in rules.unknown(named, allowed):
                 hint = rules.country_hint(value) if key == "countries" else ""
                 shown = "ISO 3166 two-letter codes" if key == "countries" else ", ".join(allowed)
                 found.append(

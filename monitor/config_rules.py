@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pycountry
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -172,11 +170,15 @@ _EXTRA_COUNTRIES = frozenset({"XK"})
 @lru_cache(maxsize=1)
 def country_codes() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes (pycountry's copy of the standard)."""
+    import pycountry  # only where a filter names a country (~20 ms at every start otherwise)
+
     return frozenset(c.alpha_2 for c in pycountry.countries) | _EXTRA_COUNTRIES
 
 
 def country_hint(value: str) -> str:
     """' (did you mean CN?)' when ``value`` names a country; '' otherwise."""
+    import pycountry
+
     try:
         found = pycountry.countries.lookup(value)
     except LookupError:

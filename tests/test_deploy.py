@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
 import pytest
 import yaml
 
@@ -45,8 +46,9 @@ def assert_ecmon_command(args: list[str]) -> None:
         rest = rest[2:] if rest[0] in ("--config", "--db") else rest[1:]
     assert rest, f"no command in {args}"
     name, options = rest[0], rest[1:]
-    assert name in main.commands, f"`ecmon {name}` is not a command ({args})"
-    main.commands[name].make_context(name, options)  # raises on an unknown or bad option
+    command = main.get_command(click.Context(main), name)  # the lazy ones too
+    assert command is not None, f"`ecmon {name}` is not a command ({args})"
+    command.make_context(name, options)  # raises on an unknown or bad option
 
 
 def plans_without_error(settings: config.Settings) -> list[str]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import ssl
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,7 @@ from monitor.http import (
     tls_verification,
 )
 from monitor.testing.fixture_server import Fault, FixtureServer, gzip_bomb_bytes
+from tests.digest.support import self_signed
 
 BODY = b"name,country\nACME Ltd,CN\nFoo GmbH,DE\n"
 FAST = HttpSettings(
@@ -395,6 +400,62 @@ def test_tls_verification_is_never_off(tmp_path: Path) -> None:
     assert tls_verification(None) is True
     with pytest.raises(ConfigError):
         tls_verification(str(tmp_path / "missing.pem"))
+
+
+class _Csv(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@contextmanager
+def _https_server(context: ssl.SSLContext) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Csv)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}/el.csv"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+def test_plain_http_reads_no_ca_store_and_https_still_verifies(
+    fixture_server: FixtureServer, sleeps: Sleeps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TLS context (the whole CA store) is built on the first https request, not
+    with the client: a run of http:// URLs never loads it; https verifies as before."""
+    server_tls, _client_tls = self_signed(tmp_path)
+    loads: list[object] = []
+    load_verify_locations = ssl.SSLContext.load_verify_locations
+
+    def counted(context: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loads.append(args or kwargs)
+        load_verify_locations(context, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    fixture_server.set_route("/el.csv", BODY)
+    with HttpClient(FAST, sleep=sleeps) as client:
+        assert client.get(f"{fixture_server.url}/el.csv", source="el").content == BODY
+        assert loads == []  # no CA store for plain http, nor for the client itself
+        with _https_server(server_tls) as url, pytest.raises(FetchError) as refused:
+            client.get(url, source="el")  # the same client: its https transport is built now
+    assert len(loads) == 1  # the default store, loaded once for https
+    assert "certificate" in str(refused.value).lower()
+    with (
+        _https_server(server_tls) as url,
+        HttpClient(replace(FAST, ca_bundle=str(tmp_path / "cert.pem"))) as trusting,
+    ):
+        assert trusting.get(url, source="el").content == BODY  # verified against the bundle
 
 
 def test_query_index_serves_api_mirrors(tmp_path: Path) -> None:

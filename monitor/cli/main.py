@@ -11,13 +11,15 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
+from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import click
 
 from monitor import __version__, config
-from monitor import review as reviews
 from monitor.cli import console
 from monitor.cli.common import (
     EXIT_UNHEALTHY,
@@ -44,7 +46,56 @@ if TYPE_CHECKING:
     from monitor.digest.narrow import Narrowing
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# The commands of the other cli modules, each imported only when it is invoked (or when
+# --help or completion lists it): `ecmon run` never loads the digest, daemon, export or
+# review command modules. One line per command: its name and "module:attribute".
+LAZY_COMMANDS: Mapping[str, str] = MappingProxyType(
+    {
+        "digest": "monitor.cli.digest:digest",
+        "feed": "monitor.cli.digest:feed",
+        "links": "monitor.cli.analysis:links",
+        "sectors": "monitor.cli.analysis:sectors",
+        "screen": "monitor.cli.analysis:screen",
+        "hits": "monitor.cli.analysis:hits",
+        "daemon": "monitor.cli.daemon:daemon",
+        "export": "monitor.cli.export:export",
+        "browse": "monitor.cli.browse:browse",
+        "config": "monitor.cli.configure:config_group",
+        "notify": "monitor.cli.notify:notify_group",
+        "review": "monitor.cli.review:review",
+        "accept": "monitor.cli.review:accept",
+        "reject": "monitor.cli.review:reject",
+    }
+)
+
+
+class LazyGroup(click.Group):
+    """The ``ecmon`` group: its commands from other modules are imported on first lookup.
+
+    ``lazy`` maps a command name to "module:attribute". Listing (``--help``, shell
+    completion) looks every command up, so the help stays the commands' own words;
+    invoking one command imports only its module.
+    """
+
+    lazy: Mapping[str, str] = LAZY_COMMANDS
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            command = getattr(import_module(module), attribute)
+            if not isinstance(command, click.Command) or command.name != cmd_name:
+                raise RuntimeError(f"{self.lazy[cmd_name]} is not the command {cmd_name!r}")
+            self.add_command(command)
+        return self.commands.get(cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -348,6 +399,8 @@ def status(app: App, fmt: str, as_json: bool) -> None:
     with app.store(read_only=True) as store:
         statuses = store.statuses([(n, s.enabled) for n, s in settings.sources.items()])
         problems = store.problem_runs(limit=10)
+        from monitor import review as reviews  # status reads held runs; `run` never does
+
         waiting, decisions = reviews.pending(store), reviews.decisions(store)[:10]
         if fmt == "prometheus":
             from monitor.cli import metrics
@@ -497,37 +550,3 @@ def _sources_help() -> str:
 
 
 main.help = f"{inspect.cleandoc(main.help or '')}\n\n{_sources_help()}"
-
-
-# Commands from the other cli_*.py modules are registered here, one line each:
-# main.add_command(module.command). Those modules import only cli_common.
-from monitor.cli.digest import digest, feed  # noqa: E402  (registered here, at the end)
-
-main.add_command(digest)
-main.add_command(feed)
-from monitor.cli.analysis import hits, links, screen, sectors  # noqa: E402  (registered here)
-
-main.add_command(links)
-main.add_command(sectors)
-main.add_command(screen)
-main.add_command(hits)
-from monitor.cli.daemon import daemon  # noqa: E402  (registered here, at the end)
-
-main.add_command(daemon)
-from monitor.cli.export import export  # noqa: E402  (registered here, at the end)
-
-main.add_command(export)
-from monitor.cli.browse import browse  # noqa: E402  (registered here, at the end)
-
-main.add_command(browse)
-from monitor.cli.configure import config_group  # noqa: E402  (registered here, at the end)
-
-main.add_command(config_group)
-from monitor.cli.notify import notify_group  # noqa: E402  (registered here, at the end)
-
-main.add_command(notify_group)
-from monitor.cli.review import accept, reject, review  # noqa: E402  (registered here, at the end)
-
-main.add_command(review)
-main.add_command(accept)
-main.add_command(reject)
