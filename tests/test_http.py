@@ -243,6 +243,48 @@ def test_retries_exhausted_names_status_and_url(
     assert len(fixture_server.requests) == 4
 
 
+def test_form_post_is_retried_like_a_get_and_sends_its_form(
+    fixture_server: FixtureServer, client: HttpClient, sleeps: Sleeps
+) -> None:
+    fixture_server.set_route(
+        "/api/list", b'{"pageInfo": {"rows": []}}', content_type="application/json"
+    )
+    fixture_server.set_faults("/api/list", [Fault.http_status(503), Fault.close_connection()])
+    result = client.post_form(
+        fixture_server.url_for("/api/list"),
+        source="el",
+        form={"pageNumber": "1", "columnID": "9", "title": ""},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+    assert result.content == b'{"pageInfo": {"rows": []}}'
+    assert sleeps == [0.5, 1.0]
+    seen = fixture_server.requests
+    assert [r.method for r in seen] == ["POST"] * 3
+    assert {r.body for r in seen} == {b"pageNumber=1&columnID=9&title="}
+    assert all(r.headers["content-type"] == "application/x-www-form-urlencoded" for r in seen)
+    assert all(r.headers["x-requested-with"] == "XMLHttpRequest" for r in seen)
+
+
+def test_a_mirror_answers_a_form_post_by_its_fields(tmp_path: Path, sleeps: Sleeps) -> None:
+    (tmp_path / "nine.json").write_bytes(b"nine")
+    (tmp_path / "one.json").write_bytes(b"one")
+    index = {
+        "/api?columnID=9&pageNumber=1": "nine.json",
+        "/api?columnID=1&pageNumber=1": "one.json",
+    }
+    (tmp_path / "_queries.json").write_text(json.dumps(index), "utf-8")
+    with FixtureServer(tmp_path) as server, _client(sleeps) as http:
+        url = server.url_for("/api")
+        post = {
+            n: http.post_form(url, source="el", form={"pageNumber": "1", "columnID": n})
+            for n in "91"
+        }
+        assert {n: r.content for n, r in post.items()} == {"9": b"nine", "1": b"one"}
+        with pytest.raises(FetchError) as caught:
+            http.post_form(url, source="el", form={"pageNumber": "1", "columnID": "2"})
+        assert caught.value.status == 404
+
+
 def test_connection_refused(sleeps: Sleeps) -> None:
     url = f"http://127.0.0.1:{_free_port()}/el.csv"
     with _client(sleeps, retries=1) as http, pytest.raises(FetchError) as caught:

@@ -376,7 +376,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         """A POST is answered like a GET of the same path; a form body's fields select the
-        file as query parameters would (``_reply_for``). Never 304: no validators apply."""
+        file as query parameters would (``_reply_for``); faults apply as to a GET."""
         length = int(self.headers.get("Content-Length") or 0)
         self._serve(send_body=True, body=self.rfile.read(length) if length > 0 else b"")
 
