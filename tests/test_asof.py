@@ -27,7 +27,7 @@ def test_date_diff_matches_the_csl_diff_and_is_cached(tmp_path: Path) -> None:
             tmp_path / "c.toml",
             db,
             {
-                ECFR: server.url_for(f"{ECFR}/after"),
+                ECFR: server.url_for(f"{ECFR}/later"),
                 CSL: server.url_for(f"{CSL}/before/consolidated.csv"),
             },
         )
@@ -76,7 +76,7 @@ def test_backfill_stores_amendments_in_order(tmp_path: Path) -> None:
     db = tmp_path / "backfill.db"
     with FixtureServer(root=FIXTURES) as server:
         config = write_sources_config(
-            tmp_path / "c.toml", db, {ECFR: server.url_for(f"{ECFR}/after")}
+            tmp_path / "c.toml", db, {ECFR: server.url_for(f"{ECFR}/later")}
         )
         result = invoke(config, "backfill", "--source", ECFR, "--since", "2025-01-01")
         assert result.exit_code == 0, result.output
@@ -114,8 +114,8 @@ def test_bis_change_is_attributed_to_its_federal_register_rule(tmp_path: Path) -
             tmp_path / "c.toml",
             tmp_path / "rules.db",
             {
-                ECFR: server.url_for(f"{ECFR}/after"),
-                "us_federal_register": server.url_for("us_federal_register/after"),
+                ECFR: server.url_for(f"{ECFR}/later"),
+                "us_federal_register": server.url_for("us_federal_register/later"),
             },
         )
         assert invoke(config, "run", "--source", "us_federal_register").exit_code == 0

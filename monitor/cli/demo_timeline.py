@@ -1,11 +1,14 @@
 """``ecmon demo`` as a timeline: its stages in the order of real events, each with the acts
 it served, dated, so the demo reads in date order.
 
-The fixtures are arranged by real dates (``monitor.testing.demo.STAGES``); an act a stage
-serves outside that stage's dates is still an arrangement, and is said so here, on screen,
-not only in a fixture README ("arranged: dated …, served in this stage"). An act's date is
-the day it was first made public: ``announced`` (a rule filed for public inspection) when
-set, else ``published``.
+The fixtures are arranged by real dates (``monitor.testing.demo.STAGES``); an act, or a
+source's list changes, that a stage serves outside that stage's dates would be an
+arrangement, and is said so here, on screen, not only in a fixture README ("arranged: dated
+…, served in this stage"). The shipped fixtures have none; the check guards new ones. An
+act's date is the day it was first made public: ``announced`` (a rule filed for public
+inspection) when set, else ``published``. A source's list changes are dated by the newest
+date the list itself gives them (``monitor.listdates``: the eCFR amendment, a CSL start
+date, a derived list's status date).
 
 Pure: built from the run summaries and the stored changes the demo already has.
 """
@@ -16,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from monitor.actions import ACTION_LIST
 from monitor.digest.actions import KIND_LABELS
+from monitor.listdates import list_date
 from monitor.models import RunSummary, StoredChange
 from monitor.testing.demo import Stage
 
@@ -67,21 +71,25 @@ def timeline_lines(
         for source in dict.fromkeys(c.provenance.source for c in entries):
             own = [c for c in entries if c.provenance.source == source]
             day = entries_date(own)
-            dated.append((day, f"    {day or 'undated   '}  list entries: {_counts(own)}"))
+            line = f"    {day or 'undated   '}  list entries: {_counts(own)}"
+            if day and not stage.holds(day):
+                line += f"  {_arranged(day)}"
+                arranged += 1
+            dated.append((day, line))
         lines += [line for _day, line in sorted(dated, key=lambda pair: pair[0])]
     lines.append(
-        f"  arranged: {arranged} act{'s' if arranged != 1 else ''} served outside"
-        f" the dates of {'their' if arranged != 1 else 'its'} stage"
+        f"  arranged: {arranged} item{'s' if arranged != 1 else ''} (acts, list changes)"
+        f" served outside the dates of {'their' if arranged != 1 else 'its'} stage"
         + (" (marked above)" if arranged else "")
     )
     return lines
 
 
 def entries_date(entries: Sequence[StoredChange]) -> str:
-    """The day list changes took effect, as their records state it: the newest BIS start
-    date or derived-list status date among them ("" when none is stated)."""
+    """The day list changes took effect, as the list states it: the newest eCFR amendment,
+    BIS start date or derived-list status date among them ("" when none is stated)."""
     days = [
-        (c.change.record.get_text("start_date") or c.change.record.get_text("status_since"))[:10]
+        list_date(c.provenance.source, c.change.record, c.provenance.valid_for).date[:10]
         for c in entries
         if c.change.kind != "removed"
     ]
@@ -99,7 +107,11 @@ def _act_line(change: StoredChange, stage: Stage) -> tuple[str, bool]:
     line = f"    {day or '????-??-??'}  {source} {what}: {name} ({new})"
     if day and stage.holds(day):
         return line, False
-    return f"{line}  [arranged: dated {day or 'unknown'}, served in this stage]", True
+    return f"{line}  {_arranged(day or 'unknown')}", True
+
+
+def _arranged(day: str) -> str:
+    return f"[arranged: dated {day}, served in this stage]"
 
 
 def _counts(changes: Sequence[StoredChange]) -> str:

@@ -508,11 +508,12 @@ def demo_command(app: App, db: Path | None, fmt: TextFormat) -> None:
 
     Serves the bundled fixture mirror from a local HTTP server on 127.0.0.1 in stages
     arranged by real dates: the baseline (before September 2025's news), the week of
-    12 September 2025 (BIS filing and additions, MOFCOM's two investigations), the later
-    answers. Prints the story first (what BIS added, what China answered and when, with
-    the evidence, what is pending), the timeline of the stages with each act dated (an
-    act served outside its stage's dates is marked arranged), then the changes per list
-    since the baseline. No network needed. The
+    12 September 2025 (BIS filing and additions, MOFCOM's two investigations), then what
+    came later (the eCFR amendment, the later rules and answers). Prints the story first
+    (what BIS added, what China answered and when, with the evidence, what is pending),
+    the timeline of the stages with each act dated (anything served outside its stage's
+    dates would be marked arranged), then the changes per list since the baseline. No
+    network needed. The
     database is kept (its path is printed) so `ecmon --db PATH links` or `digest` can
     read it; a database holding anything but a previous demo is refused, never touched.
     """

@@ -4,10 +4,13 @@ The fixtures (real-format excerpts, see ``fixtures/*/README.md``) are served
 from a local HTTP server on 127.0.0.1, so the real HTTP stack runs. The stages are
 arranged by the real dates of what they publish (``STAGES``): the "before" snapshot
 becomes the baseline; "after" holds the week of 12 September 2025 (the BIS filing and
-additions, MOFCOM's two investigations of 13 September); "later" the answers after it.
-Each stage is diffed against the state the previous ones left. A source without a folder
-for a later stage sits it out. What a stage serves outside its dates is an arrangement,
-and ``arranged`` names it so the demo says so on screen.
+additions, MOFCOM's two investigations of 13 September); "later" what came after it (the
+eCFR amended on 16 September, the Federal Register rules of 30 September and 12 November,
+MOFCOM's 5 November answer). Each stage is diffed against the state the previous ones left.
+A source without a folder for a stage sits it out (the eCFR has nothing dated 8-13
+September). What a stage serves outside its dates is an arrangement, and ``arranged``
+in ``monitor.cli.demo_timeline`` names it so the demo says so on screen; the shipped
+fixtures have none (tests/cli/test_demo_timeline.py).
 """
 
 from __future__ import annotations
@@ -65,9 +68,15 @@ STAGES = (
         "2025-09-08",
         "2025-09-13",
     ),
-    Stage("later", "the later answers", "2025-09-14", ""),
+    Stage(
+        "later",
+        "the eCFR amendment (16 September), the later rules and answers",
+        "2025-09-14",
+        "",
+    ),
 )
-REQUIRED_STAGES = ("before", "after")
+# Every demo source has a baseline; it sits out a later stage it has no folder for.
+REQUIRED_STAGES = ("before",)
 
 
 @dataclass(frozen=True)
@@ -77,11 +86,12 @@ class DemoResult:
 
 
 def demo_sources() -> list[str]:
-    """Sources that ship a fixture mirror for the baseline and the September stage."""
+    """Sources that ship a fixture mirror for the baseline and for a later stage."""
     return [
         name
         for name in REGISTRY
         if all((FIXTURES_DIR / name / st).is_dir() for st in REQUIRED_STAGES)
+        and any((FIXTURES_DIR / name / st.name).is_dir() for st in STAGES[1:])
     ]
 
 

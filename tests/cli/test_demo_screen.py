@@ -83,13 +83,13 @@ def test_running_the_demo_twice_replaces_the_previous_demo(tmp_path: Path) -> No
     assert invoke("demo", "--db", str(db)).exit_code == 0
     again = invoke("demo", "--db", str(db))
     assert again.exit_code == 0, again.output
-    assert f"(replaced the previous demo in {db}: 11 runs)" in again.stdout
+    assert f"(replaced the previous demo in {db}: 12 runs)" in again.stdout
     assert "suspect" not in again.output
     assert "BIS lists +11 ~1 −1" in again.stdout
     with Store.open(db) as store:
-        # a fresh demo (5 sources x 2 stages, MOFCOM's later stage), not the fixtures diffed
-        # against themselves
-        assert len(store.runs()) == 11
+        # a fresh demo (5 baselines, 4 sources in September, eCFR/FR/MOFCOM later), not the
+        # fixtures diffed against themselves
+        assert len(store.runs()) == 12
 
 
 def test_the_demo_refuses_a_database_with_real_runs_and_leaves_it_alone(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """``ecmon demo`` reads as a timeline in date order (issue 13, item 4): the stages run in the
-order of real events, every act is shown on its date within its stage's dates, and what a
-stage still serves outside its dates is marked "arranged" on screen."""
+order of real events, every act and every source's list changes are shown on their dates
+within their stage's dates, and the shipped fixtures serve nothing outside its stage (the
+"arranged" marking that would say so on screen is checked to fire on narrowed stages)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from monitor.testing.demo import STAGES
+from monitor.cli.demo_timeline import timeline_lines
+from monitor.locks import quiet
+from monitor.models import RunSummary, StoredChange
+from monitor.store import Store
+from monitor.testing.demo import STAGES, Stage, run_demo
 from tests import support
 
 DATED = re.compile(r"^    (\d{4}-\d{2}-\d{2})  ")
@@ -45,37 +50,94 @@ def test_the_stages_run_in_the_order_of_real_events(demo: Result) -> None:
     # The run log (stderr) follows the same order, each stage with its dates.
     log = [line for line in demo.stderr.splitlines() if line.startswith("[")]
     assert [line.split("]")[0] + "]" for line in log] == ["[before]", "[after]", "[later]"]
-    assert log[2] == "[later] from 2025-09-14: the later answers"
+    assert log[2].startswith("[later] from 2025-09-14: the eCFR amendment (16 September)")
 
 
-def test_every_act_is_in_date_order_within_its_stage_or_marked_arranged(demo: Result) -> None:
+DATED_LINE = re.compile(r"^    (\d{4}-\d{2}-\d{2})  (.*)$")
+
+
+def test_every_act_and_list_change_is_in_date_order_within_its_stage(demo: Result) -> None:
     lines = timeline(demo)
     days: list[str] = []
-    marked = 0
     stage = None
+    served: dict[str, list[str]] = {}
     for line in lines:
         if line.startswith("  ["):
             stage = next(s for s in STAGES if line.startswith(f"  [{s.name}]"))
             continue
-        found = DATED.match(line)
+        found = DATED_LINE.match(line)
         if found is None:
             continue
         assert stage is not None
-        if "[arranged: dated " in line:
-            marked += 1
-            assert not stage.holds(found.group(1)), line
-            continue
+        assert "[arranged" not in line, line
         assert stage.holds(found.group(1)), line
         days.append(found.group(1))
-    assert days == sorted(days) and len(days) >= 5
-    # 12 September: the BIS additions; 13 September: MOFCOM's two investigations; the
-    # 5 November answer after them.
+        served.setdefault(stage.name, []).append(f"{found.group(1)} {found.group(2)}")
+    assert days == sorted(days) and len(days) >= 10
+    # Nothing the shipped fixtures serve is outside its stage's dates.
+    assert (
+        lines[-1]
+        == "  arranged: 0 items (acts, list changes) served outside the dates of their stage"
+    )
+    # 12 September: the BIS filing and the CSL additions; 13 September: MOFCOM's two
+    # investigations; the eCFR amendment of 16 September, the FR rules of 30 September and
+    # 12 November and the 5 November answer come later.
     september = [d for d in days if d <= "2025-09-13"]
     assert "2025-09-12" in september and september.count("2025-09-13") == 2
     assert set(september) <= {"2025-09-08", "2025-09-12", "2025-09-13"}  # 08: the MFA's
-    assert "2025-11-05" in days
-    summary = lines[-1]
-    assert summary.startswith(f"  arranged: {marked} act")
+    after, later = " | ".join(served["after"]), " | ".join(served["later"])
+    assert "2025-09-12 Federal Register on public inspection" in after
+    assert "2025-09-12 list entries: CSL +11 ~1 −1" in after and "eCFR" not in after
+    assert "2025-09-16 list entries: eCFR +11 ~1 −1" in later
+    assert "2025-09-30 Federal Register end-user rule: 90 FR 47201" in later
+    assert "2025-11-12 Federal Register end-user rule: 90 FR 50857" in later
+    assert "2025-11-05 MOFCOM continued suspension" in later
+
+
+@pytest.fixture(scope="module")
+def demo_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, list[RunSummary]], list[StoredChange]]:
+    db = tmp_path_factory.mktemp("arranged") / "demo.db"
+    with Store.open(db) as store:
+        result = run_demo(store, db, quiet)
+        return result.stages, store.changes(from_run=result.first_after_run)
+
+
+def test_the_shipped_demo_serves_nothing_arranged(
+    demo_runs: tuple[dict[str, list[RunSummary]], list[StoredChange]],
+) -> None:
+    runs, changes = demo_runs
+    lines = timeline_lines(STAGES, runs, changes)
+    assert not [line for line in lines if "[arranged" in line]
+    assert lines[-1].startswith("  arranged: 0 items")
+
+
+def test_an_item_served_outside_its_stage_is_marked_arranged(
+    demo_runs: tuple[dict[str, list[RunSummary]], list[StoredChange]],
+) -> None:
+    """The guard is live: with the September stage ending on the 12th and the later one
+    starting on the 20th, MOFCOM's two acts of the 13th and the eCFR amendment of the 16th
+    (list changes) are out of their stages, and are said so on screen."""
+    runs, changes = demo_runs
+    before, after, later = STAGES
+    narrowed = (
+        before,
+        Stage(after.name, after.title, after.start, "2025-09-12"),
+        Stage(later.name, later.title, "2025-09-20", ""),
+    )
+    lines = timeline_lines(narrowed, runs, changes)
+    marked = [line for line in lines if "[arranged: dated " in line]
+    assert [line.split("  [arranged")[1] for line in marked] == [
+        ": dated 2025-09-13, served in this stage]",
+        ": dated 2025-09-13, served in this stage]",
+        ": dated 2025-09-16, served in this stage]",
+    ]
+    assert "商务部公告2025年第27号" in marked[0] + marked[1] and "eCFR +11" in marked[2]
+    assert lines[-1] == (
+        "  arranged: 3 items (acts, list changes) served outside the dates of their stage"
+        " (marked above)"
+    )
 
 
 def test_an_april_act_is_in_the_baseline_not_shown_beside_september(demo: Result) -> None:

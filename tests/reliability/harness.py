@@ -24,7 +24,7 @@ from monitor.sources import REGISTRY
 from monitor.store import Store
 from monitor.testing.demo import MirrorRoot, demo_settings
 from monitor.testing.fixture_server import FixtureServer
-from tests.reliability.scenarios import SOURCES
+from tests.reliability.scenarios import SOURCES, stage_of
 from tests.support import run_source
 
 # Small timeouts, one retry: a fault shows within a second. Sleeps are recorded, not slept.
@@ -69,11 +69,13 @@ def settings_for(
     server: MirrorRoot,
     source: str,
     *,
-    stage: str = "after",
+    stage: str | None = None,
     http: Mapping[str, Any] | None = None,
     base: str | None = None,
 ) -> Settings:
-    """The demo settings for ``source`` alone (``base``: a mirror root other than the server)."""
+    """The demo settings for ``source`` alone (``base``: a mirror root other than the server;
+    ``stage``: by default the one the scenarios break, ``scenarios.stage_of``)."""
+    stage = stage or stage_of(source)
     settings = demo_settings(db, server, stage)
     own = settings.source(source)
     if base is not None:
@@ -171,10 +173,15 @@ def _toml(value: object) -> str:
 
 
 def write_mirror_config(
-    path: Path, db: Path, mirror: FixtureServer, stage: str, sources: Sequence[str] = SOURCES
+    path: Path,
+    db: Path,
+    mirror: FixtureServer,
+    stage: str | None = None,
+    sources: Sequence[str] = SOURCES,
 ) -> Path:
-    """Every source at its fixture mirror (as ``ecmon demo`` points them), bounds for excerpts,
-    the daemon polling every second."""
+    """Every source at its fixture mirror (as ``ecmon demo`` points them; ``stage``: by
+    default the one holding each source's change), bounds for excerpts, the daemon polling
+    every second."""
     lines = [
         f"database = {_toml(str(db))}",
         "max_shrink = 0.25",

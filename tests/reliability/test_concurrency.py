@@ -175,7 +175,7 @@ def test_processes_at_once_on_one_database(
     with Store.open(db) as store:
         for name in SOURCES:
             run_once(store, settings_for(db, mirror, name, stage="before"), name, Sleeps())
-    config = write_mirror_config(tmp_path / "ecmon.toml", db, mirror, "after")
+    config = write_mirror_config(tmp_path / "ecmon.toml", db, mirror)
 
     logs = tmp_path / "logs"
     logs.mkdir()

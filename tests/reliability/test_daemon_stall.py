@@ -27,7 +27,7 @@ STOP_WITHIN = 5.0
 def _config(
     path: Path, db: Path, mirror: FixtureServer, rogue: str, smtp: int, deadline: int
 ) -> Path:
-    write_mirror_config(path, db, mirror, "after", sources=(CSL, FR))
+    write_mirror_config(path, db, mirror, sources=(CSL, FR))
     text = path.read_text(encoding="utf-8")
     text = text.replace(settings_for(db, mirror, CSL).source(CSL).url, rogue)
     text = text.replace("[http]\n", f"[http]\ntotal_timeout = {deadline}\nread_timeout = 5\n")

@@ -26,7 +26,7 @@ from tests.reliability.harness import (
     scrub,
     settings_for,
 )
-from tests.reliability.scenarios import SCENARIOS, STAGE, Scenario
+from tests.reliability.scenarios import SCENARIOS, Scenario, stage_of
 
 RECOVERED = {RunOutcome.CHANGED, RunOutcome.UNCHANGED, RunOutcome.NOT_MODIFIED}
 
@@ -61,7 +61,7 @@ def test_fault_scenario(
     )
     reference = _keys(baselines.get(source).reference, scenario.same_content)
     db = baselines.copy(source, tmp_path / "ecmon.db")
-    prefix = f"/{source}/{STAGE}/"
+    prefix = f"/{source}/{stage_of(source)}/"
     for path, faults in scenario.faults:
         server.set_faults(prefix + path, faults)
     for route in scenario.routes:

@@ -44,8 +44,8 @@ from tests.reliability.scenarios import (
     FR_FULL_TEXT,
     MOFCOM,
     MOFCOM_ARTICLE,
-    STAGE,
     fixture,
+    stage_of,
 )
 from tests.support import write_sources_config
 
@@ -128,7 +128,7 @@ def test_xml_entities_are_refused(
     secret_file.write_text(SECRET, encoding="utf-8")
     reference = "&l9;" if "laughs" in attack else ("" if "parameter" in attack else "&xxe;")
     body = build(_doctypes(mirror, secret_file, root)[attack], reference)
-    mirror.set_route(f"/{source}/{STAGE}/{path}", body, content_type="application/xml")
+    mirror.set_route(f"/{source}/{stage_of(source)}/{path}", body, content_type="application/xml")
     with Store.open(db) as store:
         accepted = accepted_state(store, source)
         summary = run_once(store, settings_for(db, mirror, source), source, Sleeps())
@@ -167,7 +167,9 @@ def test_entity_declarations_in_utf16_are_refused_too(
         '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE RULE [<!ENTITY x "Injected text">]>'
         "<RULE><PREAMB><SUM><P>&x; summary</P></SUM></PREAMB></RULE>\n"
     )
-    mirror.set_route(f"/{FR}/{STAGE}/{FR_FULL_TEXT}", doc.encode("utf-16"), content_type="text/xml")
+    mirror.set_route(
+        f"/{FR}/{stage_of(FR)}/{FR_FULL_TEXT}", doc.encode("utf-16"), content_type="text/xml"
+    )
     with Store.open(db) as store:
         summary = run_once(store, settings_for(db, mirror, FR), FR, Sleeps())
         stored = "Injected text" in json.dumps(
@@ -212,7 +214,7 @@ def _cli_with(
 ) -> Callable[..., str]:
     db = baselines.copy(CSL, tmp_path / "ecmon.db")
     mirror.clear()
-    path = f"/{CSL}/{STAGE}/consolidated.csv"
+    path = f"/{CSL}/{stage_of(CSL)}/consolidated.csv"
     mirror.set_route(path, _hostile_csl(name))
     config = write_sources_config(tmp_path / "ecmon.toml", db, {CSL: mirror.url_for(path)})
     runner = CliRunner()
@@ -324,11 +326,13 @@ def test_hostile_announcement_text_is_inert(
         f"<p>调查涉及的美国措施包括：{hostile}</p><script>alert(3)</script>",
         1,
     )
-    mirror.set_route(f"/{MOFCOM}/{STAGE}/{MOFCOM_ARTICLE}", page.encode(), content_type="text/html")
+    mirror.set_route(
+        f"/{MOFCOM}/{stage_of(MOFCOM)}/{MOFCOM_ARTICLE}", page.encode(), content_type="text/html"
+    )
     with Store.open(db) as store:
         summary = run_once(store, settings_for(db, mirror, MOFCOM), MOFCOM, Sleeps())
         titles = [r.name for r in store.accepted_records(MOFCOM).values() if "<script>" in r.name]
-    config = write_mirror_config(tmp_path / "ecmon.toml", db, mirror, STAGE, [MOFCOM])
+    config = write_mirror_config(tmp_path / "ecmon.toml", db, mirror, sources=[MOFCOM])
     runner = CliRunner()
 
     def ecmon(*args: str) -> str:
@@ -438,10 +442,10 @@ def test_a_one_megabyte_name(baselines: Baselines, mirror: FixtureServer, tmp_pa
     )
     dbs = {source: baselines.copy(source, tmp_path / f"{source}.db") for source in (CSL, ECFR)}
     mirror.clear()
-    mirror.set_route(f"/{CSL}/{STAGE}/consolidated.csv", _hostile_csl(MEGABYTE_NAME))
+    mirror.set_route(f"/{CSL}/{stage_of(CSL)}/consolidated.csv", _hostile_csl(MEGABYTE_NAME))
     added = b"Aerospace Information Research Institute, CAS"  # an addition of the after stage
     xml = fixture(ECFR, ECFR_XML).replace(added, MEGABYTE_NAME.encode(), 1)
-    mirror.set_route(f"/{ECFR}/{STAGE}/{ECFR_XML}", xml, content_type="application/xml")
+    mirror.set_route(f"/{ECFR}/{stage_of(ECFR)}/{ECFR_XML}", xml, content_type="application/xml")
     outcomes = {}
     for source, db in dbs.items():
         with Store.open(db) as store:

@@ -35,7 +35,7 @@ from monitor.testing.fixture_server import FixtureServer
 from tests.digest.support import USER, build_demo_db, self_signed, starttls_server
 from tests.reliability import report
 from tests.reliability.harness import Baselines, Sleeps, run_once, settings_for
-from tests.reliability.scenarios import CSL, FR, MOFCOM, STAGE, TARGETS, fixture
+from tests.reliability.scenarios import CSL, FR, MOFCOM, TARGETS, fixture, stage_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "ecmon-canary-Pa55-9d1e"  # the SMTP password in these tests
@@ -317,7 +317,9 @@ def test_mofcom_links_to_other_hosts_are_not_followed(
     page["data"]["html"] = page["data"]["html"].replace(opening, opening + items, 1)
     body = json.dumps(page, ensure_ascii=False).encode("utf-8")
     mirror.set_route(
-        f"/{MOFCOM}/{STAGE}/{TARGETS[MOFCOM].document}", body, content_type="application/json"
+        f"/{MOFCOM}/{stage_of(MOFCOM)}/{TARGETS[MOFCOM].document}",
+        body,
+        content_type="application/json",
     )
     with Store.open(db) as store:
         summary = run_once(store, settings_for(db, mirror, MOFCOM), MOFCOM, Sleeps())
@@ -349,7 +351,7 @@ def test_federal_register_urls_on_other_hosts_are_not_fetched(
     page = json.loads(TARGETS[FR].document_body())
     [doc] = [d for d in page["results"] if d["document_number"] == "2025-19001"]
     doc["full_text_xml_url"] = elsewhere.url_for("documents/full_text/xml/2025-19001.xml")
-    path = f"/{FR}/{STAGE}/documents.json"
+    path = f"/{FR}/{stage_of(FR)}/documents.json"
     mirror.set_route(path, json.dumps(page).encode(), content_type="application/json")
     with Store.open(db) as store:
         first = run_once(store, settings_for(db, mirror, FR), FR, Sleeps())

@@ -30,7 +30,9 @@ def test_source_parses_its_fixtures_within_bounds(name: str, tmp_path: Path) -> 
     expected = {"before": {RunOutcome.BASELINE}, "after": {RunOutcome.CHANGED}}
     expected["later"] = {RunOutcome.CHANGED}
     stages = [s.name for s in STAGES if (FIXTURES / name / s.name).is_dir()]
-    assert stages[:2] == list(REQUIRED_STAGES)
+    # A baseline, then at least one later stage (a source sits out a stage it has no
+    # news for in that stage's dates, as the eCFR does 8-13 September).
+    assert stages[: len(REQUIRED_STAGES)] == list(REQUIRED_STAGES) and len(stages) >= 2
     with FixtureServer(root=FIXTURES) as server, Store.open(db) as store:
         for stage in stages:
             summary = run_source(store, demo_settings(db, server, stage), name)

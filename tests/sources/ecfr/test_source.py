@@ -73,7 +73,7 @@ EXPECTED = {
 }
 
 
-def xml_file(date: str, stage: str = "after") -> Path:
+def xml_file(date: str, stage: str = "later") -> Path:
     return MIRROR / stage / "full" / date / "title-15.xml"
 
 
@@ -84,7 +84,7 @@ def parse(raw: bytes) -> dict[str, Record]:
     return by_key
 
 
-def parse_date(date: str, stage: str = "after") -> dict[str, Record]:
+def parse_date(date: str, stage: str = "later") -> dict[str, Record]:
     return parse(xml_file(date, stage).read_bytes())
 
 
@@ -115,7 +115,7 @@ def table_xml(rows: list[str], *, header: tuple[str, ...] = HEADER, sections: bo
 
 @pytest.mark.parametrize(
     ("stage", "date"),
-    [("after", d) for d in EXPECTED] + [("before", "2025-01-15"), ("before", "2025-01-16")],
+    [("later", d) for d in EXPECTED] + [("before", "2025-01-15"), ("before", "2025-01-16")],
 )
 def test_each_fixture_date_parses_to_exact_keys(stage: str, date: str) -> None:
     records = parse_date(date, stage)
@@ -125,7 +125,7 @@ def test_each_fixture_date_parses_to_exact_keys(stage: str, date: str) -> None:
 
 def test_mirrors_hold_the_same_files_for_shared_dates() -> None:
     for date in ("2025-01-15", "2025-01-16"):
-        assert xml_file(date, "before").read_bytes() == xml_file(date, "after").read_bytes()
+        assert xml_file(date, "before").read_bytes() == xml_file(date, "later").read_bytes()
 
 
 @pytest.mark.parametrize(("csl_stage", "date"), [("before", "2025-09-11"), ("after", "2025-09-16")])
@@ -385,7 +385,7 @@ def stage_settings(server: FixtureServer, stage: str) -> SourceSettings:
     return mirrored(NAME, stage_url(server, NAME, stage), min_records=None)
 
 
-@pytest.mark.parametrize(("stage", "newest"), [("before", "2025-01-16"), ("after", "2025-09-16")])
+@pytest.mark.parametrize(("stage", "newest"), [("before", "2025-01-16"), ("later", "2025-09-16")])
 def test_fetch_downloads_the_newest_amendment(
     mirror: FixtureServer, stage: str, newest: str
 ) -> None:
@@ -404,7 +404,7 @@ def test_fetch_downloads_the_newest_amendment(
 
 
 def test_fetch_is_not_modified_when_the_validators_carry_that_date(mirror: FixtureServer) -> None:
-    settings = stage_settings(mirror, "after")
+    settings = stage_settings(mirror, "later")
     with HttpClient(FAST_HTTP) as client:
         same = SOURCE.fetch(client, settings, date_marker("2025-09-16"), {})
         assert same.not_modified and same.content == b""
@@ -415,7 +415,7 @@ def test_fetch_is_not_modified_when_the_validators_carry_that_date(mirror: Fixtu
 
 
 def test_fetch_as_of_any_date(mirror: FixtureServer) -> None:
-    settings = stage_settings(mirror, "after")
+    settings = stage_settings(mirror, "later")
     with HttpClient(FAST_HTTP) as client:
         result = SOURCE.fetch_as_of(client, settings, "2025-09-11")
         assert result.valid_for == "2025-09-11"
@@ -426,7 +426,7 @@ def test_fetch_as_of_any_date(mirror: FixtureServer) -> None:
 
 
 def test_amendment_dates(mirror: FixtureServer) -> None:
-    after, before = stage_settings(mirror, "after"), stage_settings(mirror, "before")
+    after, before = stage_settings(mirror, "later"), stage_settings(mirror, "before")
     with HttpClient(FAST_HTTP) as client:
         assert SOURCE.amendment_dates(client, after, None) == ["2025-01-16", "2025-09-16"]
         assert SOURCE.amendment_dates(client, after, "2025-02-01") == ["2025-09-16"]
@@ -525,10 +525,10 @@ def test_pipeline_baseline_changes_then_not_modified(tmp_path: Path, mirror: Fix
 
     with Store.open(tmp_path / "ecmon.db") as store:
         assert run("before").outcome == RunOutcome.BASELINE
-        changed = run("after")
+        changed = run("later")
         assert changed.outcome == RunOutcome.CHANGED, changed.message
         assert (changed.added, changed.removed, changed.modified) == (11, 1, 1)
         assert store.accepted_valid_for(NAME) == "2025-09-16"
         downloads = sum("/full/" in r.path for r in mirror.requests)
-        assert run("after").outcome == RunOutcome.NOT_MODIFIED
+        assert run("later").outcome == RunOutcome.NOT_MODIFIED
         assert sum("/full/" in r.path for r in mirror.requests) == downloads

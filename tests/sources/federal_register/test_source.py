@@ -1,8 +1,9 @@
 """The Federal Register source against its fixture mirrors on a real 127.0.0.1 server.
 
 The mirrors (fixtures/us_federal_register/README.md) hold reference values only: eight
-BIS documents over two pages, and one reconstructed full text (2025-00704) that names a
-single entry of the eleven its summary states.
+BIS documents over two pages (``later/``; ``before/`` and ``after/`` the six published up to
+2025-03-28, ``after/`` with the desk of 12 September 2025), and one reconstructed full text
+(2025-00704) that names a single entry of the eleven its summary states.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ BEFORE = {
     "2024-28267",
     "2024-25411",
 }
-NEW_IN_AFTER = {"2025-19001", "2025-19846"}
+NEW_IN_LATER = {"2025-19001", "2025-19846"}  # published 30 September, 12 November 2025
 # The September 2025 rule on the public inspection desk (after/: filed 2025-09-12; its
-# document number is synthetic, see the fixture README).
+# document number is synthetic, see the fixture README). later/'s desk holds no BIS rule.
 FILED = "2025-99912"
 
 
@@ -78,12 +79,24 @@ def paths(server: FixtureServer) -> list[str]:
 
 
 def test_both_pages_are_read_and_every_document_becomes_an_action(server: FixtureServer) -> None:
-    records = fetch_parse(stage(server, "after"))
-    assert set(records) == {f"us:{n}" for n in BEFORE | NEW_IN_AFTER | {FILED}}
+    records = fetch_parse(stage(server, "later"))
+    assert set(records) == {f"us:{n}" for n in BEFORE | NEW_IN_LATER}
     listing = [p for p in paths(server) if "/documents.json?" in p]
     assert len(listing) == 2
     assert "page=2" not in listing[0] and "page=2" in listing[1]
     assert all(r.list_name == "action" and r.country == "US" for r in records.values())
+
+
+def test_the_september_stage_holds_only_what_was_public_by_13_september(
+    server: FixtureServer,
+) -> None:
+    """after/ stands for 8-13 September 2025: the documents published by then and the rule
+    filed on 12 September; the rules of 30 September and 12 November are in later/ only."""
+    records = fetch_parse(stage(server, "after"))
+    assert set(records) == {f"us:{n}" for n in BEFORE | {FILED}}
+    for record in records.values():
+        day = record.get_text("announced") or record.get_text("published")
+        assert day <= "2025-09-13", record.key
 
 
 def test_the_query_asks_for_bis_entity_list_rules_and_the_fields(server: FixtureServer) -> None:
@@ -103,14 +116,13 @@ def test_the_query_asks_for_bis_entity_list_rules_and_the_fields(server: Fixture
 
 
 def test_max_pages_stops_the_walk(server: FixtureServer) -> None:
-    records = fetch_parse(stage(server, "after"), max_pages=1)
-    assert set(records) == {
-        "us:2025-19846",
-        "us:2025-19001",
-        "us:2025-05427",
-        "us:2025-05426",
-        f"us:{FILED}",  # the public inspection desk is read whatever max_pages says
-    }
+    records = fetch_parse(stage(server, "later"), max_pages=1)
+    assert set(records) == {"us:2025-19846", "us:2025-19001", "us:2025-05427", "us:2025-05426"}
+    assert sum("/documents.json?" in p for p in paths(server)) == 1
+    # The public inspection desk is read whatever max_pages says.
+    server.clear()
+    filed = fetch_parse(stage(server, "after"), max_pages=1)
+    assert f"us:{FILED}" in filed and len(filed) == 5
     assert sum("/documents.json?" in p for p in paths(server)) == 1
 
 
@@ -178,7 +190,7 @@ def test_document_json_alone_gives_a_complete_action(server: FixtureServer) -> N
 
 
 def test_kinds(server: FixtureServer) -> None:
-    records = fetch_parse(stage(server, "after"))
+    records = {**fetch_parse(stage(server, "after")), **fetch_parse(stage(server, "later"))}
     kinds = {key: r.get_text("kind") for key, r in records.items()}
     assert kinds.pop("us:2025-19001") == "end_user_rule"  # the Affiliates rule
     assert kinds.pop("us:2025-19846") == "end_user_rule"  # its one-year suspension
@@ -187,7 +199,7 @@ def test_kinds(server: FixtureServer) -> None:
 
 
 def test_the_suspension_refers_to_the_affiliates_rule(server: FixtureServer) -> None:
-    action = fetch_parse(stage(server, "after"))["us:2025-19846"]
+    action = fetch_parse(stage(server, "later"))["us:2025-19846"]
     assert action.get_text("effective") == "2025-11-10"  # from its DATES text
     assert action.get_tuple("cited") == ("90 FR 47201",)
     assert action.get_tuple("refers_to") == ("us:2025-19001",)
@@ -199,7 +211,7 @@ def test_known_documents_are_not_fetched_again(server: FixtureServer) -> None:
     # 2025-00704 is complete; the 404 ones and those without a full-text URL are not.
     assert known_documents(before) == {"2025-00704"}
     server.clear()
-    after = fetch_parse(stage(server, "after"), previous=before)
+    after = fetch_parse(stage(server, "later"), previous=before)
     fetched = [p for p in paths(server) if "/full_text/" in p]
     assert not any("2025-00704" in p for p in fetched)
     assert any("2025-19001" in p for p in fetched) and any("2025-19846" in p for p in fetched)
@@ -208,7 +220,7 @@ def test_known_documents_are_not_fetched_again(server: FixtureServer) -> None:
 
 
 def test_zhipu_citation_is_attributed_to_its_rule(server: FixtureServer) -> None:
-    records = fetch_parse(stage(server, "after"))
+    records = fetch_parse(stage(server, "later"))
     [page] = records["us:2025-00704"].get_tuple("party_citations")
     found = attribute([page], records.values())
     assert found is not None and found.action.key == "us:2025-00704"
@@ -226,7 +238,7 @@ def page_body(results: list[dict[str, object]]) -> bytes:
 
 def reference_document(number: str) -> dict[str, object]:
     for name in ("documents.page-1.json", "documents.page-2.json"):
-        for item in json.loads((MIRROR / "after" / name).read_text(encoding="utf-8"))["results"]:
+        for item in json.loads((MIRROR / "later" / name).read_text(encoding="utf-8"))["results"]:
             if item["document_number"] == number:
                 return dict(item)
     raise KeyError(number)
@@ -304,16 +316,17 @@ def test_two_runs_accumulate_actions(server: FixtureServer, tmp_path: Path) -> N
         first = run(store, fr_settings(db, stage(server, "before")))
         assert (first.outcome, first.record_count) == (RunOutcome.BASELINE, 6)
         kept = store.accepted_records(NAME)
+        # 12 September: the list as before, the rule filed on the desk.
         second = run(store, fr_settings(db, stage(server, "after")))
         assert second.outcome == RunOutcome.CHANGED, second
-        assert (second.added, second.modified, second.removed) == (3, 0, 0)
-        assert second.record_count == 9
+        assert (second.added, second.modified, second.removed) == (1, 0, 0)
+        assert second.record_count == 7
         now = store.accepted_records(NAME)
         assert {k: r.content_hash for k, r in kept.items()} == {
             k: now[k].content_hash for k in kept
         }
         added = {c.change.key for c in store.changes() if c.change.kind == "added"}
-        assert added == {"us:2025-19001", "us:2025-19846", f"us:{FILED}"}
+        assert added == {f"us:{FILED}"}
         # The same first page again, without the desk (whose answer changes on its own):
         # the server answers 304 and nothing else is fetched.
         server.clear()
@@ -332,6 +345,12 @@ def test_two_runs_accumulate_actions(server: FixtureServer, tmp_path: Path) -> N
             "912.txt",
         ]
         assert "if-none-match" in server.requests[0].headers  # asked conditionally
+        # Later: two rules published; the desk no longer holds the filing, which stays
+        # (a feed accumulates: leaving the desk is not a removal).
+        fifth = run(store, fr_settings(db, stage(server, "later")))
+        assert fifth.outcome == RunOutcome.CHANGED, fifth
+        assert (fifth.added, fifth.modified, fifth.removed, fifth.record_count) == (2, 0, 0, 9)
+        assert store.accepted_records(NAME)[f"us:{FILED}"].get_text("kind") == "public_inspection"
 
 
 # --- public inspection ---------------------------------------------------------------------
