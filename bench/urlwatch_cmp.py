@@ -45,7 +45,8 @@ def _ecmon_config(folder: Path, server_url: str) -> Path:
     tables = {
         "us_csl_entity_list": f'url = "{server_url}/csl.csv"\nmin_records = 1\n'
         "max_records = 10000000\n",
-        MOFCOM: f'url = "{mirror}/www"\nmin_records = 1\nhosts = {{ aqygzj = "{mirror}/aqygzj" }}\n',
+        MOFCOM: f'url = "{mirror}/www"\nmin_records = 1\nhosts = {{ aqygzj = "{mirror}/aqygzj",'
+        f' exportcontrol = "{server_url}/cn_mofcom_exportcontrol" }}\n',
     }
     text = f'database = "{folder / "ecmon.db"}"\n' + "".join(
         f"[sources.{name}]\n" + tables.get(name, "enabled = false\n") for name in REGISTRY
