@@ -49,6 +49,8 @@ XHR_HEADERS: Mapping[str, str] = {
     "X-Requested-With": "XMLHttpRequest",
     "Accept": "application/json, text/javascript, */*; q=0.01",
 }
+# Said where the site's answers stop making sense: how to run on without this site.
+_OFF = " (options.export_control.enabled = false stops reading this site)"
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 # Two question marks in a row never occur in a Chinese title; the site's '?' for every
 # Chinese character always gives them.
@@ -115,9 +117,13 @@ def ec_rows(
     info = doc.get("pageInfo") if isinstance(doc, dict) else None
     rows = info.get("rows") if isinstance(info, dict) else None
     if not isinstance(info, dict) or not isinstance(rows, list):
-        raise _shape(f"{where}: list answer has no pageInfo.rows list; the API has changed", url)
+        raise _shape(
+            f"{where}: list answer has no pageInfo.rows list; the API has changed{_OFF}", url
+        )
     if page == 1 and not rows:
-        raise _shape(f"{where}: list answer has no rows; the site may have been redesigned", url)
+        raise _shape(
+            f"{where}: list answer has no rows; the site may have been redesigned{_OFF}", url
+        )
     found = []
     for number, row in enumerate(rows, start=1):
         found.append(_row(row, number, where=where, url=url, options=options))
@@ -142,7 +148,7 @@ def _row(row: object, number: int, *, where: str, url: str, options: MofcomOptio
         raise ShapeError(
             f"{where}: the answer's Chinese came back as '?' (row {number} title"
             f" {fields['title'][:40]!r}); the site does this when a request lacks"
-            " X-Requested-With: XMLHttpRequest. Nothing was read from it",
+            f" X-Requested-With: XMLHttpRequest. Nothing was read from it{_OFF}",
             source=NAME,
             url=url,
         )

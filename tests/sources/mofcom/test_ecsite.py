@@ -123,6 +123,7 @@ def test_a_mangled_or_changed_answer_fails_naming_the_column_with_state_untouche
             summary = run(store, ec_settings(db, server))
             assert (summary.outcome, summary.error_kind) == (RunOutcome.FAILED, kind)
             assert message in summary.message
+            assert "export_control.enabled = false stops reading this site" in summary.message
             assert "export-control column control_lists (管制清单, columnID=9" in summary.message
             assert store.accepted_hashes(NAME) == held
             assert store.accepted_raw_sha256(NAME) == raw_sha
