@@ -60,6 +60,7 @@ from monitor.config import AnalysisSettings
 from monitor.models import Record, StoredChange
 from monitor.store import Store
 from monitor.store import analysis as store_analysis
+from monitor.store.tags import TagStore
 
 # Sources whose changes a Federal Register rule can explain, and where rules are stored.
 BIS_LIST_SOURCES = store_analysis.BIS_LIST_SOURCES
@@ -121,6 +122,8 @@ class Analysis:
     lexicon: Lexicon = field(default_factory=Lexicon)
     threshold: float = AnalysisSettings.hit_threshold
     rarity: Rarity = PLAIN  # word statistics of every list, so change hits score as screens do
+    # Tags computed by earlier commands (``monitor.store.tags``); None: compute every time.
+    stored: TagStore | None = field(default=None, compare=False)
     # Tags by (source, key, content hash, listing): one command tags a record once, though
     # the link events, the changes and the screening all ask. Not copied by ``replace``.
     _tagged: dict[tuple[str, str, str, str], tuple[SectorTag, ...]] = field(
@@ -143,8 +146,32 @@ class Analysis:
     ) -> tuple[SectorTag, ...]:
         if listing is None and not is_action(record):
             listing = self.actions.get(record.get_text("listed_by")) or self._rule(record)
-        found = classify_record(record, self.taxonomy, listing)
-        return apply_overrides(found, self.overrides, source=source, key=record.key)
+        return apply_overrides(
+            self._taxonomy_tags(source, record, listing),
+            self.overrides,
+            source=source,
+            key=record.key,
+        )
+
+    def _taxonomy_tags(
+        self, source: str, record: Record, listing: Record | None
+    ) -> tuple[SectorTag, ...]:
+        """The pure tagger's answer, read from the store when an earlier command computed
+        it for this record version, listing action and taxonomy."""
+        if self.stored is None:
+            return classify_record(record, self.taxonomy, listing)
+        given = "" if listing is None else f"{listing.key}\x1f{listing.content_hash}"
+        key = (source, record.key, record.content_hash, given)
+        found = self.stored.get(key)
+        if found is None:
+            found = classify_record(record, self.taxonomy, listing)
+            self.stored.put(key, found)
+        return found
+
+    def save_tags(self) -> None:
+        """Store the tags this command computed, for the next command to read."""
+        if self.stored is not None:
+            self.stored.save()
 
     def screen(
         self, records: Iterable[tuple[str, Record]], *, threshold: float | None = None
@@ -203,6 +230,7 @@ def load_analysis(
                 corpus.count(name)
     return Analysis(
         taxonomy=taxonomy,
+        stored=TagStore(store, taxonomy.fingerprint) if taxonomy.fingerprint else None,
         overrides=overrides,
         actions={record.key: record for _, record in held},
         rules=tuple(record for source, record in held if source == RULE_SOURCE),
@@ -284,6 +312,7 @@ def links_report(
     taxonomy and sector tagging are used, never its watchlist).
     """
     settings = replace(analysis or AnalysisSettings(), watchlist="")  # no screening here
+    own = context is None
     context = context or load_analysis(store, settings)
     held = store_analysis.actions(store)
     window = window_days or settings.link_window_days
@@ -291,6 +320,8 @@ def links_report(
     triggers, responses = build_events(held, additions, context.tags, window)
     links = find_links(triggers, responses, window)
     chains = find_chains((a for _, a in held), all_events(triggers, responses))
+    if own:  # a caller that passed its context saves when it is done with it
+        context.save_tags()
     if since:
         links = [k for k in links if max(k.trigger.date, k.response.date) >= since]
         chains = [

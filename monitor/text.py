@@ -33,6 +33,13 @@ def clean(text: object) -> str:
     return _STRIP.sub("", "" if text is None else str(text))
 
 
+# Anything ``inline`` changes: most values hold none of it and are returned as they are.
+_UNSAFE_INLINE = re.compile(f"{_STRIP.pattern}|{_BREAKS.pattern}")
+
+
 def inline(text: object) -> str:
     """``clean(text)`` with every line break and tab made a space: for a value in a line."""
-    return _BREAKS.sub(" ", clean(text))
+    value = "" if text is None else str(text)
+    if _UNSAFE_INLINE.search(value) is None:
+        return value
+    return _BREAKS.sub(" ", clean(value))

@@ -91,11 +91,15 @@ def addition_events(
     ``tagged``: the event keys whose members are tagged (None: every group's)."""
     dated = {(a.record.list_name, a.record.key): a for a in additions if a.basis.startswith("CSL")}
     groups: dict[tuple[str, str, str], list[ListAddition]] = {}
+    # Each group's member keys: a set, as a baseline's day can hold thousands of entries.
+    keys: dict[tuple[str, str, str], set[str]] = {}
     for addition in additions:
         primary = dated.get((addition.record.list_name, addition.record.key), addition)
         group_key = (addition.record.list_name, primary.date, primary.basis)
         members = groups.setdefault(group_key, [])
-        if all(m.record.key != addition.record.key for m in members):
+        known = keys.setdefault(group_key, set())
+        if addition.record.key not in known:
+            known.add(addition.record.key)
             members.append(addition)
     return [
         _group_event(

@@ -11,11 +11,12 @@ and digits only, so "IC" still matches next to Chinese text and never inside "El
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from importlib import resources
 
@@ -32,13 +33,21 @@ class Sector:
 
 @dataclass(frozen=True)
 class Cue:
-    """One matchable item of the taxonomy."""
+    """One matchable item of the taxonomy. Its regex (``pattern``) is compiled on first
+    use: compiling all ~340 costs more than a digest whose tags are all stored."""
 
     sector: str
     rule: str
     text: str
-    pattern: re.Pattern[str] | None  # None for HS prefixes
+    regex: str | None  # the regex source; None for HS prefixes
     note: str = ""
+    ignore_case: bool = False
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        if self.regex is None:
+            return None
+        return re.compile(self.regex, re.IGNORECASE if self.ignore_case else 0)
 
     @cached_property
     def gate(self) -> tuple[str, ...] | None:
@@ -50,7 +59,7 @@ class Cue:
         run of its first word must be a whole run of the text (with "s"/"es" after it
         for a one-word term).
         """
-        if self.pattern is None:
+        if self.regex is None:
             return None
         if self.rule == "term_zh" or (self.rule == "known" and not self.text.isascii()):
             return (normalise(self.text),)
@@ -94,6 +103,10 @@ class Taxonomy:
     version: str
     sectors: tuple[Sector, ...]
     cues: tuple[Cue, ...]
+    # What stored tags were computed with (``monitor.store.tags``): a digest of the
+    # taxonomy text and the matching rules' version; "" for a taxonomy not read from a
+    # file (tests), whose tags are never stored.
+    fingerprint: str = ""
 
     def ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.sectors)
@@ -107,7 +120,7 @@ class Taxonomy:
         always: list[int] = []
         for at, cue in enumerate(self.cues):
             gate = cue.gate
-            if cue.pattern is None:
+            if cue.regex is None:
                 continue
             if gate is None or (cue.rule == "term_zh" and gate[0].isascii()):
                 always.append(at)
@@ -137,11 +150,24 @@ class Taxonomy:
         return next((s.name for s in self.sectors if s.id == sector_id), sector_id)
 
 
+# Bump when the matching code (``normalise``, ``_english``, ``monitor.analysis.sectors``'s
+# scanning and grouping) changes what a text is tagged: stored tags then read as stale.
+MATCHING_VERSION = "1"
+
+
 @lru_cache(maxsize=1)
 def default_taxonomy() -> Taxonomy:
-    """The bundled taxonomy (read once)."""
+    """The bundled taxonomy (read once). Its fingerprint changes with any edit of the
+    file, so tags stored under an older taxonomy are computed again."""
     text = resources.files("monitor").joinpath("data/sectors.toml").read_text(encoding="utf-8")
-    return parse_taxonomy(tomllib.loads(text))
+    taxonomy = parse_taxonomy(tomllib.loads(text))
+    return replace(taxonomy, fingerprint=taxonomy_fingerprint(text))
+
+
+def taxonomy_fingerprint(text: str) -> str:
+    """The version stored tags are valid for: the taxonomy text and the matching code's."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return f"m{MATCHING_VERSION}-{digest}"
 
 
 def parse_taxonomy(data: Mapping[str, object]) -> Taxonomy:
@@ -166,28 +192,29 @@ def parse_taxonomy(data: Mapping[str, object]) -> Taxonomy:
 
 def _cues(sector: str, table: Mapping[str, object]) -> Iterable[Cue]:
     for term in _texts(table, "terms"):
-        yield Cue(sector, "term", term, _english(term, ignore_case=True))
+        yield Cue(sector, "term", term, _english(term, ignore_case=True), ignore_case=True)
     for term in _texts(table, "acronyms"):
         yield Cue(sector, "acronym", term, _english(term, ignore_case=False))
     for term in _texts(table, "terms_zh"):
-        yield Cue(sector, "term_zh", term, re.compile(re.escape(normalise(term))))
+        yield Cue(sector, "term_zh", term, re.escape(normalise(term)))
     for prefix in _texts(table, "hs"):
         yield Cue(sector, "hs", prefix, None)
     for known in _tables(table, "known"):
         note = " ".join(str(known.get("note", "")).split())
         for name in _texts(known, "match"):
-            pattern = _english(name, True) if name.isascii() else re.compile(re.escape(name))
-            yield Cue(sector, "known", name, pattern, note)
+            latin = name.isascii()
+            regex = _english(name, True) if latin else re.escape(name)
+            yield Cue(sector, "known", name, regex, note, ignore_case=latin)
 
 
-def _english(term: str, ignore_case: bool) -> re.Pattern[str]:
+def _english(term: str, ignore_case: bool) -> str:
     """Whole words (ASCII letters and digits delimit them, so a cue next to Chinese text
-    still matches); a space also matches a hyphen; "s"/"es" may follow a term."""
+    still matches); a space also matches a hyphen; "s"/"es" may follow a term. The regex
+    source: ``Cue.pattern`` compiles it (with IGNORECASE when ``ignore_case``)."""
     words = [re.escape(w) for w in re.split(r"[\s\-]+", term.strip())]
     plural = "(?:s|es)?" if ignore_case else ""
     body = r"[\s\-]+".join(words)
-    flags = re.IGNORECASE if ignore_case else 0
-    return re.compile(rf"(?<![A-Za-z0-9]){body}{plural}(?![A-Za-z0-9])", flags)
+    return rf"(?<![A-Za-z0-9]){body}{plural}(?![A-Za-z0-9])"
 
 
 def _tables(table: Mapping[str, object], name: str) -> list[Mapping[str, object]]:

@@ -53,6 +53,7 @@ def change_document(
         annotate=annotator(store, settings.analysis, context=context),
     )
     doc["links"] = links_touching(store, settings, doc["changes"], context)
+    context.save_tags()  # the next digest, diff or links reads them instead of tagging
     return doc
 
 

@@ -31,6 +31,7 @@ from typing import Literal, NotRequired, TypedDict, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 import jinja2
+from jinja2 import filters as jinja_filters
 
 from monitor.changeset import ChangeDict, ChangesDocument
 from monitor.digest.actions import PLACEHOLDER_NOTE, PLACEHOLDER_URL
@@ -70,7 +71,30 @@ def environment() -> jinja2.Environment:
     env.filters["sector_phrase"] = sector_phrase
     env.filters["url_note"] = url_note
     env.filters["iso_day"] = lambda value: str(value)[:10] if _ISO_DAY.match(str(value)) else ""
+    env.globals["wrap"] = wrap
     return env
+
+
+WRAP_COLUMNS = 76
+# What ``str.splitlines`` splits on: a text holding none is one paragraph.
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def wrap(text: object, indent: int = 6) -> str:
+    """``text`` wrapped to 76 columns with ``indent`` spaces before every line, words
+    never broken (Jinja's ``wordwrap`` then ``indent(first=true)``, which the text
+    digest's macro did). Most lines fit: those are only indented, since textwrap would
+    return them unchanged (one paragraph, not longer than the width, not ending in
+    whitespace it drops), which spares its cost on each of thousands of rows."""
+    value = str(text)
+    width = WRAP_COLUMNS - indent
+    fits = len(value) <= width and value and not value[-1].isspace()
+    if fits and _LINE_BREAKS.search(value) is None:
+        return " " * indent + value
+    wrapped = jinja_filters.do_wordwrap(
+        environment(), value, width, break_long_words=False, break_on_hyphens=False
+    )
+    return jinja_filters.do_indent(wrapped, indent, first=True)
 
 
 def _listing(value: object) -> str:
@@ -109,9 +133,11 @@ def markdown_text(value: object) -> str:
 
 def _inline_all(value: object) -> object:
     """Every string in ``value`` (dicts, lists, tuples) through ``inline``; keys too."""
+    # Exact types first: a model holds tens of thousands of values, and an isinstance
+    # test against the Mapping ABC costs several times one against dict.
     if isinstance(value, str):
         return inline(value)
-    if isinstance(value, Mapping):
+    if isinstance(value, dict | Mapping):
         return {inline(k) if isinstance(k, str) else k: _inline_all(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_inline_all(v) for v in value]

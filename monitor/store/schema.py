@@ -26,6 +26,8 @@ Tables (timestamps are ISO-8601 UTC text):
 - held (suspect) snapshots keep their records and review (``_migration_9``).
 - URLs and texts stored before redaction are redacted in place (``_migration_11``).
 - record JSON is stored packed in ``record_z`` (``_migration_12``, ``codec.pack_json``).
+- ``sector_tags``: each record version's sector tags, once computed (``_migration_13``,
+  ``monitor.store.tags``).
 """
 
 from __future__ import annotations
@@ -585,6 +587,19 @@ def _migration_12(db: Database) -> None:
     conn.execute("DROP INDEX IF EXISTS idx_record_versions_name_folded")
 
 
+def _migration_13(db: Database) -> None:
+    """Sector tags stored once computed (issue 17, "tag once"): the pure tagger's answer
+    per (source, record key, content hash, listing action), under the fingerprint of the
+    taxonomy it was computed with (``monitor.store.tags``). Filled lazily by the commands
+    that tag; a database migrated from 12 starts empty, and its first digest fills it."""
+    db.conn.execute(
+        "CREATE TABLE sector_tags (source TEXT NOT NULL, record_key TEXT NOT NULL,"
+        " content_hash TEXT NOT NULL, listing TEXT NOT NULL, taxonomy TEXT NOT NULL,"
+        " tags_json TEXT NOT NULL,"
+        " PRIMARY KEY (source, record_key, content_hash, listing)) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -598,6 +613,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_10,
     _migration_11,
     _migration_12,
+    _migration_13,
 )
 
 
