@@ -25,7 +25,7 @@ from pathlib import Path
 from monitor.actions import is_action
 from monitor.analysis.attribution import Attribution, attribute, attribute_by_name
 from monitor.analysis.chains import Chain, find_chains
-from monitor.analysis.link_events import all_events, build_events
+from monitor.analysis.link_events import Tagger, all_events, build_events
 from monitor.analysis.links import Link, find_links
 from monitor.analysis.nameindex import NameIndex
 from monitor.analysis.namematch import PLAIN, Rarity
@@ -312,22 +312,36 @@ def links_report(
     taxonomy and sector tagging are used, never its watchlist).
     """
     settings = replace(analysis or AnalysisSettings(), watchlist="")  # no screening here
-    own = context is None
     context = context or load_analysis(store, settings)
     held = store_analysis.actions(store)
     window = window_days or settings.link_window_days
     additions = store_analysis.list_additions(store)
-    triggers, responses = build_events(held, additions, context.tags, window)
+    triggers, responses = build_events(held, additions, _whole_record_tags(store, context), window)
     links = find_links(triggers, responses, window)
     chains = find_chains((a for _, a in held), all_events(triggers, responses))
-    if own:  # a caller that passed its context saves when it is done with it
-        context.save_tags()
     if since:
         links = [k for k in links if max(k.trigger.date, k.response.date) >= since]
         chains = [
             _chain_since(c, since) for c in chains if any(s.action.date >= since for s in c.steps)
         ]
     return LinksReport(tuple(links), tuple(chains), context.taxonomy)
+
+
+def _whole_record_tags(store: Store, context: Analysis) -> Tagger:
+    """``context.tags`` for link events, whose CSL additions hold only their listing facts
+    (``store_analysis.list_additions``): the whole record of a CSL entry is read when its
+    group is tagged, which only the groups a link can use are."""
+    whole: dict[str, Record] = {}
+
+    def tags(source: str, record: Record) -> tuple[SectorTag, ...]:
+        if source == store_analysis.CSL_SOURCE and not is_action(record):
+            if record.key not in whole:
+                found = store.accepted_records(source, [record.key])
+                whole[record.key] = found.get(record.key, record)
+            record = whole[record.key]
+        return context.tags(source, record)
+
+    return tags
 
 
 def _chain_since(chain: Chain, since: str) -> Chain:

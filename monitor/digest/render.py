@@ -76,8 +76,6 @@ def environment() -> jinja2.Environment:
 
 
 WRAP_COLUMNS = 76
-# What ``str.splitlines`` splits on: a text holding none is one paragraph.
-_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def wrap(text: object, indent: int = 6) -> str:
@@ -88,8 +86,8 @@ def wrap(text: object, indent: int = 6) -> str:
     whitespace it drops), which spares its cost on each of thousands of rows."""
     value = str(text)
     width = WRAP_COLUMNS - indent
-    fits = len(value) <= width and value and not value[-1].isspace()
-    if fits and _LINE_BREAKS.search(value) is None:
+    # isprintable: no line break (each is a control or a line/paragraph separator).
+    if 0 < len(value) <= width and value.isprintable() and not value[-1].isspace():
         return " " * indent + value
     wrapped = jinja_filters.do_wordwrap(
         environment(), value, width, break_long_words=False, break_on_hyphens=False

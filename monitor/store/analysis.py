@@ -12,6 +12,7 @@ confirm and dismiss.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -71,10 +72,14 @@ def current_records(
 
 def list_additions(store: Store) -> list[ListAddition]:
     """BIS list entries with the date they came: CSL entries by their ``start_date`` (the
-    listing announcement), eCFR additions by the date their snapshot is valid for."""
+    listing announcement), eCFR additions by the date their snapshot is valid for.
+
+    CSL entries are read as their listing facts only (``listing_facts``): grouping them
+    needs those of every entry, and only the few groups a link can use need the whole
+    record (``monitor.enrich.links_report`` reads those)."""
     found = [
         ListAddition(CSL_SOURCE, record, record.get_text("start_date"), "CSL start_date")
-        for record in store.accepted_records(CSL_SOURCE).values()
+        for record in listing_facts(store, CSL_SOURCE)
         if record.list_name != "action" and record.get_text("start_date")
     ]
     rows = store.db.rows(
@@ -94,6 +99,37 @@ def list_additions(store: Store) -> list[ListAddition]:
         if row["after_json"]
     ]
     return found
+
+
+# The fields of a list entry that group it into additions (``monitor.analysis.link_events``).
+LISTING_FACTS = ("start_date", "citations")
+
+
+def listing_facts(store: Store, source: str) -> list[Record]:
+    """Every current record of ``source`` with only its key, list, name, country and
+    ``LISTING_FACTS``, in the order ``Store.accepted_records`` gives them. SQLite picks
+    these out of the stored JSON, so thousands of entries are not decoded whole; such a
+    record's content hash is not the stored one (read the whole record to tag it)."""
+    picks = ", ".join(
+        f"json_extract(record_json, '$.fields.{name}'), json_type(record_json, '$.fields.{name}')"
+        for name in LISTING_FACTS
+    )
+    cursor = store.db.conn.execute(
+        "SELECT json_extract(record_json, '$.key'), json_extract(record_json, '$.list'),"
+        " json_extract(record_json, '$.name'), json_extract(record_json, '$.country'),"
+        f" {picks} FROM records WHERE source = ?",
+        (source,),
+    )
+    found: dict[str, Record] = {}
+    for key, list_name, name, country, *facts in cursor:
+        fields: dict[str, str | tuple[str, ...]] = {}
+        for field_name, value, kind in zip(LISTING_FACTS, facts[::2], facts[1::2], strict=True):
+            if kind == "array":
+                fields[field_name] = tuple(str(item) for item in json.loads(value))
+            elif kind is not None:
+                fields[field_name] = str(value)
+        found[str(key)] = Record(str(key), str(list_name), str(name), str(country), fields)
+    return list(found.values())
 
 
 # ------------------------------------------------------------------ hits

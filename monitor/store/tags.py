@@ -10,8 +10,10 @@ another content hash, a later-known listing action another ``listing``, and an e
 another fingerprint, under which nothing stored is found and the older rows are replaced
 at the next write. Analysts' overrides are not stored: they are applied after, each time.
 
-Written lazily: the first command that tags a record (a digest, ``ecmon diff``) stores
-it with ``save``; a read-only store only reads.
+Written lazily: the digest (``ecmon digest``, the outbox's compose, ``ecmon feed``: all
+through ``monitor.digest.inputs.change_document``) stores what it computed with ``save``;
+the other commands (``ecmon diff``, ``links``, ``browse``, ``sectors``) only read, so
+browsing never writes, and a read-only store only reads.
 """
 
 from __future__ import annotations
