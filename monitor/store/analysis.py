@@ -21,7 +21,7 @@ from datetime import datetime
 from monitor.analysis.links import ListAddition
 from monitor.analysis.watchlist import STATUSES, Hit, effective_status
 from monitor.errors import EcmonError
-from monitor.models import Record, utc_iso
+from monitor.models import FieldValue, Record, utc_iso
 from monitor.store import Store, codec
 
 CSL_SOURCE = "us_csl_entity_list"
@@ -107,29 +107,26 @@ LISTING_FACTS = ("start_date", "citations")
 
 def listing_facts(store: Store, source: str) -> list[Record]:
     """Every current record of ``source`` with only its key, list, name, country and
-    ``LISTING_FACTS``, in the order ``Store.accepted_records`` gives them. SQLite picks
-    these out of the stored JSON, so thousands of entries are not decoded whole; such a
-    record's content hash is not the stored one (read the whole record to tag it)."""
-    picks = ", ".join(
-        f"json_extract(record_json, '$.fields.{name}'), json_type(record_json, '$.fields.{name}')"
-        for name in LISTING_FACTS
-    )
-    cursor = store.db.conn.execute(
-        "SELECT json_extract(record_json, '$.key'), json_extract(record_json, '$.list'),"
-        " json_extract(record_json, '$.name'), json_extract(record_json, '$.country'),"
-        f" {picks} FROM records WHERE source = ?",
-        (source,),
-    )
+    ``LISTING_FACTS``, in the order ``Store.accepted_records`` gives them. Each stored
+    record is unpacked and its JSON parsed, but no whole ``Record`` is built of its every
+    field, alias and address; such a record's content hash is not the stored one (read
+    the whole record to tag it)."""
+    cursor = store.db.conn.execute("SELECT record_z FROM records WHERE source = ?", (source,))
     found: dict[str, Record] = {}
-    for key, list_name, name, country, *facts in cursor:
-        fields: dict[str, str | tuple[str, ...]] = {}
-        for field_name, value, kind in zip(LISTING_FACTS, facts[::2], facts[1::2], strict=True):
-            if kind == "array":
-                fields[field_name] = tuple(str(item) for item in json.loads(value))
-            elif kind is not None:
-                fields[field_name] = str(value)
-        found[str(key)] = Record(str(key), str(list_name), str(name), str(country), fields)
+    for (packed,) in cursor:
+        data = json.loads(codec.unpack_json(packed))
+        fields = data["fields"]
+        facts: dict[str, FieldValue] = {
+            name: _field_value(fields[name]) for name in LISTING_FACTS if name in fields
+        }
+        key = str(data["key"])
+        found[key] = Record(key, str(data["list"]), str(data["name"]), str(data["country"]), facts)
     return list(found.values())
+
+
+def _field_value(value: object) -> FieldValue:
+    """A field as ``Record.from_dict`` reads it: a list becomes a tuple of text."""
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
 
 
 # ------------------------------------------------------------------ hits

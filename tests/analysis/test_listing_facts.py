@@ -1,6 +1,6 @@
 """Link events read the CSL's entries as their listing facts (key, list, name, country,
-start date, citations picked out of the stored JSON by SQLite), and the whole record only
-for the groups they tag: the same facts, links and chains as reading every record whole."""
+start date, citations; no whole Record built), and the whole record only for the groups
+they tag: the same facts, links and chains as reading every record whole."""
 
 from __future__ import annotations
 
