@@ -198,7 +198,8 @@ def address_country(address: str) -> str:
     address that stops at a city or post code gives "" so the caller can use another
     source of the country (the Country column, another address).
     """
-    parts = [p.strip() for p in address.strip().rstrip(".").split(",")]
+    # Only the last three parts are ever read: the rest stays unsplit (long addresses).
+    parts = [p.strip() for p in address.strip().rstrip(".").rsplit(",", 3)]
     if len(parts) >= 2 and (
         (parts[-2] in _US_STATES and _ZIP.fullmatch(parts[-1]))
         # "ANTHONY, 88021, NM"; but "Wermelskirchen, 42929, DE" is Germany, not Delaware

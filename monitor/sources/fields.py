@@ -55,13 +55,16 @@ _ABBREVIATIONS = frozenset(
 
 def unique(values: Iterable[str]) -> tuple[str, ...]:
     """Values in first-seen order, without repeats or empties."""
-    return tuple(dict.fromkeys(v for v in values if v))
+    return tuple(dict.fromkeys(filter(None, values)))
 
 
 def split_multi(cell: str) -> tuple[str, ...]:
     """Split a multi-valued cell on "; " and "; and ", dropping empty parts and the FR
     list's glue "and" standing alone ("HPSTAR; and; Beijing ...", "... TEMP-AVIA; and")."""
-    parts = (part.strip() for part in _MULTI_SEP.split(cell.strip()))
+    text = cell.strip()
+    if ";" not in text:  # most cells hold one value (or none): no split to make
+        return (text,) if text and text.lower() != "and" else ()
+    parts = (part.strip() for part in _MULTI_SEP.split(text))
     return tuple(part for part in parts if part and part.lower() != "and")
 
 

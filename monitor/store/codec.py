@@ -24,7 +24,6 @@ from monitor.models import (
     Provenance,
     Record,
     StoredChange,
-    canonical_json,
     utc_iso,
 )
 from monitor.store.zdict import RECORD_ZDICT_V1
@@ -37,7 +36,7 @@ def iso(moment: datetime) -> str:
 
 
 def record_json(record: Record) -> str:
-    return canonical_json(record.to_dict())
+    return record.to_json()
 
 
 def record_from_json(text: str) -> Record:
@@ -50,13 +49,15 @@ def record_from_json(text: str) -> Record:
 _FORMAT_1 = b"\x01"
 
 
-def pack_json(text: str) -> bytes:
-    """A record's JSON as stored in a ``record_z`` column (format 1).
+# One compressor primed with the dictionary, copied per record: priming hashes the whole
+# dictionary, which costs more than compressing a record. A small window and hash table
+# (a record is a few KiB at most) keep the copy cheap.
+_PRIMED = zlib.compressobj(6, zlib.DEFLATED, -12, 4, zlib.Z_DEFAULT_STRATEGY, RECORD_ZDICT_V1)
 
-    A small window and hash table: a record is a few KiB at most, and a fresh compressor
-    per record (the dictionary primes each one) must be cheap to set up.
-    """
-    packer = zlib.compressobj(6, zlib.DEFLATED, -12, 4, zlib.Z_DEFAULT_STRATEGY, RECORD_ZDICT_V1)
+
+def pack_json(text: str) -> bytes:
+    """A record's JSON as stored in a ``record_z`` column (format 1)."""
+    packer = _PRIMED.copy()
     return _FORMAT_1 + packer.compress(text.encode("utf-8")) + packer.flush()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.keys import record_key
 from monitor.models import FieldValue, Record
@@ -90,6 +91,14 @@ class Entry:
     meta: Mapping[str, str]  # row_id, source_list_url, source_information_url
 
 
+# A list's rows repeat a few hundred Federal Register notices and license requirements, and a
+# baseline reads every row: the text -> tuple readings of those cells are cached (CSL only:
+# the cells are short, unlike the rule texts the Federal Register sources read).
+_citations = lru_cache(maxsize=4096)(parse_citations)
+_incomplete_citations = lru_cache(maxsize=4096)(incomplete_citations)
+_footnotes = lru_cache(maxsize=4096)(find_footnotes)
+
+
 def to_record(entry: Entry) -> Record:
     """The record of one row; non-EL keys carry their list code (see ``csl.source``)."""
     country = entry.countries[0] if entry.countries else ""
@@ -101,14 +110,14 @@ def to_record(entry: Entry) -> Record:
         "aliases": entry.aliases,
         "addresses": entry.addresses,
         "countries": entry.countries,
-        "citations": parse_citations(entry.text["federal_register_notice"]),
+        "citations": _citations(entry.text["federal_register_notice"]),
         **entry.text,
         "programs": entry.programs,
-        "footnotes": find_footnotes(entry.text["license_requirement"]),
+        "footnotes": _footnotes(entry.text["license_requirement"]),
     }
     meta = dict(entry.meta)
     # A citation with no page ("88 FR") cannot be read, but is not dropped unseen either.
-    incomplete = incomplete_citations(entry.text["federal_register_notice"])
+    incomplete = _incomplete_citations(entry.text["federal_register_notice"])
     if incomplete:
         meta["notes"] = "; ".join(
             f"incomplete Federal Register citation {c!r} in federal_register_notice "
