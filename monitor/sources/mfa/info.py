@@ -17,11 +17,11 @@ from monitor.sources.base import SourceInfo, url_list_option
 NAME = "cn_mfa_countermeasures"
 ORIGIN = "https://www.mfa.gov.cn"
 COLUMN = "/web/wjb_673085/zfxxgk_674865/gknrlb/fzcqdcs/"
-# The column's first page. Later pages as ``index_1.shtml``, ``index_2.shtml`` follow the
-# convention of the CMS the site runs on [INF: not verified on this column]; one page is read
-# by default, and a decision already held is never fetched again.
-INDEX_PAGE = "index.shtml"
-DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType({"pages": 1, "skip_urls": ()})
+# The most column pages a run follows. Each page declares how many the column has
+# (``pages.column_paging``); a column declaring more fails the run rather than reading part
+# of it. A public crawler of the site's ZH listings records that they stop at 29 pages.
+MAX_PAGES = 30
+DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType({"max_pages": MAX_PAGES, "skip_urls": ()})
 
 INFO = SourceInfo(
     name=NAME,
@@ -41,10 +41,17 @@ INFO = SourceInfo(
 
 
 def read_options(settings: SourceSettings) -> tuple[int, frozenset[str]]:
-    """(index pages to read, site URLs to skip); anything malformed raises ConfigError."""
-    pages = settings.options.get("pages", 1)
-    if isinstance(pages, bool) or not isinstance(pages, int) or not 1 <= pages <= 50:
-        raise ConfigError("option pages must be a whole number from 1 to 50", source=NAME)
+    """(the most column pages to follow, site URLs to skip); anything malformed raises
+    ConfigError."""
+    if "pages" in settings.options:
+        raise ConfigError(
+            "option pages is gone: the column's pages declare how many there are; set"
+            " max_pages (the most to follow, 1 to 100) instead",
+            source=NAME,
+        )
+    pages = settings.options.get("max_pages", MAX_PAGES)
+    if isinstance(pages, bool) or not isinstance(pages, int) or not 1 <= pages <= 100:
+        raise ConfigError("option max_pages must be a whole number from 1 to 100", source=NAME)
     skip = url_list_option(settings.options.get("skip_urls", ()), source=NAME)
     if not settings.url.rstrip("/").endswith(COLUMN.rstrip("/")):
         raise ConfigError(

@@ -1,11 +1,16 @@
 """MFA countermeasure decisions (外交部 反制措施的决定): a feed source in Chinese.
 
-Fetch: the column's index page(s) (``info.INDEX_PAGE``, then ``index_1.shtml``… up to the
-``pages`` option), then every decision page they link that no held decision was seen under
-(the ``urls`` of the accepted action records) and that ``skip_urls`` does not name; held
-decisions are never fetched again. Everything is packed into one bundle (roles ``index``,
-``decision``, and ``known``: the URLs of the held decisions by key, so that replaying a stored
-bundle gives the same records), stored as raw bytes like every snapshot.
+Fetch: the column's pages as the column declares them (``pages.column_paging``:
+``index.shtml``, then ``index_1.shtml``… up to the page count its script states, at most the
+``max_pages`` option), then every decision page they link that no held decision was seen
+under (the ``urls`` of the accepted action records) and that ``skip_urls`` does not name;
+held decisions are never fetched again. Every column page must declare the same count and
+its own number; a declared page that cannot be fetched, one answered from another address (the
+site answers a removed page with a redirect to a "system" page), a count above
+``max_pages``, or a page declaring none fails the run naming the column: reading part of the
+column must never pass for reading all of it. Everything is packed into one bundle (roles
+``index``, ``decision``, and ``known``: the URLs of the held decisions by key, so that
+replaying a stored bundle gives the same records), stored as raw bytes like every snapshot.
 
 Parse: every index answer is read again (a column page linking no decision raises: a
 redesign must not read as "no news"), every decision page becomes an action record
@@ -20,18 +25,19 @@ mirror (``rebase``) and the live site give identical records.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from monitor.config import SourceSettings
-from monitor.errors import ShapeError
+from monitor.errors import FetchError, ShapeError
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.models import Record
 from monitor.sources.bundle import BundleItem, bundle_result, known_urls, read_known, unpack_roles
 from monitor.sources.mfa.decision import action_from_page
-from monitor.sources.mfa.info import COLUMN, INDEX_PAGE, INFO, NAME, ORIGIN, read_options
+from monitor.sources.mfa.info import COLUMN, INFO, NAME, ORIGIN, read_options
 from monitor.sources.mfa.lists import derive_list
-from monitor.sources.mfa.pages import decision_page, index_items
+from monitor.sources.mfa.pages import column_paging, decision_page, index_items, page_name
 from monitor.sources.mofcom.actions import merge_copies
 
 log = logging.getLogger(__name__)
@@ -54,9 +60,7 @@ class MfaCountermeasuresSource:
         held = {url for urls in known.values() for url in urls} | skip
         items: list[BundleItem] = []
         wanted: dict[str, str] = {}
-        for number in range(pages):
-            url = settings.url.rstrip("/") + "/" + _index_name(number)
-            page = client.get(url, source=NAME)
+        for page in _column_pages(client, settings.url, pages):
             items.append(BundleItem(page.url, page.content, "index", page.content_type,
                                     page.charset))  # fmt: skip
             for item in index_items(page.content, page.charset, url=page.url, base=base):
@@ -96,8 +100,52 @@ class MfaCountermeasuresSource:
         return replace(settings, url=base.rstrip("/") + COLUMN)
 
 
-def _index_name(number: int) -> str:
-    return INDEX_PAGE if number == 0 else INDEX_PAGE.replace(".", f"_{number}.", 1)
+def _column_pages(client: HttpClient, column: str, most: int) -> Iterator[FetchResult]:
+    """Every page of the column, in order, as its first page declares them (module
+    docstring); raises FetchError or ShapeError naming the column."""
+    column = column.rstrip("/") + "/"
+    count = 1
+    number = 0
+    while number < count:
+        url = column + page_name(number)
+        try:
+            page = client.get(url, source=NAME)
+        except FetchError as error:
+            if number == 0:
+                raise
+            raise FetchError(
+                f"the 反制裁 column {column} declares {count} pages, but page"
+                f" {page_name(number)} could not be fetched: {error.message}",
+                source=NAME,
+                url=url,
+                status=error.status,
+            ) from error
+        if urlsplit(page.url).path != urlsplit(url).path:
+            raise ShapeError(
+                f"the 反制裁 column {column}: {page_name(number)} was answered from"
+                f" {page.url} (the site redirects a removed page), not the page asked for",
+                source=NAME,
+                url=url,
+            )
+        paging = column_paging(page.content, page.charset, url=url, column=column)
+        if number == 0:
+            count = paging.count
+            if count > most:
+                raise ShapeError(
+                    f"the 反制裁 column {column} declares {count} pages; max_pages is {most}"
+                    " (reading only some would miss decisions): raise max_pages",
+                    source=NAME,
+                    url=url,
+                )
+        if paging.count != count or paging.current not in (None, number):
+            raise ShapeError(
+                f"the 反制裁 column {column}: {page_name(number)} declares page"
+                f" {paging.current} of {paging.count}, not page {number} of {count}",
+                source=NAME,
+                url=url,
+            )
+        yield page
+        number += 1
 
 
 def _base(settings: SourceSettings) -> str:
