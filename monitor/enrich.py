@@ -168,6 +168,16 @@ class Analysis:
             self.stored.put(key, found)
         return found
 
+    def preload_tags(self, records: Iterable[tuple[str, Record]]) -> None:
+        """Read the stored tags of these (source, record) pairs in a few queries."""
+        if self.stored is None:
+            return
+        by_source: dict[str, list[str]] = {}
+        for source, record in records:
+            by_source.setdefault(source, []).append(record.key)
+        for source, keys in by_source.items():
+            self.stored.preload(source, keys)
+
     def save_tags(self) -> None:
         """Store the tags this command computed, for the next command to read."""
         if self.stored is not None:

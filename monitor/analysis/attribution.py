@@ -87,6 +87,20 @@ def attribute_by_name(name: str, actions: Iterable[Record]) -> Attribution | Non
     return Attribution(action=action, evidence=f"party {matched!r} is named in {_label(action)}")
 
 
+def naming_actions(actions: Iterable[Record]) -> dict[str, Record]:
+    """Folded party name -> the action ``attribute_by_name`` picks for it (the newest
+    naming it; the first of equals), built once for the many names of a list's groups."""
+    best: dict[str, tuple[tuple[str, int, int], Record]] = {}
+    for action in actions:
+        if not is_action(action):
+            continue
+        order = _newness(action)
+        for folded in {fold_name(n) for n in party_names(action)}:
+            if folded and (folded not in best or order > best[folded][0]):
+                best[folded] = (order, action)
+    return {name: action for name, (_order, action) in best.items()}
+
+
 def page_ref(citation: str) -> tuple[int, int] | None:
     """(volume, page) of a normalised citation "90 FR 4619"; None for any other text."""
     volume, separator, page = citation.strip().partition(" FR ")

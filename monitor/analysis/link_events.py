@@ -16,13 +16,14 @@ Pure: no clock, network or database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from monitor.actions import is_action
-from monitor.analysis.attribution import attribute, attribute_by_name
+from monitor.analysis.attribution import attribute, naming_actions
 from monitor.analysis.links import RESPONSE_KINDS, Event, ListAddition, days_between
 from monitor.analysis.sectors import MAX_EVIDENCE, Evidence, SectorTag
+from monitor.keys import fold_name
 from monitor.models import Record
 
 # Sector tags of a record of a source (the source matters to sector overrides).
@@ -169,10 +170,11 @@ def fold_groups(
     by_rule: dict[str, list[Event]] = {}
     left = []
     citations = {f"{a.source}:{a.record.key}": a.record.get_tuple("citations") for a in additions}
+    named = naming_actions(rules)
     for group in groups:
         cited = [c for m in group.members for c in citations.get(m, ())]
-        found = attribute(cited, rules) if cited else None
-        key = found.action.key if found else _naming_rule(group, rules)
+        found = attribute(cited, rules) if cited and rules else None
+        key = found.action.key if found else _naming_rule(group, named)
         if key is None:
             left.append(group)
         else:
@@ -181,12 +183,15 @@ def fold_groups(
     return left, merged
 
 
-def _naming_rule(group: Event, rules: Sequence[Record]) -> str | None:
-    """The one rule that names every party of the group, if there is one."""
+def _naming_rule(group: Event, named: Mapping[str, Record]) -> str | None:
+    """The one rule that names every party of the group, if there is one (``named``:
+    ``attribution.naming_actions`` of the rules)."""
+    if not named:
+        return None
     keys = set()
     for name in group.parties:
-        found = attribute_by_name(name, rules)
-        keys.add(found.action.key if found else None)
+        found = named.get(fold_name(name))
+        keys.add(found.key if found else None)
     key = keys.pop() if len(keys) == 1 else None
     return key
 

@@ -44,6 +44,7 @@ def change_document(
     watchlist, stored actions) is read once for both."""
     titles = {name: info.title for name, info in INFOS.items()}
     context = load_analysis(store, settings.analysis)
+    context.preload_tags((c.provenance.source, c.change.record) for c in changes)
     doc = changes_document(
         changes,
         query=query,

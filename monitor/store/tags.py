@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from monitor.analysis.sectors import Evidence, SectorTag
 from monitor.errors import StoreError
@@ -29,6 +29,7 @@ from monitor.store import Store
 _SCOPE = "sector tags"
 # (source, record key, content hash, listing) -> the tags.
 TagKey = tuple[str, str, str, str]
+_CHUNK = 500  # keys per query (SQLite's default limit is 999 variables)
 
 
 class TagStore:
@@ -54,6 +55,19 @@ class TagStore:
             )
             self._loaded.add((key[0], key[1]))
         return self._found.get(key)
+
+    def preload(self, source: str, keys: Iterable[str]) -> None:
+        """Read the stored tags of many record keys of ``source`` at once (a digest's
+        changes), so ``get`` answers them without a query each."""
+        wanted = sorted({k for k in keys if (source, k) not in self._loaded})
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            self._read(
+                f"source = ? AND taxonomy = ? AND record_key IN ({marks})",
+                [source, self.fingerprint, *chunk],
+            )
+            self._loaded.update((source, key) for key in chunk)
 
     def put(self, key: TagKey, tags: tuple[SectorTag, ...]) -> None:
         self._new[key] = tags

@@ -5,6 +5,7 @@ action or an edited taxonomy is tagged again; overrides apply after, every time.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -157,3 +158,29 @@ def test_stored_tags_read_back_exactly() -> None:
     record = entry("中国电子科技集团 Microelectronics Institute", aliases=("UAV; AI",))
     tags = classify_record(record, default_taxonomy())
     assert tags and decode(encode(tags)) == tags
+
+
+def test_preloaded_tags_are_answered_without_a_query_each(
+    tmp_path: Path, tagger: Counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = entry("Beijing Drone Works")
+    with _store(tmp_path) as store:
+        first = load_analysis(store)
+        first.tags(SOURCE, CHIP)
+        first.tags(SOURCE, other)
+        first.save_tags()
+        second = load_analysis(store)
+        assert second.stored is not None
+        reads: list[str] = []
+        real_read = second.stored._read
+
+        def counted(where: str, params: Sequence[str]) -> None:
+            reads.append(where)
+            real_read(where, params)
+
+        monkeypatch.setattr(second.stored, "_read", counted)
+        second.preload_tags([(SOURCE, CHIP), (SOURCE, other)])
+        assert len(reads) == 1
+        assert {t.sector for t in second.tags(SOURCE, other)} == {"drones"}
+        assert second.tags(SOURCE, CHIP) == first.tags(SOURCE, CHIP)
+        assert len(reads) == 1 and tagger.calls == 2
