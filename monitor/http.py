@@ -11,6 +11,7 @@ httpx exceptions stop here: callers only ever see ``monitor.errors``.
 
 from __future__ import annotations
 
+import io
 import ssl
 import threading
 import time
@@ -356,7 +357,9 @@ class HttpClient:
             decoder = Decoder(None if in_memory else response.headers.get("Content-Encoding"))
         except EncodingRefused as exc:
             raise FetchError(str(exc), source=ctx.source, url=str(response.url)) from None
-        chunks: list[bytes] = []
+        # One growing buffer, handed over without a copy (``getvalue``): a list of chunks
+        # joined at the end held a 100 MB body twice at once.
+        body = io.BytesIO()
         size = 0
         last_raw = b""  # the end of the body as framed on the wire
         try:
@@ -371,7 +374,7 @@ class HttpClient:
                             url=str(response.url),
                             status=response.status_code,
                         )
-                    chunks.append(chunk)
+                    body.write(chunk)
                 if progress is not None:
                     progress(size, total)
                 if self._clock() > deadline:
@@ -387,7 +390,7 @@ class HttpClient:
             raise _Retryable(reason, status=response.status_code) from exc
         if declared is not None and not in_memory:
             _check_nothing_after(response, last_raw, declared, ctx.source)
-        return b"".join(chunks)
+        return body.getvalue()
 
 
 def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:

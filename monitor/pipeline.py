@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from monitor.config import Settings, SourceSettings
@@ -20,7 +20,7 @@ from monitor.diff import changed_keys, diff_records
 from monitor.errors import EcmonError, ParseError, StoreError
 from monitor.gate import GateLimits, ListWindow, change_problems, count_problem, shrink_problem
 from monitor.http import FetchResult, HttpClient, Validators
-from monitor.incremental import read_delta
+from monitor.incremental import read_delta, stream_baseline
 from monitor.locks import Progress, quiet, source_lock
 from monitor.models import Change, Record, RowIndex, RunInfo, RunOutcome, RunSummary, Snapshot
 from monitor.sources import REGISTRY, Source
@@ -159,6 +159,10 @@ def _ingest(
         return _unchanged(ctx, info, RunOutcome.UNCHANGED, "same bytes as the accepted snapshot")
     ctx.progress(name, "parsing")
     baseline = accepted.raw_sha256 is None
+    if baseline:
+        streamed = _streamed_baseline(ctx, source, info, result, started, raw_sha)
+        if streamed is not None:
+            return streamed
     try:
         snapshot = read_snapshot(
             ctx.store, source, own, result, started, previous, raw_sha=raw_sha, baseline=baseline
@@ -170,6 +174,49 @@ def _ingest(
         return _failed(ctx, info, internal, result.content)
     ctx.progress(name, "diffing")
     return _gate_diff_store(ctx, info, own, snapshot, result.content, baseline=baseline)
+
+
+def _streamed_baseline(
+    ctx: RunContext,
+    source: Source,
+    info: RunInfo,
+    result: FetchResult,
+    at: datetime,
+    raw_sha: str,
+) -> RunSummary | None:
+    """A baseline of a file read row by row, stored while it is read, one batch of
+    Records at a time (``monitor.incremental.stream_baseline``) in one transaction;
+    the count gate decides before anything is accepted. None when the source is not
+    read row by row, or the store still holds records of it (then it is read whole)."""
+    name = source.info.name
+    if not isinstance(source, RowSource) or source.info.accumulate:
+        return None
+    if ctx.store.record_count(name):
+        return None
+    own = ctx.settings.source(name)
+    limits = gate_limits(ctx.settings, own, REGISTRY[name].info.act_fields)
+    header = Snapshot(name, result.url, raw_sha, at, {}, valid_for=result.valid_for)
+    try:
+        reader = source.row_reader(result.content, url=result.url, settings=own)
+        if reader is None:
+            return None
+        run_id, count, problem = ctx.store.record_streamed_baseline(
+            info,
+            header,
+            result.content,
+            lambda sink: stream_baseline(reader, sink),
+            lambda count: count_problem(count, limits),
+        )
+    except StoreError:
+        raise  # the database's, not the file's: ``_guarded`` notes it beside the database
+    except EcmonError as error:
+        return _failed(ctx, info, error, result.content)
+    except Exception as error:
+        internal = ParseError(f"parser crashed: {error!r}", source=name, url=result.url)
+        return _failed(ctx, info, internal, result.content)
+    if problem is not None:
+        return RunSummary(name, RunOutcome.SUSPECT, run_id, count, message=problem)
+    return _accepted_summary(name, run_id, replace(header, total=count), [], baseline=True)
 
 
 def read_snapshot(

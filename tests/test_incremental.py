@@ -7,19 +7,21 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitor import incremental
 from monitor.config import SourceSettings
 from monitor.diff import diff_records
 from monitor.errors import EcmonError
 from monitor.http import FetchResult, HttpClient, Validators
-from monitor.incremental import read_delta
+from monitor.incremental import BATCH_ROWS, read_delta, stream_baseline
 from monitor.models import Record, RowIndex
 from monitor.pipeline import RunContext, ingest
 from monitor.sources.base import RowReader
@@ -112,6 +114,53 @@ def test_incremental_diff_equals_full_diff(
     assert delta.stale_rows <= {d for digests in base.rows.values() for d in digests}
 
 
+class MemorySink:
+    """A streamed baseline kept in memory, checking the sink's promises."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Record] = {}
+        self.rows: list[tuple[bytes, str]] = []
+
+    def add(self, records: Sequence[Record], rows: Sequence[tuple[bytes, str]]) -> None:
+        for record in records:
+            assert record.key not in self.records  # a key is added once
+            self.records[record.key] = record
+        self.rows += rows
+
+    def digests_of(self, keys: Collection[str]) -> set[bytes]:
+        return {digest for digest, key in self.rows if key in keys}
+
+    def rewrite(self, records: Sequence[Record]) -> None:
+        for record in records:
+            assert record.key in self.records
+            self.records[record.key] = record
+
+
+@settings(max_examples=300, deadline=None)
+@given(_publication, st.sampled_from([("EL",), ("EL", "MEU")]), st.integers(1, 4))
+def test_a_streamed_baseline_equals_the_whole_file(
+    rows: list[dict[str, str]], lists: tuple[str, ...], batch: int
+) -> None:
+    raw = csv_bytes(rows)
+    expected = whole(raw, lists)
+    sink = MemorySink()
+    try:
+        count = stream_baseline(reader(raw, lists), sink, batch)
+    except EcmonError as error:
+        assert str(error) == expected  # refused the same way
+        return
+    assert isinstance(expected, dict)
+    assert count == len(expected)
+    assert sink.records == expected  # merges across batches included
+    base = read_delta(reader(raw, lists), RowIndex())
+    grouped: dict[str, list[bytes]] = {}
+    for digest, key in sink.rows:
+        grouped.setdefault(key, []).append(digest)
+    assert {k: tuple(sorted(v)) for k, v in grouped.items()} == {
+        k: tuple(sorted(v)) for k, v in base.rows.items()
+    }
+
+
 class WholeFile:
     """The CSL source without its row reader: the pipeline reads every file whole."""
 
@@ -136,11 +185,15 @@ def _run(store: Store, source: object, raw: bytes, at: int) -> dict[str, object]
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(st.lists(_publication, min_size=1, max_size=4))
+@given(st.lists(_publication, min_size=1, max_size=4), st.sampled_from([1, 3, BATCH_ROWS]))
 def test_runs_through_the_store_match_whole_file_runs(
-    publications: list[list[dict[str, str]]],
+    publications: list[list[dict[str, str]]], batch: int
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+    # ``batch``: the baseline streamed a row, three rows or the default batch at a time.
+    with (
+        patch.object(incremental, "BATCH_ROWS", batch),
+        tempfile.TemporaryDirectory() as folder,
+    ):
         rows_db, whole_db = Path(folder, "rows.db"), Path(folder, "whole.db")
         with Store.open(rows_db) as by_rows, Store.open(whole_db) as by_whole:
             for at, publication in enumerate(publications):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -511,6 +511,64 @@ class Store:
             writer.release_old_blobs(self.keep_raw)
         self.unrecorded.clear(run.source)
         return run_id
+
+    def record_streamed_baseline(
+        self,
+        run: RunInfo,
+        snapshot: Snapshot,
+        raw: bytes,
+        fill: Callable[[w.BaselineStream], int],
+        problem_of: Callable[[int], str | None],
+    ) -> tuple[int, int, str | None]:
+        """Store a baseline read while it is written: (run id, records, gate problem).
+
+        ``snapshot`` says where the bytes came from (its records are not used);
+        ``fill`` writes the records batch by batch and returns how many there are;
+        ``problem_of`` is the gate on that count. One transaction, as
+        ``record_accepted``: a crash or an error in ``fill`` leaves nothing. A gate
+        problem undoes the records (a savepoint) and keeps the run as
+        ``record_suspect`` keeps it, its records held for review.
+        """
+        _check_source(run, snapshot)
+        with self.db.transaction(run.source) as cur:
+            if self._has_records(cur, run.source):
+                raise StoreError("a streamed baseline needs a source without records",
+                                 source=run.source)  # fmt: skip
+            # Outside the savepoint: the raw bytes are kept whatever the gate says.
+            sha = w.RunWriter(cur, run, RunOutcome.BASELINE).put_blob(raw, snapshot.raw_sha256)
+            cur.execute("SAVEPOINT baseline")
+            writer = w.RunWriter(cur, run, RunOutcome.BASELINE)
+            run_id = writer.insert_run(raw_sha256=sha)
+            stream = w.BaselineStream(writer)
+            count = fill(stream)
+            stream.finish()
+            whole = replace(snapshot, records={}, total=count)
+            problem = problem_of(count)
+            if problem is None:
+                cur.execute("RELEASE baseline")
+                cur.execute("UPDATE runs SET record_count = ? WHERE id = ?", (count, run_id))
+                snapshot_id = writer.insert_snapshot(whole, "accepted")
+                cur.execute("UPDATE search_state SET stale = 1 WHERE id = 1")
+                writer.mark_success(snapshot_id=snapshot_id, keep_validators=False)
+                writer.supersede_held()
+                writer.release_old_blobs(self.keep_raw)
+            else:
+                held = stream.held_blob()
+                cur.execute("ROLLBACK TO baseline")
+                cur.execute("RELEASE baseline")
+                writer = w.RunWriter(cur, run, RunOutcome.SUSPECT)
+                run_id = writer.insert_run(raw_sha256=sha, record_count=count)
+                snapshot_id = writer.insert_snapshot(whole, "suspect", reason=problem)
+                writer.keep_held_blob(snapshot_id, held)
+                writer.mark_failure(problem)
+                writer.release_old_blobs(self.keep_raw)
+        self.unrecorded.clear(run.source)
+        return run_id, count, problem
+
+    @staticmethod
+    def _has_records(cur: sqlite3.Cursor, source: str) -> bool:
+        found = cur.execute("SELECT 1 FROM records WHERE source = ? LIMIT 1", (source,))
+        return found.fetchone() is not None
 
     def record_unchanged(self, run: RunInfo, outcome: RunOutcome) -> int:
         """Record a NOT_MODIFIED (HTTP 304) or UNCHANGED (byte-identical) run."""

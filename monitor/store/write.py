@@ -21,7 +21,7 @@ import hashlib
 import sqlite3
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from monitor.errors import StoreError
 from monitor.keys import fold_name
@@ -133,9 +133,13 @@ class RunWriter:
     def keep_held(self, snapshot_id: int, records: Mapping[str, Record]) -> None:
         """Keep a suspect snapshot's whole state for review, so accepting it later applies
         exactly what was held (not a re-parse by a newer parser)."""
+        self.keep_held_blob(snapshot_id, codec.records_blob(records.values()))
+
+    def keep_held_blob(self, snapshot_id: int, blob: bytes) -> None:
+        """``keep_held`` with the records already as ``codec.records_blob``."""
         self.cur.execute(
             "UPDATE snapshots SET review = 'pending', records_data = ? WHERE id = ?",
-            (codec.records_blob(records.values()), snapshot_id),
+            (blob, snapshot_id),
         )
 
     def supersede_held(self, before_run: int | None = None) -> None:
@@ -368,17 +372,21 @@ class RunWriter:
         """
         dropped = self._drop_indexes() if self._worth_reindexing(len(records)) else []
         for start in range(0, len(records), 1000):
-            batch = records[start : start + 1000]
-            rows = [self._record_row(record) for record in batch]
-            _insert_many(self.cur, "records", rows)
-            _insert_many(self.cur, "record_versions", [self._version_row(row) for row in rows])
+            self._insert_records(records[start : start + 1000])
         for sql in dropped:  # a duplicate key fails here, and the run rolls back
             self.cur.execute(sql)
 
-    def _worth_reindexing(self, adding: int) -> bool:
+    def _insert_records(self, records: Sequence[Record]) -> None:
+        """New current rows and their open versions, one ``executemany`` each."""
+        rows = [self._record_row(record) for record in records]
+        _insert_many(self.cur, "records", rows)
+        _insert_many(self.cur, "record_versions", [self._version_row(row) for row in rows])
+
+    def _worth_reindexing(self, adding: int, least: int = 5000) -> bool:
         """Whether inserting ``adding`` rows before building the secondary indexes beats
-        keeping them up to date row by row: a large insert into a table no larger."""
-        if adding < 5000:
+        keeping them up to date row by row: a large insert into a table no larger
+        (``least``: the smallest insert called large)."""
+        if adding < least:
             return False
         row = self.cur.execute("SELECT count(*) FROM record_versions").fetchone()
         return int(row[0]) <= adding
@@ -488,3 +496,91 @@ class RunWriter:
             " WHERE source = ? AND key = ? AND to_run IS NULL",
             (self.run_id, self.source, key, self.source, key),
         )
+
+
+class BaselineStream:
+    """A baseline written batch by batch as its file is read (``monitor.incremental``'s
+    ``BaselineSink``), inside the caller's transaction: nothing is visible, or kept,
+    unless that transaction commits.
+
+    The source must hold no records yet. The record tables' indexes are dropped while
+    the rows go in when the first batch has 1,000 rows or more and the tables hold no
+    more than it (a large baseline into a young database, as ``RunWriter._add_many``
+    decides on a whole snapshot), and built again before a record is looked up by key.
+    """
+
+    def __init__(self, writer: RunWriter) -> None:
+        self.writer = writer
+        self.cur = writer.cur
+        self.source = writer.source
+        self._decided = False
+        self._dropped: list[str] = []
+
+    def add(self, records: Sequence[Record], rows: Sequence[tuple[bytes, str]]) -> None:
+        if not self._decided and records:
+            self._decided = True
+            if self.writer._worth_reindexing(len(rows), least=1000):
+                self._dropped = self.writer._drop_indexes()
+        # Key order inside a batch: a file of one batch is stored as ``_add_many`` stores it.
+        self.writer._insert_records(sorted(records, key=lambda record: record.key))
+        # A row met again (an identical row) adds to its count, as ``_insert_rows`` counts.
+        self.cur.executemany(
+            "INSERT INTO record_rows (source, digest, key, n) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (source, digest) DO UPDATE SET n = n + excluded.n",
+            ((self.source, digest, key, n) for (digest, key), n in Counter(rows).items()),
+        )
+
+    def digests_of(self, keys: Collection[str]) -> set[bytes]:
+        wanted = set(keys)
+        return {
+            bytes(digest)
+            for digest, key in self.cur.execute(
+                "SELECT digest, key FROM record_rows WHERE source = ?", (self.source,)
+            )
+            if key in wanted
+        }
+
+    def rewrite(self, records: Sequence[Record]) -> None:
+        self.finish()
+        for record in records:
+            self.cur.execute(
+                "UPDATE records SET list_name = ?, name = ?, name_folded = ?, country = ?,"
+                " content_hash = ?, record_z = ? WHERE source = ? AND key = ?",
+                (
+                    record.list_name,
+                    record.name,
+                    fold_name(record.name),
+                    record.country,
+                    record.content_hash,
+                    codec.record_blob(record),
+                    self.source,
+                    record.key,
+                ),
+            )
+            self.cur.execute(
+                "UPDATE record_versions SET name = ?, name_folded = ?, country = ?,"
+                " content_hash = ? WHERE source = ? AND key = ? AND to_run IS NULL",
+                (
+                    record.name,
+                    fold_name(record.name),
+                    record.country,
+                    record.content_hash,
+                    self.source,
+                    record.key,
+                ),
+            )
+
+    def finish(self) -> None:
+        """Build again the indexes dropped for the insert (once)."""
+        dropped, self._dropped = self._dropped, []
+        for sql in dropped:  # a duplicate key fails here, and the run rolls back
+            self.cur.execute(sql)
+
+    def held_blob(self) -> bytes:
+        """The records added so far as ``codec.records_blob`` holds them, compressed as
+        they are read (a suspect baseline's held state, never all in memory at once)."""
+        self.finish()
+        rows = self.cur.execute(
+            "SELECT record_z FROM records WHERE source = ? ORDER BY id", (self.source,)
+        )
+        return codec.compress_json_array(codec.unpack_json(bytes(data)) for (data,) in rows)

@@ -29,6 +29,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 
 from monitor import __version__
@@ -155,9 +156,15 @@ def _wanted_sources(codes: Iterable[str], url: str) -> dict[str, str]:
     return {LIST_SOURCES[c]: c for c in upper}
 
 
+_LEAD = re.compile(rb"[\xef\xbb\xbf \t\r\n]*")
+
+
 def _check_head(raw: bytes, url: str) -> bytes:
     """The first bytes after any BOM and blanks; refuses empty bodies and markup."""
-    head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].lower()
+    # Not ``raw.lstrip()``: with a BOM that copies the whole (100 MB) body.
+    lead = _LEAD.match(raw)
+    at = lead.end() if lead else 0
+    head = raw[at : at + 64].lower()
     if not head:
         raise _shape("empty body, not the CSL file", url)
     if head.startswith((b"<!doctype", b"<html")):
