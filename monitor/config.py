@@ -97,7 +97,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -440,12 +440,13 @@ def _source_problems(settings: Settings) -> list[str]:
     return found
 
 
-def filter_values(settings: Settings) -> dict[str, list[str]]:
-    """What a filter by list, sector or country may name (a recipient's, ``diff``'s)."""
-    return {key: _allowed(settings, key) for key in _FILTER_KEYS}
-
-
 _FILTER_KEYS = ("lists", "sectors", "countries")
+
+
+def filter_values(settings: Settings, keys: Iterable[str] = _FILTER_KEYS) -> dict[str, list[str]]:
+    """What a filter by list, sector or country may name (a recipient's, ``diff``'s); only
+    the ``keys`` asked for are worked out."""
+    return {key: _allowed(settings, key) for key in keys}
 
 
 def _allowed(settings: Settings, key: str) -> list[str]:

@@ -12,12 +12,18 @@ import json
 import json.encoder
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
 from typing import Literal, TypedDict, cast
 
 FieldValue = str | tuple[str, ...]
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, to the second: the clock of runs, reviews and digests."""
+    return datetime.now(UTC).replace(microsecond=0)
+
 
 ChangeKind = Literal["added", "removed", "modified"]
 

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from monitor.config import Settings, SourceSettings
 from monitor.diff import changed_keys, diff_records
@@ -22,7 +22,16 @@ from monitor.gate import GateLimits, ListWindow, change_problems, count_problem,
 from monitor.http import FetchResult, HttpClient, Validators
 from monitor.incremental import read_delta, stream_baseline
 from monitor.locks import Progress, quiet, source_lock
-from monitor.models import Change, Record, RowIndex, RunInfo, RunOutcome, RunSummary, Snapshot
+from monitor.models import (
+    Change,
+    Record,
+    RowIndex,
+    RunInfo,
+    RunOutcome,
+    RunSummary,
+    Snapshot,
+    utc_now,
+)
 from monitor.sources import REGISTRY, Source
 from monitor.sources.base import RowSource
 from monitor.store import SourceState, Store
@@ -30,10 +39,6 @@ from monitor.store import SourceState, Store
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def screen(
     from monitor.cli import analysis_views as views
     from monitor.enrich import load_analysis
     from monitor.errors import ConfigError
-    from monitor.pipeline import utc_now
+    from monitor.models import utc_now
     from monitor.store import analysis as store_analysis
 
     settings = app.settings()
@@ -330,7 +330,7 @@ def show(app: App, hit_id: int) -> None:
 
 def _decide(app: App, hit_id: int, status: str, note: str) -> None:
     from monitor.cli import analysis_views as views
-    from monitor.pipeline import utc_now
+    from monitor.models import utc_now
     from monitor.store import analysis as store_analysis
 
     with app.store() as store:

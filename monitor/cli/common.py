@@ -20,8 +20,7 @@ import click
 from monitor import config
 from monitor.cli import console
 from monitor.errors import EcmonError
-from monitor.models import RunOutcome, RunSummary, StoredChange
-from monitor.pipeline import utc_now
+from monitor.models import RunOutcome, RunSummary, StoredChange, utc_now
 from monitor.sources import INFOS, default_settings
 from monitor.store import Store
 

@@ -20,7 +20,8 @@ from monitor.cli.common import App, handle_errors, pass_app, report_summaries
 from monitor.config import Settings
 from monitor.daemon.jobs import DaemonJobs
 from monitor.locks import DaemonLock
-from monitor.pipeline import selected_sources, utc_now
+from monitor.models import utc_now
+from monitor.pipeline import selected_sources
 
 if TYPE_CHECKING:
     pass

@@ -25,7 +25,7 @@ from monitor.cli.common import (
 )
 from monitor.config import Recipient, Settings
 from monitor.errors import ConfigError
-from monitor.pipeline import utc_now
+from monitor.models import utc_now
 from monitor.store import Store
 
 if TYPE_CHECKING:

@@ -37,14 +37,14 @@ from monitor.cli.common import (
     report_summaries,
 )
 from monitor.config import Settings
-from monitor.http import HttpClient
-from monitor.models import SourceStatus, StoredChange
-from monitor.pipeline import RunContext, run_sources, selected_sources, utc_now
+
+# monitor.pipeline and monitor.http (httpx) are imported in the bodies of the commands that
+# fetch (run, backfill, diff between dates): status, diff, digest and the others never do.
+from monitor.models import SourceStatus, StoredChange, utc_now
 from monitor.store import Store
 
 if TYPE_CHECKING:
     from monitor.digest.narrow import Narrowing
-
 
 # The commands of the other cli modules, each imported only when it is invoked (or when
 # --help or completion lists it): `ecmon run` never loads the digest, daemon, export or
@@ -150,6 +150,9 @@ def run(app: App, sources: tuple[str, ...]) -> None:
     state untouched; one outside its count bounds or removing more than the
     allowed share is held as suspect (see `ecmon status`).
     """
+    from monitor.http import HttpClient
+    from monitor.pipeline import RunContext, run_sources, selected_sources
+
     settings = app.settings()
     names = selected_sources(settings, sources)
     with app.store(create=True) as store, HttpClient(settings.http) as client:
@@ -278,12 +281,15 @@ def _narrowing(
     """The filters, checked as a recipient's are: an unknown value is an error naming it."""
     from monitor.digest.narrow import Narrowing  # rendering's, imported when a diff renders
 
-    known = config.filter_values(app.settings())
-    for option, values, key in (
+    asked = (
         ("--list", lists, "lists"),
         ("--country", countries, "countries"),
         ("--sector", sectors, "sectors"),
-    ):
+    )
+    known = config.filter_values(app.settings(), [key for _, values, key in asked if values])
+    for option, values, key in asked:
+        if not values:
+            continue
         bad = [v for v in values if v.casefold() not in {k.casefold() for k in known[key]}]
         if bad:
             shown = "ISO 3166 two-letter codes" if key == "countries" else ", ".join(known[key])
@@ -341,6 +347,9 @@ def _compare_dates(
     assert source is not None and from_ is not None and to_ is not None
     for value, option in ((from_, "--from"), (to_, "--to")):
         parse_date(value, option)
+    from monitor.http import HttpClient
+    from monitor.pipeline import RunContext
+
     settings = app.settings()
     with app.store(create=True) as store, HttpClient(settings.http) as client:
         ctx = RunContext(settings, store, client, progress=progress_printer())
@@ -364,6 +373,9 @@ def backfill(app: App, source: str, since: str) -> None:
     past. Dates already stored are not fetched again. Progress goes to stderr.
     """
     parse_date(since, "--since")
+    from monitor.http import HttpClient
+    from monitor.pipeline import RunContext
+
     settings = app.settings()
     with app.store(create=True) as store, HttpClient(settings.http) as client:
         ctx = RunContext(settings, store, client, progress=progress_printer(lines=True))

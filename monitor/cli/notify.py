@@ -12,7 +12,7 @@ import sys
 import click
 
 from monitor.cli.common import App, handle_errors, pass_app
-from monitor.pipeline import utc_now
+from monitor.models import utc_now
 
 
 @click.group("notify")

@@ -24,7 +24,7 @@ from monitor.cli.common import (
     pass_app,
     render_stored,
 )
-from monitor.pipeline import utc_now
+from monitor.models import utc_now
 
 
 def _operator() -> str:

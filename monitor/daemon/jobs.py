@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from monitor.config import Settings
 from monitor.errors import ConfigError, EcmonError
 from monitor.http import HttpClient
-from monitor.models import RunOutcome, RunSummary, utc_iso
-from monitor.pipeline import RunContext, run_sources, utc_now
+from monitor.models import RunOutcome, RunSummary, utc_iso, utc_now
+from monitor.pipeline import RunContext, run_sources
 from monitor.store import Store
 
 if TYPE_CHECKING:

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from monitor.config import SourceSettings
 from monitor.errors import ConfigError
-from monitor.http import FetchResult, HttpClient, Validators
 from monitor.models import Record
+
+if TYPE_CHECKING:  # annotations only: the source registry loads without httpx
+    from monitor.http import FetchResult, HttpClient, Validators
 
 
 def url_list_option(value: object, *, source: str, url: str | None = None) -> frozenset[str]:

@@ -107,6 +107,23 @@ def test_the_probe_sees_a_command_module_loaded_on_use(tmp_path: Path) -> None:
     assert not _loaded(modules, "monitor.cli.digest") and not _loaded(modules, "jinja2")
 
 
+def test_commands_that_never_fetch_load_no_http_client(tmp_path: Path) -> None:
+    """`ecmon status` (a health check, run every few seconds) and `ecmon config show`
+    import neither the pipeline nor httpx; only the commands that fetch do."""
+    with FixtureServer(root=None) as server:
+        server.set_route("/el.csv", CSL_BEFORE.read_bytes())
+        config = write_config(tmp_path / "c.toml", tmp_path / "ecmon.db", f"{server.url}/el.csv")
+        assert invoke_config(config, "run").exit_code == 0
+    for args in (("status",), ("config", "show")):
+        code, modules, stdout = _probe(tmp_path, "--config", str(config), *args)
+        assert code == 0 and CSL in stdout, (args, stdout)
+        fetching = [
+            m for m in ("httpx", "httpcore", "monitor.http", "monitor.pipeline") if m in modules
+        ]
+        assert fetching == [], args
+        assert "monitor.store" in modules or args[0] == "config"
+
+
 def test_help_lists_every_command_with_its_own_short_help() -> None:
     """The lazy commands are in --help with the words of their own docstrings."""
     result = subprocess.run(
