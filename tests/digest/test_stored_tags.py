@@ -3,6 +3,7 @@ document, without running the tagger again (issue 17, "tag once")."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ def test_the_second_digest_reads_the_tags_the_first_stored(
         assert stored is not None and stored["n"] == tagged
     second = invoke_db(db, "digest", "--format", "json")
     assert second.exit_code == 0, second.output
+    assert gc.get_freeze_count() == 0  # the command froze what it loaded, then unfroze it
     assert len(calls) == tagged  # every tag read from the store
     strip = [line for line in first.output.splitlines() if '"generated_at"' not in line]
     assert strip == [line for line in second.output.splitlines() if '"generated_at"' not in line]
