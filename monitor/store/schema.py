@@ -20,12 +20,13 @@ Tables (timestamps are ISO-8601 UTC text):
   by rowid, and only an aliased rowid survives ``VACUUM``.
 - ``record_versions``: one row per distinct version of a record
   (``to_run`` NULL while current), so history grows with changes, not runs; its
-  ``record_json`` is set when the version is replaced (the current one is ``records``').
+  record JSON is set when the version is replaced (the current one is ``records``').
 - ``changes``: every reported change with its field detail and labels.
 - ``record_rows``: the digests of the raw rows each current record was built from.
 - held (suspect) snapshots keep their records and review (``_migration_9``).
 - URLs and texts stored before redaction are redacted in place (``_migration_11``).
-- record JSON is stored packed in ``record_z`` (``_migration_12``, ``codec.pack_json``).
+- record JSON (of ``records`` and ``record_versions``) is stored packed in ``record_z``
+  (``_migration_12``, ``codec.pack_json``); the tables' ``record_json`` became it.
 - ``sector_tags``: each record version's sector tags, once computed (``_migration_13``,
   ``monitor.store.tags``).
 """
