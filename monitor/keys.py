@@ -26,7 +26,9 @@ def fold_name(name: str) -> str:
     Cached: the same names are folded again by the parser, the differ and the
     store on every run; most are ASCII and skip the Unicode normalisation.
     """
-    text = _APOSTROPHES.sub("", _MOJIBAKE_APOSTROPHE.sub("", name))
+    text = _MOJIBAKE_APOSTROPHE.sub("", name) if "?" in name else name
+    if "'" in text or "`" in text or not text.isascii():  # the other marks are not ASCII
+        text = _APOSTROPHES.sub("", text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         text = "".join(

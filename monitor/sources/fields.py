@@ -55,6 +55,8 @@ _ABBREVIATIONS = frozenset(
 
 def unique(values: Iterable[str]) -> tuple[str, ...]:
     """Values in first-seen order, without repeats or empties."""
+    if type(values) is tuple and len(values) < 2:  # a lone value (most cells): nothing to drop
+        return values if not values or values[0] else ()
     return tuple(dict.fromkeys(filter(None, values)))
 
 
