@@ -81,7 +81,7 @@ def test_backfill_stores_amendments_in_order(tmp_path: Path) -> None:
         result = invoke(config, "backfill", "--source", ECFR, "--since", "2025-01-01")
         assert result.exit_code == 0, result.output
         assert "2025-01-16: baseline" in result.stdout
-        assert "2025-09-16: 11 added, 1 modified, 1 removed" in result.stdout
+        assert "2025-09-16: 11 added, 0 modified, 1 removed" in result.stdout
         assert "date 2 of 2: 2025-09-16" in result.stderr
         # The regular run now finds the newest date already accepted: nothing fetched.
         before = len(server.requests)

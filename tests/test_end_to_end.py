@@ -49,10 +49,10 @@ def test_good_snapshots_give_baseline_then_changes(primed: tuple[Store, Path, st
     kinds = sorted(c.change.kind for c in store.changes())
     assert kinds.count("added") == 11
     assert kinds.count("removed") == 1
-    assert kinds.count("modified") == 1
-    [modified] = [c for c in store.changes() if c.change.kind == "modified"]
-    assert modified.change.labels == ("citation_added",)
-    assert modified.provenance.url.endswith(PATH)
+    # CETC 13 holds both its citations in both files (87 FR 77505 dates from December 2022),
+    # and the BIS site migration in the URL columns is not a change.
+    assert kinds.count("modified") == 0
+    assert all(c.provenance.url.endswith(PATH) for c in store.changes())
 
 
 def test_unchanged_file_is_not_modified_then_identical(
@@ -124,7 +124,7 @@ def test_bad_publication_changes_nothing(
     diff = invoke_config(config, "diff", "--format", "json")
     assert diff.exit_code == 0, diff.output
     document = json.loads(diff.output)
-    assert document["summary"] == {"added": 11, "modified": 1, "removed": 1}
+    assert document["summary"] == {"added": 11, "modified": 0, "removed": 1}
 
 
 def test_http_level_truncation_and_errors_change_nothing(
@@ -153,6 +153,6 @@ def test_recovery_after_failures_reports_each_change_once(
     fixture_server.set_route(PATH, CSL_BEFORE.read_bytes())
     summary = run_source(store, csl_settings(db, url, max_shrink=1.0))
     assert summary.outcome == RunOutcome.CHANGED
-    assert (summary.added, summary.removed, summary.modified) == (1, 11, 1)
+    assert (summary.added, summary.removed, summary.modified) == (1, 11, 0)
     [status] = store.statuses([(CSL, True)])
     assert status.consecutive_failures == 0

@@ -38,7 +38,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def test_demo_prints_additions_modification_and_removal(tmp_path: Path) -> None:
+def test_demo_prints_additions_and_removal(tmp_path: Path) -> None:
     result = invoke(tmp_path, "demo")
     assert result.exit_code == 0, result.output
     out = section(result.stdout, "us_csl_entity_list")
@@ -46,10 +46,10 @@ def test_demo_prints_additions_modification_and_removal(tmp_path: Path) -> None:
         assert f"+ {name} [" in out, name
     assert "+ Shanghai Fudan Microelectronics (HK) Co., Ltd. [HK]" in out
     assert "start date: 2025-09-12" in out
-    assert f"~ {CETC} [CN]  citation_added" in out
-    assert "citations: +87 FR 77505" in out
+    # CETC 13's 87 FR 77505 dates from December 2022: in the baseline, not a September change.
+    assert CETC not in out and "MODIFIED" not in out
     assert "- A.P. Finance Limited [GB]" in out
-    assert "ADDED (11)" in out and "MODIFIED (1)" in out and "REMOVED (1)" in out
+    assert "ADDED (11)" in out and "REMOVED (1)" in out
 
 
 def test_diff_json_after_demo_validates_against_the_schema(demo_db: Path, tmp_path: Path) -> None:
@@ -63,9 +63,7 @@ def test_diff_json_after_demo_validates_against_the_schema(demo_db: Path, tmp_pa
     assert set(added) == NEW_NAMES
     assert added["Sino IC Technology"]["country"] == "CN"
     assert added["Sino IC Technology"]["effective_date"] == "2025-09-12"
-    [modified] = [c for c in csl if c["kind"] == "modified"]
-    assert modified["labels"] == ["citation_added"]
-    assert modified["citations"] == ["83 FR 37423", "87 FR 77505"]
+    assert not [c for c in csl if c["kind"] == "modified"]
     [removed] = [c for c in csl if c["kind"] == "removed"]
     assert removed["citations"] == ["76 FR 50407"]
     assert len(removed["provenance"]["raw_sha256"]) == 64
@@ -89,7 +87,7 @@ def test_diff_ranges_and_markdown(demo_db: Path, tmp_path: Path) -> None:
         "--since",
         "2000-01-01",
     )
-    assert "Summary: 11 added, 1 modified, 1 removed" in everything.stdout
+    assert "Summary: 11 added, 0 modified, 1 removed" in everything.stdout
     none = invoke(tmp_path, "--db", str(demo_db), "diff", "--from", "1000")
     assert "No changes" in none.stdout
     status = json.loads(invoke(tmp_path, "--db", str(demo_db), "status", "--json").stdout)
@@ -118,7 +116,7 @@ def test_status_history_and_search(demo_db: Path, tmp_path: Path) -> None:
     [csl] = [s for s in status["sources"] if s["source"] == "us_csl_entity_list"]
     assert csl["last_outcome"] == "changed" and csl["record_count"] == 15
     history = invoke(tmp_path, "--db", str(demo_db), "history", "CETC 13")
-    assert "baseline" in history.stdout and "citation_added" in history.stdout
+    assert "baseline" in history.stdout and "citation_added" not in history.stdout
     gone = invoke(tmp_path, "--db", str(demo_db), "history", "A.P. Finance")
     assert "removed" in gone.stdout
     missing = invoke(tmp_path, "--db", str(demo_db), "history", "No Such Entity Ltd")
@@ -151,7 +149,7 @@ def test_run_exit_codes(tmp_path: Path, fixture_server: FixtureServer) -> None:
     assert invoke(tmp_path, "--config", str(config), "run").exit_code == 3
     fixture_server.set_route("/c.csv", CSL_AFTER.read_bytes())
     changed = invoke(tmp_path, "--config", str(config), "run")
-    assert changed.exit_code == 0 and "11 added, 1 modified, 1 removed" in changed.stdout
+    assert changed.exit_code == 0 and "11 added, 0 modified, 1 removed" in changed.stdout
     unknown = invoke(tmp_path, "--config", str(config), "run", "--source", "nope")
     assert unknown.exit_code == 2 and "unknown source" in unknown.output
 

@@ -87,8 +87,8 @@ def test_every_act_and_list_change_is_in_date_order_within_its_stage(demo: Resul
     assert set(september) <= {"2025-09-08", "2025-09-12", "2025-09-13"}  # 08: the MFA's
     after, later = " | ".join(served["after"]), " | ".join(served["later"])
     assert "2025-09-12 Federal Register on public inspection" in after
-    assert "2025-09-12 list entries: CSL +11 ~1 −1" in after and "eCFR" not in after
-    assert "2025-09-16 list entries: eCFR +11 ~1 −1" in later
+    assert "2025-09-12 list entries: CSL +11 −1" in after and "eCFR" not in after
+    assert "2025-09-16 list entries: eCFR +11 −1" in later
     assert "2025-09-30 Federal Register end-user rule: 90 FR 47201" in later
     assert "2025-11-12 Federal Register end-user rule: 90 FR 50857" in later
     assert "2025-11-05 MOFCOM continued suspension" in later

@@ -54,9 +54,9 @@ def test_the_feed_has_every_required_atom_element(feed: ET.Element) -> None:
     rfc3339(one(feed, "updated").text)
     assert one(one(feed, "author"), "name").text == "ecmon"
     entries = feed.findall(A + "entry")
-    # Actions, listing groups (BIS, MFA), modifications (CETC 13's citation, 22 UEL entries
-    # moved by the 5 November answer), a removal.
-    assert len(entries) == 7 + 2 + 23 + 1
+    # Actions, listing groups (BIS, MFA), modifications (22 UEL entries moved by the
+    # 5 November answer), a removal.
+    assert len(entries) == 7 + 2 + 22 + 1
     for entry in entries:
         entry_id = one(entry, "id").text or ""
         assert entry_id.startswith("tag:ecmon,2025:") and not set(entry_id) & set(' |<>"')

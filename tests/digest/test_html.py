@@ -72,7 +72,7 @@ def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
     sino = group.find("table", attrs={"data-key": "sino-ic-technology|CN"})
     assert sino and "Semiconductors and integrated circuits" in sino.text
     headline = section(demo_page, "headline").get_text(" ", strip=True)
-    assert "by sector: Semiconductors and integrated circuits 10" in headline
+    assert "by sector: Semiconductors and integrated circuits 9" in headline
     timeline = section(demo_page, "timeline")
     [link] = timeline.find_all("table", class_="link")
     assert "FR Doc. 2025-99912" in link.text and "on public inspection" in link.text
@@ -87,12 +87,14 @@ def test_demo_digest_shows_sectors_and_the_linked_mofcom_investigations(
 
 def test_demo_digest_headline_modifications_removals_and_health(demo_page: BeautifulSoup) -> None:
     headline = section(demo_page, "headline").get_text(" ", strip=True)
-    # 22 UEL entries moved by the 5 November answer (later stage) and CETC 13's citation.
-    assert "12 new listings, 23 modified, 1 removed, 7 government actions" in headline
-    assert "BIS Entity List 11 1 1" in headline and "CN 10" in headline
+    # 22 UEL entries moved by the 5 November answer (later stage); CETC 13's 87 FR 77505
+    # (December 2022) is in the baseline.
+    assert "12 new listings, 22 modified, 1 removed, 7 government actions" in headline
+    assert "BIS Entity List 11 0 1" in headline and "CN 9" in headline
     modified = section(demo_page, "modifications")
     cells = [td.get_text(" ", strip=True) for td in modified.find_all("td")]
-    assert "citations" in cells and "+ 87 FR 77505" in cells
+    at = cells.index("status")
+    assert cells[at + 1 : at + 3] == ["active", "stopped"]  # ACT1 Federal, stopped (5号)
     assert "A.P. Finance Limited" in section(demo_page, "removals").text
     health = section(demo_page, "source-health").get_text(" ", strip=True)
     assert "All 5 sources healthy" in health
@@ -175,7 +177,7 @@ def test_other_formats_render_the_same_model(tmp_path: Path) -> None:
     for rendered in (text, markdown):
         assert "On public inspection, not yet published (filed 2025-09-12" in rendered
         assert "Sino IC Technology" in rendered and "斯凯迪奥公司" in rendered
-    assert "| BIS Entity List | 11 | 1 | 1 |" in markdown
+    assert "| BIS Entity List | 11 | 0 | 1 |" in markdown
     since = ecmon(tmp_path, "--db", str(db), "digest", "--since", "2100-01-01")
     assert "No changes on the monitored lists in this period." in since
 

@@ -86,7 +86,7 @@ def test_digest_arrives_as_multipart_alternative_with_both_parts_and_headers(db:
     assert message["To"] == "analyst@example.org"
     assert message["Subject"].startswith(
         "[ecmon] BIS +11 (9 semiconductors) -> MOFCOM anti-dumping + anti-discrimination next day;"
-        " 12 new listings, 23 modified, 1 removed"
+        " 12 new listings, 22 modified, 1 removed"
     )
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["Date"] and message["Message-ID"].endswith("@ecmon.example>")
