@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.redact import has_secret, redact_text, redact_url
-from monitor.store import Store
+from monitor.store import Store, schema
 from monitor.store.schema import MIGRATIONS
 
 
@@ -56,12 +56,19 @@ def test_urls_inside_text() -> None:
     assert "https://REDACTED@h.example/a.csv?token=REDACTED" in shown
 
 
-def test_secrets_stored_before_redaction_are_redacted_by_the_migration(tmp_path: Path) -> None:
+def test_secrets_stored_before_redaction_are_redacted_by_the_migration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A database written before ecmon redacted URLs: migration 11 redacts them in place."""
     db = tmp_path / "old.db"
     secret = "https://u:pw-c4n4ry@h.example/a.csv?subscription-key=k3y-c4n4ry"
-    with Store.open(db):
-        pass
+    # A database of the release before migration 11: later migrations must not be
+    # recorded, or the re-opened store (which applies what is above the highest recorded
+    # version) would never run 11 again.
+    with monkeypatch.context() as before_redaction:
+        before_redaction.setattr(schema, "MIGRATIONS", MIGRATIONS[:10])
+        with Store.open(db):
+            pass
     with sqlite3.connect(db) as conn:
         conn.execute(
             "INSERT INTO runs (source, url, started_at, finished_at, outcome, error_message)"
@@ -71,7 +78,6 @@ def test_secrets_stored_before_redaction_are_redacted_by_the_migration(tmp_path:
         conn.execute(
             "INSERT INTO source_state (source, last_error) VALUES ('s', ?)", (f"(url {secret})",)
         )
-        conn.execute("DELETE FROM schema_migrations WHERE version = 11")
     with Store.open(db) as store:
         assert store.schema_version() == len(MIGRATIONS)
     with sqlite3.connect(db) as conn:
