@@ -11,10 +11,24 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+
+def tool(name: str) -> str:
+    """The ``name`` command (``ecmon``, ``urlwatch``) a whole-process figure runs.
+
+    ``$ECMON_BENCH_<NAME>`` when set (``make bench`` sets both to runtime-only virtual
+    environments, one per tool, so neither pays for the other's or the test extras'
+    packages: httpx imports trio and rich whenever they are installed), else the command
+    beside this Python (the project's own venv: ``--smoke`` in CI).
+    """
+    given = os.environ.get(f"ECMON_BENCH_{name.upper()}")
+    return str(Path(given).resolve()) if given else str(Path(sys.executable).with_name(name))
 
 
 @dataclass(frozen=True)

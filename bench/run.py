@@ -155,7 +155,9 @@ def main() -> None:
         f"- machine: {machine()}", f"- commit: {commit()}",
         f"- date (UTC): {time.strftime('%Y-%m-%d %H:%M', time.gmtime())}",
         f"- load average (1/5/15 min) at start: {measure.load()}",
-        "- data: SYNTHETIC CSL-format rows (real 29-column header) served from 127.0.0.1", "",
+        "- data: SYNTHETIC CSL-format rows (real 29-column header) served from 127.0.0.1",
+        f"- whole-process commands: ecmon {measure.tool('ecmon')}, urlwatch "
+        f"{measure.tool('urlwatch')}", "",
     ]  # fmt: skip
     planned = ["1–3 ingest", "2 no-change", "4 render", "4b digest", "5 storage", "6 urlwatch"]
     path = Path(tempfile.gettempdir()) / "ecmon-bench-smoke.md" if smoke else HERE / "results.md"

@@ -17,7 +17,7 @@ import measure
 import synth
 
 ROOT = Path(__file__).resolve().parent.parent
-ECMON = str(Path(sys.executable).with_name("ecmon"))
+ECMON = measure.tool("ecmon")
 CSL = "us_csl_entity_list"
 
 

@@ -28,13 +28,14 @@ import steady
 import synth
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+ECMON = measure.tool("ecmon")
+URLWATCH = measure.tool("urlwatch")
 MOFCOM = "cn_mofcom_announcements"
 ARTICLE = "www/zwgk/zcfb/art/2025/art_c6b190344a154e6f831e0fdfc190e41e.html"
 
 
 def available() -> bool:
-    return (BIN / "urlwatch").exists()
+    return Path(URLWATCH).exists()
 
 
 def _ecmon_config(folder: Path, server_url: str) -> Path:
@@ -65,7 +66,7 @@ def _urlwatch_files(folder: Path, server_url: str, list_url: str) -> list[str]:
         "---\n".join(f"name: {name}\nurl: {url}\n" for name, url in jobs), encoding="utf-8"
     )
     return [
-        str(BIN / "urlwatch"), "--urls", str(folder / "urls.yaml"),
+        URLWATCH, "--urls", str(folder / "urls.yaml"),
         "--config", str(folder / "urlwatch.yaml"), "--cache", str(folder / "cache.db"),
         "--hooks", str(folder / "hooks.py"),
     ]  # fmt: skip
@@ -84,8 +85,8 @@ def _first_list_url(server_url: str) -> str:
 
 def _tools(folder: Path, server_url: str) -> tuple[list[str], list[str], dict[str, str]]:
     folder.mkdir(parents=True, exist_ok=True)
-    env = {"HOME": str(folder), "PATH": str(BIN)}
-    ecmon = [str(BIN / "ecmon"), "--config", str(_ecmon_config(folder, server_url))]
+    env = {"HOME": str(folder), "PATH": str(Path(URLWATCH).parent)}
+    ecmon = [ECMON, "--config", str(_ecmon_config(folder, server_url))]
     return ecmon, _urlwatch_files(folder, server_url, _first_list_url(server_url)), env
 
 
