@@ -42,7 +42,9 @@ class Delta:
 
 def read_delta(reader: RowReader, index: RowIndex) -> Delta:
     """The records whose rows changed since ``index``, and the keys that vanished."""
-    current: dict[str, list[bytes]] = {}
+    # Key -> its rows' digests in this file; None for a key met once so far, on the one
+    # row it was accepted with (most keys: no list and no digest copy kept for them).
+    current: dict[str, list[bytes] | None] = {}
     fresh: list[Record] = []
     lists: set[str] = set()
     for row in reader.rows():
@@ -52,14 +54,21 @@ def read_delta(reader: RowReader, index: RowIndex) -> Delta:
             record = reader.record(row)
             key = record.key
             fresh.append(record)
-        current.setdefault(key, []).append(row.digest)
+        elif key not in current and len(index.rows.get(key, ())) == 1:
+            current[key] = None
+            continue
+        digests = current.get(key)
+        if digests is None:
+            digests = [*index.rows[key]] if key in current else []
+            current[key] = digests
+        digests.append(row.digest)
     reader.check(lists)
-    dirty = {
-        key: rows
-        for key, rows in ((key, _sorted(digests)) for key, digests in current.items())
-        if rows != index.rows.get(key)
-    }
-    removed = frozenset((index.rows.keys() | index.others) - current.keys())
+    dirty: dict[str, tuple[bytes, ...]] = {}
+    for key, found in current.items():
+        if found is not None and (rows := _sorted(found)) != index.rows.get(key):
+            dirty[key] = rows
+    removed = frozenset(key for key in index.rows if key not in current)
+    removed |= index.others - current.keys()
     records = _rebuild(reader, index, dirty, fresh)
     stale = frozenset(d for key in (*dirty, *removed) for d in index.rows.get(key, ()))
     return Delta(records, removed, dirty, stale, len(current))

@@ -245,18 +245,18 @@ class Store:
         accepted keys as ``others``, so every row of the next file is read as new.
         """
         keys: dict[bytes, str] = {}
-        grouped: dict[str, list[bytes]] = {}
+        rows: dict[str, tuple[bytes, ...]] = {}
         for digest, key, n in self.db.conn.execute(
             "SELECT digest, key, n FROM record_rows WHERE source = ?", (source,)
         ):
-            keys[digest] = key = keys.get(digest, key)
-            grouped.setdefault(key, []).extend([digest] * int(n))
-        if len(grouped) != self.record_count(source):
+            keys[digest] = key
+            mine = (digest,) * int(n)
+            held = rows.get(key)
+            # Each key's sorted tuple made as its rows come: a list per key beside the
+            # tuples held a 200,000-row index twice over.
+            rows[key] = mine if held is None else tuple(sorted(held + mine))
+        if len(rows) != self.record_count(source):
             return RowIndex(others=frozenset(self.accepted_hashes(source)))
-        rows = {
-            key: (digests[0],) if len(digests) == 1 else tuple(sorted(digests))
-            for key, digests in grouped.items()
-        }
         return RowIndex(keys=keys, rows=rows)
 
     def record_count(self, source: str) -> int:

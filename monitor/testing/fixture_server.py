@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import shutil
 import threading
 import zlib
 from collections import deque
@@ -119,6 +120,17 @@ class _Reply:
     headers: dict[str, str] = field(default_factory=dict)
     etag: str | None = None
     mtime: float | None = None
+    # A file under the root, sent from disk (``body`` is then empty): a benchmark's
+    # 100 MB file held in the server's memory counted in the client process's peak RSS.
+    file: Path | None = None
+
+    @property
+    def length(self) -> int:
+        return len(self.body) if self.file is None else self.file.stat().st_size
+
+    def content(self) -> bytes:
+        """The whole body (a fault that cuts or trickles it reads a file whole)."""
+        return self.body if self.file is None else self.file.read_bytes()
 
 
 def strong_etag(content: bytes) -> str:
@@ -299,14 +311,16 @@ class FixtureServer:
         candidate = (self.root / path.lstrip("/")).resolve()
         if not candidate.is_relative_to(self.root) or not candidate.is_file():
             return _not_found()
-        content = candidate.read_bytes()
+        with candidate.open("rb") as handle:
+            etag = '"' + hashlib.file_digest(handle, "sha256").hexdigest() + '"'
         kind = "text/csv" if candidate.suffix == ".csv" else mimetypes.guess_type(candidate)[0]
         return _Reply(
             200,
-            content,
+            b"",
             {"Content-Type": content_type or kind or "application/octet-stream"},
-            etag=strong_etag(content),
+            etag=etag,  # strong_etag of the content, read in steps
             mtime=candidate.stat().st_mtime,
+            file=candidate,
         )
 
     def _pause(self, seconds: float) -> None:
@@ -414,22 +428,27 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
     def _send_truncated(self, fault: Fault) -> None:
-        body = fault.body or self.fixture._reply_for(self.path).body or b"truncated body"
+        body = fault.body or self.fixture._reply_for(self.path).content() or b"truncated body"
         self._send_head(200, {"Content-Type": "text/csv"}, length=len(body))
         self.wfile.write(body[: len(body) // 2])
         self.wfile.flush()
 
     def _send_reply(self, reply: _Reply, *, send_body: bool, trickle: Fault | None) -> None:
         headers = {**reply.headers, **_validator_headers(reply)}
-        self._send_head(reply.status, headers, length=len(reply.body))
+        self._send_head(reply.status, headers, length=reply.length)
         if not send_body:
             return
+        if trickle is None and reply.file is not None:
+            with reply.file.open("rb") as handle:
+                shutil.copyfileobj(handle, self.wfile, 1 << 20)
+            return
+        body = reply.content()
         if trickle is None:
-            self.wfile.write(reply.body)
+            self.wfile.write(body)
             return
         step = max(trickle.chunk_size, 1)
-        for start in range(0, len(reply.body), step):
-            self.wfile.write(reply.body[start : start + step])
+        for start in range(0, len(body), step):
+            self.wfile.write(body[start : start + step])
             self.wfile.flush()
             self.fixture._pause(trickle.delay)
 
