@@ -100,7 +100,7 @@ def change_id(stored: StoredChange) -> ChangeId:
 @dataclass
 class Baseline:
     db: Path  # the before stage accepted as the baseline
-    reference: Counter[ChangeId]  # what a clean run of the after stage records
+    reference: Counter[ChangeId]  # what a clean run of the stage of its changes records
     before: dict[str, str]  # accepted key -> content hash, at the baseline
     after: dict[str, str]  # the same after the clean run
 

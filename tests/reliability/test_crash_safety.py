@@ -25,7 +25,7 @@ from tests.reliability.harness import (
     run_once,
     settings_for,
 )
-from tests.reliability.scenarios import SOURCES
+from tests.reliability.scenarios import SOURCES, stage_of
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS_PER_SOURCE = 6  # 24 kills over the four sources
@@ -63,7 +63,7 @@ def test_sigkill_at_random_points(
         report.Row(
             "crash",
             source,
-            "SIGKILL during the after run",
+            f"SIGKILL during the {stage_of(source)} run",
             f"SIGKILL at {KILLS_PER_SOURCE} random SQL statements (fixed seed)",
             "integrity_check ok; all of the baseline or all of the new snapshot; "
             f"the next run reports the {expected} real changes exactly once",

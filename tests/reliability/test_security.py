@@ -379,7 +379,7 @@ def test_sources_fetch_only_under_their_configured_urls(
     row = _row(
         "",
         "every request under a configured URL",
-        "a clean after run of every source; every URL the HTTP client was asked for",
+        "a clean run of every source's changes; every URL the HTTP client was asked for",
         "every request is under that source's configured URL(s)",
     )
     # Spy on the client itself, not the mirror: a request to any other host counts too.
