@@ -63,9 +63,10 @@ def browse(app: App, host: str, port: int, no_links: bool) -> None:
 
     \b
     Every table and column is described; canned queries: latest changes, an entity's
-    timeline (?key=...), held snapshots, the outbox, government acts, and the
-    countermeasure links (computed at start, as `ecmon links` shows them). JSON
-    columns are shown formatted (datasette-pretty-json). Needs the extra:
+    timeline (?key=...), one key's records (?key=...), held snapshots, the outbox,
+    government acts, and the countermeasure links (computed at start, as `ecmon links`
+    shows them). JSON columns are shown formatted (datasette-pretty-json); the packed
+    records (record_z) as JSON, and SQL reads them with ecmon_json(record_z). Needs the extra:
     pip install 'ecmon[browse]'
     """
     if importlib.util.find_spec("datasette") is None:
