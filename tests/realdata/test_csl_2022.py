@@ -301,13 +301,20 @@ def _churned(raw: bytes, seed: int) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+@pytest.mark.parametrize("batch", [None, 97])
 def test_incremental_runs_equal_whole_file_runs_on_the_real_file(
-    path: Path, tmp_path: Path
+    path: Path, tmp_path: Path, batch: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only rows whose digest is new are parsed (``monitor.incremental``): on the real
     file and churned copies of it the outcome, every change and the accepted state equal
-    those of runs that read every file whole."""
+    those of runs that read every file whole. ``batch``: the baseline streamed in batches
+    of 2,000 rows (the default) or of 97 (its multi-row entities cut across batches)."""
     import gzip
+
+    from monitor import incremental
+
+    if batch is not None:
+        monkeypatch.setattr(incremental, "BATCH_ROWS", batch)
     from dataclasses import asdict
     from datetime import UTC, datetime
 
