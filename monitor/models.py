@@ -75,6 +75,18 @@ def _c_encoder() -> Callable[[object, int], Sequence[str]] | None:
 
 _ENCODE = _c_encoder()
 
+# A string as ``canonical_json`` encodes it (``ensure_ascii=False``: the C function when
+# CPython has it, the same one ``json.dumps`` and the C encoder use).
+_encode_text: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _fields_json(fields: Mapping[str, FieldValue]) -> str:
+    return canonical_json(fields if type(fields) is dict else dict(fields))
+
+
+def _sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
 
 @dataclass(frozen=True)
 class Record:
@@ -95,19 +107,31 @@ class Record:
 
     @cached_property
     def content_hash(self) -> str:
-        body = {
-            "list": self.list_name,
-            "name": self.name,
-            "country": self.country,
-            # Multi-valued fields are hashed as sorted lists: a publisher re-sorting
-            # aliases or citations is not a change.
+        return _sha256_hex(self._hashed_json(_fields_json(self.fields)))
+
+    def _hashed_json(self, fields_json: str) -> str:
+        """``canonical_json`` of the hashed body: list, name, country and the fields, less
+        the key and meta, with multi-valued fields sorted (a publisher re-sorting aliases or
+        citations is not a change). ``fields_json`` is the fields as stored
+        (``_fields_json``), which is also their hashed form when every multi-valued field is
+        already in order (most records): then the fields are encoded once for both.
+
+        A canonical object is its sorted keys' encodings joined, so the pieces joined here
+        give exactly ``canonical_json({"list":…, "name":…, "country":…, "fields":…})``."""
+        hashed: dict[str, FieldValue] | None = None
+        for name, value in self.fields.items():
             # (A tuple of fewer than two values is its own sorted list as JSON.)
-            "fields": {
-                k: v if isinstance(v, str) or len(v) < 2 else sorted(v)
-                for k, v in self.fields.items()
-            },
-        }
-        return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+            if not isinstance(value, str) and len(value) > 1:
+                ordered = sorted(value)
+                if ordered != list(value):
+                    hashed = dict(self.fields) if hashed is None else hashed
+                    hashed[name] = tuple(ordered)
+        if hashed is not None:
+            fields_json = canonical_json(hashed)
+        return (
+            f'{{"country":{_encode_text(self.country)},"fields":{fields_json},'
+            f'"list":{_encode_text(self.list_name)},"name":{_encode_text(self.name)}}}'
+        )
 
     def get_tuple(self, name: str) -> tuple[str, ...]:
         """A multi-valued field as a tuple (empty when absent; a lone string becomes one item)."""
@@ -135,17 +159,23 @@ class Record:
     def to_json(self) -> str:
         """``canonical_json(self.to_dict())``, the stored form, without copying the fields
         first: tuples encode as JSON lists as they are."""
-        fields = self.fields if type(self.fields) is dict else dict(self.fields)
+        return self._stored_json(_fields_json(self.fields))
+
+    def json_and_hash(self) -> tuple[str, str]:
+        """``(self.to_json(), self.content_hash)`` with the fields encoded once for both
+        where they can be (see ``_hashed_json``): the store writes both for every record."""
+        fields_json = _fields_json(self.fields)
+        if "content_hash" not in self.__dict__:  # cached_property's own slot
+            self.__dict__["content_hash"] = _sha256_hex(self._hashed_json(fields_json))
+        return self._stored_json(fields_json), self.content_hash
+
+    def _stored_json(self, fields_json: str) -> str:
+        # Keys in canonical (sorted) order: country, fields, key, list, meta, name.
         meta = self.meta if type(self.meta) is dict else dict(self.meta)
-        return canonical_json(
-            {
-                "key": self.key,
-                "list": self.list_name,
-                "name": self.name,
-                "country": self.country,
-                "fields": fields,
-                "meta": meta,
-            }
+        return (
+            f'{{"country":{_encode_text(self.country)},"fields":{fields_json},'
+            f'"key":{_encode_text(self.key)},"list":{_encode_text(self.list_name)},'
+            f'"meta":{canonical_json(meta)},"name":{_encode_text(self.name)}}}'
         )
 
     @classmethod
