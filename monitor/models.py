@@ -84,6 +84,30 @@ def _fields_json(fields: Mapping[str, FieldValue]) -> str:
     return canonical_json(fields if type(fields) is dict else dict(fields))
 
 
+def _with_value(
+    fields_json: str, name: str, value: FieldValue, ordered: tuple[str, ...]
+) -> str:
+    """``fields_json`` (a canonical object of strings and lists of strings) with the list
+    of ``name`` written in the order of ``ordered``: exactly the canonical JSON of the
+    fields with that one value replaced (same keys, so same places).
+
+    The member is found as ``{"name":[`` or ``,"name":[``: inside a JSON string every
+    quote is escaped, so a quote right after ``{`` or ``,`` opens a key (list items are
+    strings followed by ``,`` or ``]``, never ``:``), and keys are unique."""
+    member = _encode_text(name) + ":"
+    was = member + _list_json(value)
+    for lead in ("{", ","):
+        at = fields_json.find(lead + was)
+        if at >= 0:
+            start, end = at + 1, at + 1 + len(was)
+            return f"{fields_json[:start]}{member}{_list_json(ordered)}{fields_json[end:]}"
+    raise ValueError(f"field {name!r} not found in its record's JSON")  # cannot happen
+
+
+def _list_json(values: Sequence[str]) -> str:
+    return "[" + ",".join(map(_encode_text, values)) + "]"
+
+
 def _sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -107,27 +131,31 @@ class Record:
 
     @cached_property
     def content_hash(self) -> str:
-        return _sha256_hex(self._hashed_json(_fields_json(self.fields)))
+        return _sha256_hex(self._hashed_json(None))
 
-    def _hashed_json(self, fields_json: str) -> str:
+    def _hashed_json(self, fields_json: str | None) -> str:
         """``canonical_json`` of the hashed body: list, name, country and the fields, less
         the key and meta, with multi-valued fields sorted (a publisher re-sorting aliases or
-        citations is not a change). ``fields_json`` is the fields as stored
-        (``_fields_json``), which is also their hashed form when every multi-valued field is
-        already in order (most records): then the fields are encoded once for both.
+        citations is not a change). ``fields_json``, when given, is the fields as stored
+        (``_fields_json``): it is also their hashed form when every multi-valued field is
+        already in order, and is then not encoded again.
 
         A canonical object is its sorted keys' encodings joined, so the pieces joined here
         give exactly ``canonical_json({"list":…, "name":…, "country":…, "fields":…})``."""
-        hashed: dict[str, FieldValue] | None = None
+        unsorted: list[tuple[str, FieldValue, tuple[str, ...]]] = []
         for name, value in self.fields.items():
             # (A tuple of fewer than two values is its own sorted list as JSON.)
             if not isinstance(value, str) and len(value) > 1:
-                ordered = sorted(value)
-                if ordered != list(value):
-                    hashed = dict(self.fields) if hashed is None else hashed
-                    hashed[name] = tuple(ordered)
-        if hashed is not None:
-            fields_json = canonical_json(hashed)
+                ordered = tuple(sorted(value))
+                if ordered != value:
+                    unsorted.append((name, value, ordered))
+        if fields_json is None:
+            hashed = dict(self.fields)
+            hashed.update((name, ordered) for name, _value, ordered in unsorted)
+            fields_json = _fields_json(hashed)
+        else:
+            for name, value, ordered in unsorted:
+                fields_json = _with_value(fields_json, name, value, ordered)
         return (
             f'{{"country":{_encode_text(self.country)},"fields":{fields_json},'
             f'"list":{_encode_text(self.list_name)},"name":{_encode_text(self.name)}}}'

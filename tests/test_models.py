@@ -84,3 +84,18 @@ def test_multi_valued_fields_in_order_or_not_hash_as_sorted(
     reversed_fields = {k: tuple(reversed(v)) for k, v in given_fields.items()}
     shuffled = Record("k", "el", "N", "CN", reversed_fields)
     assert record.json_and_hash()[1] == plain_hash(record) == shuffled.content_hash
+
+
+def test_a_field_name_or_value_that_looks_like_another_member_does_not_confuse_the_hash() -> None:
+    """The hashed JSON is the stored JSON with each out-of-order list rewritten in place;
+    names and values that spell a member's text inside a string are not that member."""
+    fields: dict[str, FieldValue] = {
+        'x"aliases': ("b", "a"),
+        "aliases": ("z", ',"aliases":["z","a"]', "a"),
+        "remarks": '{"aliases":["z","a"]}',
+        "a,": (',"a,":["d","c"]', "c"),
+    }
+    record = Record("k", "el", "N", "CN", fields)
+    twin = Record.from_dict(record.to_dict())
+    assert twin.json_and_hash() == (plain_json(record.to_dict()), plain_hash(record))
+    assert record.content_hash == plain_hash(record)

@@ -51,8 +51,9 @@ _FORMAT_1 = b"\x01"
 
 # One compressor primed with the dictionary, copied per record: priming hashes the whole
 # dictionary, which costs more than compressing a record. A small window and hash table
-# (a record is a few KiB at most) keep the copy cheap.
-_PRIMED = zlib.compressobj(6, zlib.DEFLATED, -12, 4, zlib.Z_DEFAULT_STRATEGY, RECORD_ZDICT_V1)
+# (a record is a few KiB at most) keep the copy cheap. Level 3, not 6: on the real 2022
+# CSL's 2,735 records 16.4 µs a record instead of 19.5 µs, 666 kB instead of 648 kB.
+_PRIMED = zlib.compressobj(3, zlib.DEFLATED, -12, 4, zlib.Z_DEFAULT_STRATEGY, RECORD_ZDICT_V1)
 
 
 def pack_json(text: str) -> bytes:
