@@ -9,6 +9,7 @@ The CSV files here are SYNTHETIC: made-up entities ("SYNTHETIC ENTITY nnnn") in 
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import sqlite3
 import weakref
@@ -220,6 +221,41 @@ def test_the_file_is_handed_over_batch_by_batch() -> None:
     raw = csv_file([synthetic_row(n) for n in range(2 * BATCH + 1)])
     assert incremental.stream_baseline(_reader(raw), Sink()) == 2 * BATCH + 1
     assert calls == [BATCH, BATCH, 1]
+
+
+def test_the_cycle_collector_is_paused_while_a_baseline_streams_and_then_restored() -> None:
+    """Paused for the rows (no per-row cycles to collect), back on after, also after a
+    failure; left off when the caller had it off."""
+    during: list[bool] = []
+
+    class Sink:
+        def add(self, records: Sequence[Record], rows: Sequence[tuple[bytes, str]]) -> None:
+            during.append(gc.isenabled())
+            if len(during) == 2 and fail:
+                raise RuntimeError("store failed")
+
+        def digests_of(self, keys: Collection[str]) -> set[bytes]:
+            return set()
+
+        def rewrite(self, records: Sequence[Record]) -> None:
+            raise AssertionError("no key repeats")
+
+    raw = csv_file([synthetic_row(n) for n in range(2 * BATCH + 1)])
+    fail = False
+    assert gc.isenabled()
+    incremental.stream_baseline(_reader(raw), Sink())
+    assert during == [False, False, False] and gc.isenabled()
+    fail, during[:] = True, []
+    with pytest.raises(RuntimeError, match="store failed"):
+        incremental.stream_baseline(_reader(raw), Sink())
+    assert during == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        fail, during[:] = False, []
+        incremental.stream_baseline(_reader(raw), Sink())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_a_large_baseline_builds_the_indexes_after_its_rows(
