@@ -121,7 +121,12 @@ def run_stage(
 def isolated_env(home: Path, **extra: str) -> dict[str, str]:
     """An environment whose XDG config and data folders are under ``home`` (so no user
     config or database is read), plus ``extra`` variables."""
-    return {"XDG_CONFIG_HOME": str(home / "cfg"), "XDG_DATA_HOME": str(home / "data"), **extra}
+    return {
+        "XDG_CONFIG_HOME": str(home / "cfg"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        **extra,
+    }
 
 
 def invoke(*args: str, env: Mapping[str, str] | None = None) -> Result:

@@ -35,6 +35,7 @@ from jinja2 import filters as jinja_filters
 
 from monitor.changeset import ChangeDict, ChangesDocument
 from monitor.digest.actions import PLACEHOLDER_NOTE, PLACEHOLDER_URL
+from monitor.digest.template_cache import template_cache
 from monitor.digest.types import ActionSummary, DigestModel, Entity, Group
 from monitor.resources import bundled_dir
 from monitor.text import clean, inline
@@ -63,6 +64,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Compiled templates kept between processes (a digest is one process each time);
+        # only used while they match this source, Jinja and these options.
+        bytecode_cache=template_cache(__file__),
     )
     env.filters["short_hash"] = lambda value: str(value)[:12]
     env.filters["listing"] = _listing
