@@ -25,7 +25,7 @@ from pathlib import Path
 from monitor.actions import is_action
 from monitor.analysis.attribution import Attribution, attribute, attribute_by_name
 from monitor.analysis.chains import Chain, find_chains
-from monitor.analysis.link_events import Tagger, all_events, build_events
+from monitor.analysis.link_events import Tagger, all_events, build_events, may_respond
 from monitor.analysis.links import Link, find_links
 from monitor.analysis.nameindex import NameIndex
 from monitor.analysis.namematch import PLAIN, Rarity
@@ -314,27 +314,32 @@ def links_report(
     window_days: int | None = None,
     since: str | None = None,
     context: Analysis | None = None,
+    chains: bool = True,
 ) -> LinksReport:
     """Countermeasure links and chains from every action and BIS list addition held.
 
     ``since`` keeps links whose trigger or response is dated on or after it, and chain
     steps dated on or after it. ``context``: an analysis already loaded (only its
-    taxonomy and sector tagging are used, never its watchlist).
+    taxonomy and sector tagging are used, never its watchlist). ``chains=False``: links
+    only (the digest's): then, when no action held can answer a trigger, there are no
+    links and the list additions (every stored CSL entry) are not read at all.
     """
     settings = replace(analysis or AnalysisSettings(), watchlist="")  # no screening here
     context = context or load_analysis(store, settings)
     held = store_analysis.actions(store)
+    if not chains and not any(may_respond(action) for _, action in held):
+        return LinksReport((), (), context.taxonomy)
     window = window_days or settings.link_window_days
     additions = store_analysis.list_additions(store)
     triggers, responses = build_events(held, additions, _whole_record_tags(store, context), window)
     links = find_links(triggers, responses, window)
-    chains = find_chains((a for _, a in held), all_events(triggers, responses))
+    found = find_chains((a for _, a in held), all_events(triggers, responses)) if chains else []
     if since:
         links = [k for k in links if max(k.trigger.date, k.response.date) >= since]
-        chains = [
-            _chain_since(c, since) for c in chains if any(s.action.date >= since for s in c.steps)
+        found = [
+            _chain_since(c, since) for c in found if any(s.action.date >= since for s in c.steps)
         ]
-    return LinksReport(tuple(links), tuple(chains), context.taxonomy)
+    return LinksReport(tuple(links), tuple(found), context.taxonomy)
 
 
 def _whole_record_tags(store: Store, context: Analysis) -> Tagger:

@@ -73,6 +73,18 @@ def action_event(source: str, action: Record, tags: Tagger) -> Event | None:
     )
 
 
+def may_respond(action: Record) -> bool:
+    """Whether ``action`` can be the response of a link: ``links.find_links`` pairs
+    triggers only with the events of non-US actions of a responding kind, and an action
+    without a date is no event (``action_event``). Read from the record alone (no tags)."""
+    return (
+        is_action(action)
+        and (action.get_text("jurisdiction") or action.country) != "US"
+        and action.get_text("kind") in RESPONSE_KINDS
+        and _action_date(action) is not None
+    )
+
+
 def _action_date(action: Record) -> tuple[str, str] | None:
     dates = [(action.get_text(n)[:10], n) for n in ("announced", "published", "effective")]
     known = [(d, n) for d, n in dates if len(d) == 10]

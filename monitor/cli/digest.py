@@ -159,7 +159,9 @@ def _render(
         label = "changes not yet in a delivered digest"
     doc = digest_inputs.change_document(store, settings, changes, query={"since": since}, now=now)
     period = digest_inputs.period_of(changes, label)
-    model = digest_inputs.digest_model(store, settings, doc, period=period, now=now, recipient=who)
+    model = digest_inputs.digest_model(
+        store, settings, doc, period=period, now=now, recipient=who, changes=changes
+    )
     return render_digest(model, fmt)
 
 
@@ -276,7 +278,9 @@ def feed(app: App, output: Path, since: str | None, self_url: str | None) -> Non
             store, settings, changes, query={"since": start.date().isoformat()}, now=now
         )
         period = digest_inputs.period_of(changes, f"changes detected since {start.date()}")
-        model = digest_inputs.digest_model(store, settings, doc, period=period, now=now)
+        model = digest_inputs.digest_model(
+            store, settings, doc, period=period, now=now, changes=changes
+        )
     text = render_feed(model, self_url=self_url or "")
     if is_stdout(output):
         click.echo(text, nl=False)

@@ -8,13 +8,13 @@ links), so each reader takes the keys that the writer sets, by name.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from monitor.analysis.links import EventDict, EvidenceDict, LinkDict
 from monitor.analysis.sectors import SectorItem
 from monitor.changeset import AttributionDict, ChangeDict, HitDict
 from monitor.digest.types import ActionSummary, NamedItem, Party, Response, TimelineEntry
-from monitor.models import Record, RecordDict
+from monitor.models import Record, RecordDict, StoredChange
 
 KIND_LABELS = {
     "entity_list_rule": "Entity List rule",
@@ -135,11 +135,30 @@ def hits(found: Sequence[HitDict] | None) -> list[NamedItem]:
     return [hit for hit in _merged(items) if hit["status"] != "dismissed"]
 
 
-def identity(change: ChangeDict) -> str:
+def identity(change: ChangeDict, known: Mapping[int, str] | None = None) -> str:
     """What a change is, independent of database row ids: kind, source, key and the
-    content hash of the record as it now stands. Stable across re-renders and rebuilds."""
+    content hash of the record as it now stands. Stable across re-renders and rebuilds.
+    ``known``: identities by change id already computed from the stored changes
+    (``identities_of``), which spares rebuilding and re-hashing each record."""
+    found = known.get(change["id"]) if known else None
+    if found is not None:
+        return found
     record = Record.from_dict(record_of(change))
     return f"{change['kind']}/{change['source']}/{change['key']}/{record.content_hash}"
+
+
+def identities_of(changes: Iterable[StoredChange]) -> dict[int, str]:
+    """``identity`` of each stored change by id, from its records as loaded: their content
+    hashes are the ones the digest's tag lookup already computed."""
+    found: dict[int, str] = {}
+    for stored in changes:
+        change = stored.change
+        record = change.after or change.before
+        if record is not None:
+            found[stored.id] = (
+                f"{change.kind}/{stored.provenance.source}/{change.key}/{record.content_hash}"
+            )
+    return found
 
 
 def seen_at(change: ChangeDict) -> str:

@@ -68,8 +68,11 @@ def entity(change: ChangeDict) -> Entity:
     }
 
 
-def absorb(item: Entity, change: ChangeDict, source_title: str) -> None:
-    """Add one source's report of ``item`` (the CSL and the eCFR report the same entry)."""
+def absorb(
+    item: Entity, change: ChangeDict, source_title: str, identities: Mapping[int, str] | None = None
+) -> None:
+    """Add one source's report of ``item`` (the CSL and the eCFR report the same entry).
+    ``identities``: the changes' identities already known (``actions.identities_of``)."""
     record = record_of(change)
     fields = record["fields"]
     _extend(item["sources"], [source_title])
@@ -79,7 +82,7 @@ def absorb(item: Entity, change: ChangeDict, source_title: str) -> None:
     _extend(item["fields"], [_field_row(f) for f in change["fields"]])
     _extend(item["evidence"], _evidence(change, record))
     item["change_ids"].append(change["id"])
-    item["identities"].append(identity(change))
+    item["identities"].append(identity(change, identities))
     item["seen_at"] = max(item["seen_at"], seen_at(change))
     item["start_date"] = item["start_date"] or (change["effective_date"] or "")
     item["attribution"] = item["attribution"] or change["attribution"]

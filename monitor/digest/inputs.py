@@ -12,14 +12,14 @@ all build it the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.actions import is_action
 from monitor.analysis.links import Event, LinkDict, event_dict, evidence_dicts
 from monitor.changeset import ChangeDict, ChangesDocument, Query, changes_document
 from monitor.config import Recipient, Settings
-from monitor.digest.actions import link_keys
+from monitor.digest.actions import identities_of, link_keys
 from monitor.digest.model import build_model, filter_document
 from monitor.digest.types import DigestModel, Period, Reviewed
 from monitor.enrich import Analysis, annotator, attributor, links_report, load_analysis
@@ -67,7 +67,7 @@ def links_touching(
         return []
     keys = {c["key"] for c in changes if c["list"] == "action"}
     members = {f"{c['source']}:{c['key']}" for c in changes}
-    report = links_report(store, settings.analysis, context=context)
+    report = links_report(store, settings.analysis, context=context, chains=False)
 
     def touches(event: Event) -> bool:
         return event.key in keys or bool(members.intersection(event.members))
@@ -96,13 +96,21 @@ class DigestInputs:
     stale_after: timedelta
     generated_at: datetime
     reviewed: tuple[Reviewed, ...] = ()  # accepted held snapshots whose changes it shows
+    identities: Mapping[int, str] = field(default_factory=dict)  # by change id, when known
 
 
 def gather(
-    store: Store, settings: Settings, doc: ChangesDocument, *, period: Period, now: datetime
+    store: Store,
+    settings: Settings,
+    doc: ChangesDocument,
+    *,
+    period: Period,
+    now: datetime,
+    changes: Sequence[StoredChange] = (),
 ) -> DigestInputs:
     """Read what the digest of ``doc`` needs besides the document: the actions it names
-    and the health of the enabled sources."""
+    and the health of the enabled sources. ``changes``: the stored changes ``doc`` was
+    made of, whose records give each change's identity without rebuilding them."""
     enabled = [(name, source.enabled) for name, source in settings.sources.items()]
     return DigestInputs(
         doc=doc,
@@ -112,6 +120,7 @@ def gather(
         stale_after=timedelta(hours=settings.daemon.stale_after_hours),
         generated_at=now,
         reviewed=_reviewed(store, doc),
+        identities=identities_of(changes),
     )
 
 
@@ -151,6 +160,7 @@ def model_for(inputs: DigestInputs, recipient: Recipient | None = None) -> Diges
         period=inputs.period,
         generated_at=inputs.generated_at,
         reviewed=inputs.reviewed,
+        identities=inputs.identities,
     )
 
 
@@ -162,9 +172,12 @@ def digest_model(
     period: Period,
     now: datetime,
     recipient: Recipient | None = None,
+    changes: Sequence[StoredChange] = (),
 ) -> DigestModel:
-    """One digest model of ``doc`` (gather, then filter for ``recipient`` when given)."""
-    return model_for(gather(store, settings, doc, period=period, now=now), recipient)
+    """One digest model of ``doc`` (gather, then filter for ``recipient`` when given);
+    ``changes``: the stored changes ``doc`` was made of (see ``gather``)."""
+    gathered = gather(store, settings, doc, period=period, now=now, changes=changes)
+    return model_for(gathered, recipient)
 
 
 def period_of(changes: Sequence[StoredChange], label: str) -> Period:

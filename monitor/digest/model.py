@@ -64,6 +64,7 @@ def build_model(
     generated_at: datetime,
     stale_after: timedelta = STALE_AFTER,
     reviewed: Sequence[Reviewed] = (),
+    identities: Mapping[int, str] | None = None,
 ) -> DigestModel:
     """The digest of ``doc`` (``changeset.changes_document``).
 
@@ -71,10 +72,12 @@ def build_model(
     listing names the announcement behind it even when that was published earlier.
     ``period`` describes what the digest covers (label, since, change id range).
     ``reviewed``: held snapshots accepted by a person whose changes the digest shows.
+    ``identities``: each change's identity by id when already known (``actions.identities_of``
+    of the stored changes); the same as computing it from the document's records.
     """
     changes = list(doc["changes"])
     known = {**actions, **{c["key"]: acts.record_of(c) for c in changes if _is_action(c)}}
-    entities = _merge_entities([c for c in changes if not _is_action(c)], source_titles)
+    entities = _merge_entities([c for c in changes if not _is_action(c)], source_titles, identities)
     added = [e for e in entities if e["kind"] == "added"]
     action_items = [acts.action_summary(acts.record_of(c), c) for c in changes if _is_action(c)]
     action_items.sort(key=lambda a: (a["jurisdiction"] != "US", a["published"], a["key"]))
@@ -190,14 +193,17 @@ def _is_action(change: ChangeDict) -> bool:
 
 
 def _merge_entities(
-    changes: Sequence[ChangeDict], source_titles: Mapping[str, str]
+    changes: Sequence[ChangeDict],
+    source_titles: Mapping[str, str],
+    identities: Mapping[int, str] | None = None,
 ) -> list[Entity]:
     merged: dict[tuple[str, str, str], Entity] = {}
     for change in changes:
         slot = (change["kind"], change["list"], change["key"])
         if slot not in merged:
             merged[slot] = ents.entity(change)
-        ents.absorb(merged[slot], change, source_titles.get(change["source"], change["source"]))
+        title = source_titles.get(change["source"], change["source"])
+        ents.absorb(merged[slot], change, title, identities)
     return sorted(merged.values(), key=lambda e: (e["name"].casefold(), e["list"], e["key"]))
 
 

@@ -68,7 +68,7 @@ def compose(
     query = {"after_change": after, "through_change": through}
     doc = change_document(store, settings, changes, query=query, now=now)
     period = period_of(changes, "new since the last digest" if after else "all stored changes")
-    inputs = gather(store, settings, doc, period=period, now=now)  # the store, read once
+    inputs = gather(store, settings, doc, period=period, now=now, changes=changes)  # read once
     whole = model_for(inputs)
     key = health_key(whole)
     wanted = heartbeat or settings.email.heartbeat or key != box.last_health_key()

@@ -136,7 +136,21 @@ def markdown_text(value: object) -> str:
 def _inline_all(value: object) -> object:
     """Every string in ``value`` (dicts, lists, tuples) through ``inline``; keys too."""
     # Exact types first: a model holds tens of thousands of values, and an isinstance
-    # test against the Mapping ABC costs several times one against dict.
+    # test against the Mapping ABC costs several times one against dict. A printable
+    # str is what ``inline`` returns it as (its own first test), without the call.
+    kind = type(value)
+    if kind is str:
+        text = cast(str, value)
+        return text if text.isprintable() else inline(text)
+    if kind is dict:
+        return {
+            k if type(k) is str and k.isprintable() else _inline_key(k): _inline_all(v)
+            for k, v in cast(dict[object, object], value).items()
+        }
+    if kind is list:
+        return [_inline_all(v) for v in cast(list[object], value)]
+    if value is None or kind is int or kind is bool or kind is float:
+        return value
     if isinstance(value, str):
         return inline(value)
     if isinstance(value, dict | Mapping):
@@ -144,6 +158,10 @@ def _inline_all(value: object) -> object:
     if isinstance(value, list | tuple):
         return [_inline_all(v) for v in value]
     return value
+
+
+def _inline_key(key: object) -> object:
+    return inline(key) if isinstance(key, str) else key
 
 
 _Doc = TypeVar("_Doc", bound=Mapping[str, object])

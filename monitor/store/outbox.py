@@ -23,7 +23,6 @@ All SQL runs through ``Store``'s helpers, so errors surface as ``StoreError``.
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -279,7 +278,14 @@ def insert_messages(
 
 def lease_owner() -> str:
     """Who holds a claim: this host and process, e.g. ``box1:4242``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{_hostname()}:{os.getpid()}"
+
+
+def _hostname() -> str:
+    # socket only here: `ecmon digest` reads the outbox but never claims a delivery.
+    import socket
+
+    return socket.gethostname()
 
 
 def _claimable(row: sqlite3.Row, now: object) -> bool:
@@ -296,7 +302,7 @@ def _alive(owner: str | None) -> bool:
     host, _, pid = (owner or "").rpartition(":")
     if not owner or not pid.isdigit():
         return False
-    if host != socket.gethostname():
+    if host != _hostname():
         return True
     if int(pid) == os.getpid():
         return True  # this very process holds it (another thread is sending it)

@@ -4,16 +4,18 @@ over every code point, and against the regexes on random text."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.digest.render import _inline_all
 from monitor.text import _BREAKS, _STRIP, clean, inline
 
 
 def test_no_character_the_regexes_touch_is_printable() -> None:
-    touched = [
-        c for c in range(0x110000) if _STRIP.match(chr(c)) or _BREAKS.match(chr(c))
-    ]
+    touched = [c for c in range(0x110000) if _STRIP.match(chr(c)) or _BREAKS.match(chr(c))]
     assert len(touched) > 100
     assert [hex(c) for c in touched if chr(c).isprintable()] == []
 
@@ -27,3 +29,51 @@ def test_clean_and_inline_equal_their_regexes(parts: list[str]) -> None:
     text = "".join(parts)
     assert clean(text) == _STRIP.sub("", text)
     assert inline(text) == _BREAKS.sub(" ", _STRIP.sub("", text))
+
+
+def _inline_everything(value: object) -> object:
+    """The renderer's walk as it was written first: ``inline`` on every string, keys too."""
+    if isinstance(value, str):
+        return inline(value)
+    if isinstance(value, Mapping):
+        return {
+            inline(k) if isinstance(k, str) else k: _inline_everything(v) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_inline_everything(v) for v in value]
+    return value
+
+
+class _Name(str):
+    """A str subclass (takes the general path, not the exact-type one)."""
+
+
+_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=6),
+    st.sampled_from(_TRICKY),
+    st.text(max_size=4).map(_Name),
+)
+_keys = st.one_of(st.text(max_size=4), st.sampled_from(_TRICKY), st.integers())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        _leaf,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.lists(inner, max_size=4).map(tuple),
+            st.dictionaries(_keys, inner, max_size=4),
+            st.dictionaries(_keys, inner, max_size=4).map(MappingProxyType),
+        ),
+        max_leaves=20,
+    )
+)
+def test_the_renderers_walk_inlines_every_string_as_inline_does(value: object) -> None:
+    """``render._inline_all`` (exact types first, printable strings without the call)
+    gives what ``inline`` on every string and key gives."""
+    assert _inline_all(value) == _inline_everything(value)
