@@ -171,6 +171,9 @@ _ISO2 = re.compile(r"[A-Z]{2}")
 _POSTCODE_AFTER = re.compile(r"\s+\d[\d\s-]*$")  # "China 610036"
 _POSTCODE = re.compile(r"\d[\d -]{2,9}")
 _ZIP = re.compile(r"\d{3,5}(?:-\d{4})?")  # the DPL drops leading zeros: "NH, 3801"
+# State codes that are no country's code, made once (every address that is not a US
+# street address asks it).
+_US_ONLY_STATES: Final = _US_STATES - _ISO_CODES
 
 
 def iso_code(name: str) -> str:
@@ -203,7 +206,7 @@ def address_country(address: str) -> str:
     if len(parts) >= 2 and (
         (parts[-2] in _US_STATES and _ZIP.fullmatch(parts[-1]))
         # "ANTHONY, 88021, NM"; but "Wermelskirchen, 42929, DE" is Germany, not Delaware
-        or (parts[-1] in _US_STATES - _ISO_CODES and _ZIP.fullmatch(parts[-2]))
+        or (parts[-1] in _US_ONLY_STATES and _ZIP.fullmatch(parts[-2]))
     ):
         return "US"
     if len(parts) >= 2 and _POSTCODE.fullmatch(parts[-1]):

@@ -90,7 +90,7 @@ def _is_abbreviation(alias: str) -> bool:
 
 
 def clean_aliases(parts: Iterable[str]) -> tuple[str, ...]:
-    return unique(clean_alias(p) for p in parts)
+    return unique(tuple(map(clean_alias, parts)))  # a tuple: ``unique``'s lone-value path
 
 
 def parse_citations(text: str) -> tuple[str, ...]:

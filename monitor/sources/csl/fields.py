@@ -40,7 +40,7 @@ def countries_of(addresses: Iterable[str]) -> tuple[str, ...]:
     no address names a country does a city whose country is not in doubt ("..., Rabat")
     give it, so such a record still gets a key that can match the eCFR's."""
     addresses = tuple(addresses)
-    found = unique(tuple(address_country(a) for a in addresses))
+    found = unique(tuple(map(address_country, addresses)))
     if found:
         return found
     return unique(place_country(a.rstrip(" .").rsplit(",", 1)[-1]) for a in addresses)
