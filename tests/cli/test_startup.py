@@ -19,7 +19,7 @@ import pytest
 from monitor.cli import main
 from monitor.cli.main import LAZY_COMMANDS
 from monitor.testing.fixture_server import FixtureServer
-from tests.support import CSL, CSL_BEFORE, invoke_config, write_config
+from tests.support import CSL, CSL_AFTER, CSL_BEFORE, invoke_config, write_config
 
 # Runs `ecmon ARGS` in this (child) process, then writes sorted(sys.modules) to OUT.
 PROBE = """
@@ -158,3 +158,43 @@ def test_each_lazy_entry_names_its_command(name: str) -> None:
     module, _, attribute = LAZY_COMMANDS[name].partition(":")
     command = getattr(__import__(module, fromlist=[attribute]), attribute)
     assert isinstance(command, click.Command) and command.name == name
+
+
+# Nothing of these in `ecmon digest` (text, to a file): it reads the store and renders.
+NOT_ON_THE_DIGEST_PATH = (
+    "httpx",
+    "httpcore",
+    "monitor.http",
+    "monitor.pipeline",
+    "apprise",
+    "bs4",
+    "lxml",
+    "datasette",
+    "sqlite_utils",
+    "apscheduler",
+    "pycountry",  # only when a recipient's filter names a country
+    "socket",  # only to claim an outbox delivery (--send)
+    "monitor.notify",
+    "monitor.daemon",
+    "monitor.export",
+    "monitor.testing",
+    *(f"monitor.sources.{folder}.source" for folder in ("csl", "ecfr", "federal_register")),
+    "monitor.sources.mofcom.source",
+    "monitor.sources.mfa.source",
+)
+
+
+def test_a_digest_imports_only_what_it_renders_with(tmp_path: Path) -> None:
+    with FixtureServer(root=None) as server:
+        server.set_route("/el.csv", CSL_BEFORE.read_bytes())
+        config = write_config(tmp_path / "c.toml", tmp_path / "ecmon.db", f"{server.url}/el.csv")
+        assert invoke_config(config, "run").exit_code == 0  # the baseline
+        server.set_route("/el.csv", CSL_AFTER.read_bytes())
+        assert invoke_config(config, "run").exit_code == 0  # pending changes
+    out = tmp_path / "digest.txt"
+    code, modules, _ = _probe(tmp_path, "--config", str(config), "digest", "--output", str(out))
+    assert code == 0 and "NEW LISTINGS" in out.read_text(encoding="utf-8")
+    for used in ("jinja2", "monitor.digest.render", "monitor.digest.template_cache", "sqlite3"):
+        assert used in modules
+    loaded = sorted(name for name in NOT_ON_THE_DIGEST_PATH if _loaded(modules, name))
+    assert loaded == []
