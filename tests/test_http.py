@@ -6,12 +6,9 @@ import hashlib
 import json
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +25,7 @@ from monitor.http import (
     tls_verification,
 )
 from monitor.testing.fixture_server import Fault, FixtureServer, gzip_bomb_bytes
-from tests.digest.support import self_signed
+from tests.digest.support import https_server, self_signed
 
 BODY = b"name,country\nACME Ltd,CN\nFoo GmbH,DE\n"
 FAST = HttpSettings(
@@ -444,31 +441,6 @@ def test_tls_verification_is_never_off(tmp_path: Path) -> None:
         tls_verification(str(tmp_path / "missing.pem"))
 
 
-class _Csv(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(BODY)))
-        self.end_headers()
-        self.wfile.write(BODY)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-
-@contextmanager
-def _https_server(context: ssl.SSLContext) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Csv)
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{httpd.server_address[1]}/el.csv"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
-
-
 def test_plain_http_reads_no_ca_store_and_https_still_verifies(
     fixture_server: FixtureServer, sleeps: Sleeps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -489,12 +461,12 @@ def test_plain_http_reads_no_ca_store_and_https_still_verifies(
     with HttpClient(FAST, sleep=sleeps) as client:
         assert client.get(f"{fixture_server.url}/el.csv", source="el").content == BODY
         assert loads == []  # no CA store for plain http, nor for the client itself
-        with _https_server(server_tls) as url, pytest.raises(FetchError) as refused:
+        with https_server(server_tls, BODY) as url, pytest.raises(FetchError) as refused:
             client.get(url, source="el")  # the same client: its https transport is built now
     assert len(loads) == 1  # the default store, loaded once for https
     assert "certificate" in str(refused.value).lower()
     with (
-        _https_server(server_tls) as url,
+        https_server(server_tls, BODY) as url,
         HttpClient(replace(FAST, ca_bundle=str(tmp_path / "cert.pem"))) as trusting,
     ):
         assert trusting.get(url, source="el").content == BODY  # verified against the bundle

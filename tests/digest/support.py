@@ -10,10 +10,12 @@ import ipaddress
 import shutil
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
 
@@ -168,6 +170,33 @@ class _NoServer:
 
     def url_for(self, path: str) -> str:
         return f"http://127.0.0.1:9/{path}"
+
+
+@contextmanager
+def https_server(context: ssl.SSLContext, body: bytes = b"hello") -> Iterator[str]:
+    """A real HTTPS server on 127.0.0.1 answering every GET with ``body``; yields an URL."""
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}/el.csv"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
 
 
 def starttls_server(tls: ssl.SSLContext) -> AbstractContextManager[tuple[Inbox, int]]:

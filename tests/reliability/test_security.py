@@ -11,11 +11,8 @@ import sqlite3
 import ssl
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -32,7 +29,13 @@ from monitor.pipeline import RunContext, run_sources
 from monitor.sources import REGISTRY, default_settings
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
-from tests.digest.support import USER, build_demo_db, self_signed, starttls_server
+from tests.digest.support import (
+    USER,
+    build_demo_db,
+    https_server,
+    self_signed,
+    starttls_server,
+)
 from tests.reliability import report
 from tests.reliability.harness import Baselines, Sleeps, run_once, settings_for
 from tests.reliability.scenarios import CSL, FR, MOFCOM, TARGETS, fixture, stage_of
@@ -51,33 +54,6 @@ def _row(source: str, scenario: str, injected: str, expected: str) -> report.Row
 
 
 # ------------------------------------------------------------------------------ TLS
-
-
-class _Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"hello"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-
-@contextmanager
-def https_server(context: ssl.SSLContext) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{httpd.server_address[1]}/el.csv"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
 
 
 def test_tls_verification_cannot_be_switched_off(tmp_path: Path) -> None:
