@@ -201,6 +201,8 @@ class Analysis:
 
     def _rule(self, record: Record) -> Record | None:
         """The FR rule a BIS entry's citations point at, if we hold it."""
+        if not self.rules:  # (asked once per change: most stores hold no rule)
+            return None
         found = attribute(record.get_tuple("citations"), self.rules)
         return found.action if found else None
 

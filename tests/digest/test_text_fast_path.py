@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+import jinja2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.digest import render
 from monitor.digest.render import _inline_all
 from monitor.text import _BREAKS, _STRIP, clean, inline
 
@@ -77,3 +79,33 @@ def test_the_renderers_walk_inlines_every_string_as_inline_does(value: object) -
     """``render._inline_all`` (exact types first, printable strings without the call)
     gives what ``inline`` on every string and key gives."""
     assert _inline_all(value) == _inline_everything(value)
+
+
+class _Record(dict[str, object]):
+    """A dict subclass (may carry attributes: takes Jinja's own way)."""
+
+    name = "attribute"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.one_of(st.sampled_from(["name", "items", "values", "get", "__class__"]), st.text()),
+        st.integers(),
+        max_size=5,
+    ),
+    st.one_of(st.sampled_from(["name", "items", "values", "get", "copy", "__class__"]), st.text()),
+)
+def test_the_environment_reads_a_dict_key_as_jinja_does(data: dict[str, object], name: str) -> None:
+    """``render._Environment.getattr`` (a plain dict's keys without Jinja's AttributeError
+    first) answers every read as ``jinja2.Environment.getattr``: a key that names a dict
+    method still gives the method, a missing key the same Undefined."""
+    ours, jinjas = render.environment(), jinja2.Environment(undefined=jinja2.StrictUndefined)
+    for obj in (data, _Record(data), MappingProxyType(data), "text", 3):
+        mine, theirs = ours.getattr(obj, name), jinjas.getattr(obj, name)
+        if isinstance(theirs, jinja2.Undefined):
+            assert isinstance(mine, jinja2.StrictUndefined)
+            assert mine._undefined_name == theirs._undefined_name == name
+            assert mine._undefined_obj is theirs._undefined_obj is obj
+        else:
+            assert mine == theirs
