@@ -126,7 +126,11 @@ def run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str
 def test_the_installed_ecmon_runs_the_demo_digest_and_diff_from_an_empty_folder(
     installed: Path, tmp_path: Path
 ) -> None:
-    where = run(installed, tmp_path, "--version")
+    # The working folder is its own: the user directories (XDG_*, set by conftest under
+    # tmp_path) may be written, e.g. the template cache, the working folder may not.
+    work = tmp_path / "work"
+    work.mkdir()
+    where = run(installed, work, "--version")
     assert where.returncode == 0, where.stderr
     origin = subprocess.run(
         [
@@ -134,7 +138,7 @@ def test_the_installed_ecmon_runs_the_demo_digest_and_diff_from_an_empty_folder(
             "-c",
             "import monitor.resources as r; print(r.bundled_dir('templates'))",
         ],
-        cwd=tmp_path,
+        cwd=work,
         capture_output=True,
         text=True,
         check=True,
@@ -142,18 +146,18 @@ def test_the_installed_ecmon_runs_the_demo_digest_and_diff_from_an_empty_folder(
     assert Path(origin).is_relative_to(installed.parent), origin  # from the wheel, not the tree
     assert not Path(origin).is_relative_to(ROOT)
 
-    demo = run(installed, tmp_path, "--db", "demo.db", "demo")
+    demo = run(installed, work, "--db", "demo.db", "demo")
     assert demo.returncode == 0, demo.stderr
     assert "Shanghai Fudan Microelectronics Group" in demo.stdout
 
-    html = run(installed, tmp_path, "--db", "demo.db", "digest", "--format", "html")
+    html = run(installed, work, "--db", "demo.db", "digest", "--format", "html")
     assert html.returncode == 0, html.stderr
     assert "Fudan Microelectronics" in html.stdout
     assert "27号" in html.stdout and "50号" in html.stdout
 
-    diff = run(installed, tmp_path, "--db", "demo.db", "diff", "--format", "json")
+    diff = run(installed, work, "--db", "demo.db", "diff", "--format", "json")
     assert diff.returncode == 0, diff.stderr
     document = json.loads(diff.stdout)
     assert any("Fudan" in (c.get("name") or "") for c in document["changes"])
     # Nothing but the database (and its per-source lock files) was written to the folder.
-    assert {p.name.split(".")[0] for p in tmp_path.iterdir()} == {"demo"}
+    assert {p.name.split(".")[0] for p in work.iterdir()} == {"demo"}
