@@ -317,6 +317,7 @@ def links_report(
     since: str | None = None,
     context: Analysis | None = None,
     chains: bool = True,
+    keep_facts: bool = False,
 ) -> LinksReport:
     """Countermeasure links and chains from every action and BIS list addition held.
 
@@ -325,6 +326,8 @@ def links_report(
     taxonomy and sector tagging are used, never its watchlist). ``chains=False``: links
     only (the digest's): then, when no action held can answer a trigger, there are no
     links and the list additions (every stored CSL entry) are not read at all.
+    ``keep_facts``: store the CSL entries' listing facts read from their packed JSON
+    (``store_analysis.listing_facts``), so the next digest reads them without unpacking.
     """
     settings = replace(analysis or AnalysisSettings(), watchlist="")  # no screening here
     context = context or load_analysis(store, settings)
@@ -332,7 +335,7 @@ def links_report(
     if not chains and not any(may_respond(action) for _, action in held):
         return LinksReport((), (), context.taxonomy)
     window = window_days or settings.link_window_days
-    additions = store_analysis.list_additions(store)
+    additions = store_analysis.list_additions(store, remember=keep_facts)
     triggers, responses = build_events(held, additions, _whole_record_tags(store, context), window)
     links = find_links(triggers, responses, window)
     found = find_chains((a for _, a in held), all_events(triggers, responses)) if chains else []

@@ -67,7 +67,7 @@ def links_touching(
         return []
     keys = {c["key"] for c in changes if c["list"] == "action"}
     members = {f"{c['source']}:{c['key']}" for c in changes}
-    report = links_report(store, settings.analysis, context=context, chains=False)
+    report = links_report(store, settings.analysis, context=context, chains=False, keep_facts=True)
 
     def touches(event: Event) -> bool:
         return event.key in keys or bool(members.intersection(event.members))

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from monitor.analysis.links import ListAddition
 from monitor.analysis.watchlist import STATUSES, Hit, effective_status
-from monitor.errors import EcmonError
+from monitor.errors import EcmonError, StoreError
 from monitor.models import FieldValue, Record, utc_iso
 from monitor.store import Store, codec
 
@@ -70,16 +70,16 @@ def current_records(
         yield row["source"], codec.record_from_blob(row["record_z"])
 
 
-def list_additions(store: Store) -> list[ListAddition]:
+def list_additions(store: Store, *, remember: bool = False) -> list[ListAddition]:
     """BIS list entries with the date they came: CSL entries by their ``start_date`` (the
     listing announcement), eCFR additions by the date their snapshot is valid for.
 
     CSL entries are read as their listing facts only (``listing_facts``): grouping them
     needs those of every entry, and only the few groups a link can use need the whole
-    record (``monitor.enrich.links_report`` reads those)."""
+    record (``monitor.enrich.links_report`` reads those). ``remember``: see ``listing_facts``."""
     found = [
         ListAddition(CSL_SOURCE, record, record.get_text("start_date"), "CSL start_date")
-        for record in listing_facts(store, CSL_SOURCE)
+        for record in listing_facts(store, CSL_SOURCE, remember=remember)
         if record.list_name != "action" and record.get_text("start_date")
     ]
     rows = store.db.rows(
@@ -105,23 +105,71 @@ def list_additions(store: Store) -> list[ListAddition]:
 LISTING_FACTS = ("start_date", "citations")
 
 
-def listing_facts(store: Store, source: str) -> list[Record]:
+def listing_facts(store: Store, source: str, *, remember: bool = False) -> list[Record]:
     """Every current record of ``source`` with only its key, list, name, country and
-    ``LISTING_FACTS``, in the order ``Store.accepted_records`` gives them. Each stored
-    record is unpacked and its JSON parsed, but no whole ``Record`` is built of its every
-    field, alias and address; such a record's content hash is not the stored one (read
-    the whole record to tag it)."""
-    cursor = store.db.conn.execute("SELECT record_z FROM records WHERE source = ?", (source,))
-    found: dict[str, Record] = {}
-    for (packed,) in cursor:
+    ``LISTING_FACTS``, in the order ``Store.accepted_records`` gives them (by key). No whole
+    ``Record`` is built of its every field, alias and address; such a record's content hash
+    is not the stored one (read the whole record to tag it).
+
+    The facts are read from ``listing_facts`` (``store_schema._migration_14``) where they
+    were kept for the record's current content hash, else from the packed record JSON.
+    ``remember``: keep those read from the JSON, so the next reader does not unpack them
+    (the digest; other readers, and a read-only store, only read)."""
+    cursor = store.db.conn.execute(
+        "SELECT r.key, r.content_hash, f.facts_json,"
+        " CASE WHEN f.content_hash IS r.content_hash THEN NULL ELSE r.record_z END"
+        " FROM records r LEFT JOIN listing_facts f"
+        " ON f.source = r.source AND f.record_key = r.key"
+        " WHERE r.source = ? ORDER BY r.key",
+        (source,),
+    )
+    found: list[Record] = []
+    read: list[tuple[str, str, str, str]] = []
+    for key, content_hash, kept, packed in cursor:
+        if packed is None:
+            # Kept as read below: texts, and lists of texts for the tuples.
+            k, list_name, name, country, fields = _decode(kept)
+            values = {f: tuple(v) if type(v) is list else v for f, v in fields.items()}
+            found.append(Record(k, list_name, name, country, values))
+            continue
         data = json.loads(codec.unpack_json(packed))
-        fields = data["fields"]
+        stored = data["fields"]
         facts: dict[str, FieldValue] = {
-            name: _field_value(fields[name]) for name in LISTING_FACTS if name in fields
+            name: _field_value(stored[name]) for name in LISTING_FACTS if name in stored
         }
-        key = str(data["key"])
-        found[key] = Record(key, str(data["list"]), str(data["name"]), str(data["country"]), facts)
-    return list(found.values())
+        record = Record(
+            str(data["key"]), str(data["list"]), str(data["name"]), str(data["country"]), facts
+        )
+        found.append(record)
+        kept = [record.key, record.list_name, record.name, record.country, facts]
+        read.append((source, key, content_hash, json.dumps(kept, ensure_ascii=False)))
+    if remember and read and not store.read_only:
+        _keep_facts(store, source, read)
+    return found
+
+
+_decode = json.JSONDecoder().decode  # (json.loads checks its argument's type each call)
+
+
+def _keep_facts(store: Store, source: str, rows: list[tuple[str, str, str, str]]) -> None:
+    """Store listing facts read from the JSON, and drop those of records no longer held.
+    Only a cache: when another process holds the write lock past the busy timeout, nothing
+    is kept and the next digest reads the JSON again."""
+    try:
+        with store.db.transaction("listing facts") as cur:
+            cur.executemany(
+                "INSERT OR REPLACE INTO listing_facts (source, record_key, content_hash,"
+                " facts_json) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+            cur.execute(
+                "DELETE FROM listing_facts WHERE source = ? AND NOT EXISTS (SELECT 1 FROM"
+                " records r WHERE r.source = listing_facts.source"
+                " AND r.key = listing_facts.record_key)",
+                (source,),
+            )
+    except StoreError:
+        return
 
 
 def _field_value(value: object) -> FieldValue:

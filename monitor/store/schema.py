@@ -29,6 +29,8 @@ Tables (timestamps are ISO-8601 UTC text):
   (``_migration_12``, ``codec.pack_json``); the tables' ``record_json`` became it.
 - ``sector_tags``: each record version's sector tags, once computed (``_migration_13``,
   ``monitor.store.tags``).
+- ``listing_facts``: a current record's listing facts for link events, once read from its
+  packed JSON (``_migration_14``, ``monitor.store.analysis.listing_facts``).
 """
 
 from __future__ import annotations
@@ -601,6 +603,19 @@ def _migration_13(db: Database) -> None:
     )
 
 
+def _migration_14(db: Database) -> None:
+    """Listing facts kept once read (issue 17): a current record's key, list, name, country,
+    start date and citations, as JSON, under the content hash of the record they were read
+    from. Link events group every CSL entry by these facts; reading them from the packed
+    record JSON unpacked every stored entry each digest. A row whose hash is no longer the
+    record's is read again (``monitor.store.analysis.listing_facts``). Starts empty."""
+    db.conn.execute(
+        "CREATE TABLE listing_facts (source TEXT NOT NULL, record_key TEXT NOT NULL,"
+        " content_hash TEXT NOT NULL, facts_json TEXT NOT NULL,"
+        " PRIMARY KEY (source, record_key)) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -615,6 +630,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _migration_11,
     _migration_12,
     _migration_13,
+    _migration_14,
 )
 
 

@@ -46,7 +46,7 @@ def test_listing_facts_and_links_equal_reading_every_record_whole(
         monkeypatch.setattr(
             store_analysis,
             "listing_facts",
-            lambda store, source: list(store.accepted_records(source).values()),
+            lambda store, source, remember=False: list(store.accepted_records(source).values()),
         )
         from_whole = links_report(store)
     assert report.links and report.links == from_whole.links
