@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import io
 import sqlite3
+import threading
 import weakref
+import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,7 +32,7 @@ from monitor.models import Record, RowIndex, RunOutcome, RunSummary
 from monitor.pipeline import RunContext, ingest
 from monitor.sources.base import Row
 from monitor.sources.csl.source import CURRENT_HEADER, CslEntityListSource, CsvRowReader
-from monitor.store import Store
+from monitor.store import Store, write
 from monitor.store import review as held_store
 from tests.support import CSL, FAST_HTTP, csl_settings
 
@@ -282,3 +285,62 @@ def _indexes(store: Store) -> list[str]:
             " AND tbl_name IN ('records', 'record_versions') ORDER BY name"
         )
         return [str(sql) for (sql,) in found]
+
+
+def _blob_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "ecmon-blob"]
+
+
+def _stored_raw(store: Store) -> list[bytes]:
+    with sqlite3.connect(store.path) as conn:
+        return [zlib.decompress(data) for (data,) in conn.execute("SELECT data FROM blobs")]
+
+
+def test_the_raw_file_compressed_beside_the_rows_is_stored_whatever_the_gate_says(
+    tmp_path: Path,
+) -> None:
+    """The raw file is compressed on a second thread while the rows are read: its blob
+    is the file's bytes, on an accepted and on a held baseline, and the thread is gone
+    when the run returns."""
+    raw = csv_file([synthetic_row(n) for n in range(2 * BATCH + 7)])
+    settings = csl_settings(tmp_path / "held.db", URL)
+    strict = replace(
+        settings,
+        sources=MappingProxyType({CSL: replace(settings.source(CSL), max_records=100)}),
+    )
+    with Store.open(tmp_path / "held.db") as store:
+        assert run(store, raw, strict).outcome is RunOutcome.SUSPECT
+        assert not _blob_threads()
+        assert _stored_raw(store) == [raw]
+        [snapshot] = store.db.rows("SELECT raw_sha256 FROM snapshots")
+        assert snapshot["raw_sha256"] == hashlib.sha256(raw).hexdigest()
+    with Store.open(tmp_path / "ecmon.db") as store:
+        assert run(store, raw).outcome is RunOutcome.BASELINE
+        assert not _blob_threads()
+        assert _stored_raw(store) == [raw]
+        [snapshot] = store.db.rows("SELECT raw_sha256 FROM snapshots")
+        assert snapshot["raw_sha256"] == hashlib.sha256(raw).hexdigest()
+
+
+def test_a_bad_row_waits_for_the_compressing_thread_and_stores_no_blob_of_the_run(
+    tmp_path: Path,
+) -> None:
+    raw = csv_file([synthetic_row(n) for n in range(3 * BATCH)]) + b'"cut short","row"\n'
+    with Store.open(tmp_path / "ecmon.db") as store:
+        assert run(store, raw).outcome is RunOutcome.FAILED
+        assert not _blob_threads()
+        # The failed run's raw bytes are kept by the failure's own transaction, once.
+        assert _stored_raw(store) == [raw]
+
+
+def test_a_compression_error_on_the_thread_is_raised_on_the_run_s_and_nothing_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(write, "RAW_LEVEL", 42)  # zlib: "Bad compression level"
+    raw = csv_file([synthetic_row(n) for n in range(2 * BATCH)])
+    with Store.open(tmp_path / "ecmon.db") as store:
+        with pytest.raises(zlib.error):
+            run(store, raw)
+        assert not _blob_threads()
+        for table in ("blobs", "records", "record_rows", "snapshots"):
+            assert table_count(store, table) == 0, table

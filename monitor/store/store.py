@@ -534,18 +534,26 @@ class Store:
             if self._has_records(cur, run.source):
                 raise StoreError("a streamed baseline needs a source without records",
                                  source=run.source)  # fmt: skip
-            # Outside the savepoint: the raw bytes are kept whatever the gate says.
-            sha = w.RunWriter(cur, run, RunOutcome.BASELINE).put_blob(raw, snapshot.raw_sha256)
-            cur.execute("SAVEPOINT baseline")
-            writer = w.RunWriter(cur, run, RunOutcome.BASELINE)
-            run_id = writer.insert_run(raw_sha256=sha)
-            stream = w.BaselineStream(writer)
-            count = fill(stream)
-            stream.finish()
-            whole = replace(snapshot, records={}, total=count)
-            problem = problem_of(count)
-            if problem is None:
+            # The raw file is compressed on a second thread while the rows are read,
+            # and its row written outside the savepoint: kept whatever the gate says.
+            sha, blob = w.RunWriter(cur, run, RunOutcome.BASELINE).start_blob(
+                raw, snapshot.raw_sha256
+            )
+            with blob:
+                cur.execute("SAVEPOINT baseline")
+                writer = w.RunWriter(cur, run, RunOutcome.BASELINE)
+                run_id = writer.insert_run(raw_sha256=sha)
+                stream = w.BaselineStream(writer)
+                count = fill(stream)
+                stream.finish()
+                whole = replace(snapshot, records={}, total=count)
+                problem = problem_of(count)
+                held = None if problem is None else stream.held_blob()
+                if held is not None:
+                    cur.execute("ROLLBACK TO baseline")
                 cur.execute("RELEASE baseline")
+                blob.store()
+            if problem is None:
                 cur.execute("UPDATE runs SET record_count = ? WHERE id = ?", (count, run_id))
                 snapshot_id = writer.insert_snapshot(whole, "accepted")
                 cur.execute("UPDATE search_state SET stale = 1 WHERE id = 1")
@@ -553,9 +561,7 @@ class Store:
                 writer.supersede_held()
                 writer.release_old_blobs(self.keep_raw)
             else:
-                held = stream.held_blob()
-                cur.execute("ROLLBACK TO baseline")
-                cur.execute("RELEASE baseline")
+                assert held is not None
                 writer = w.RunWriter(cur, run, RunOutcome.SUSPECT)
                 run_id = writer.insert_run(raw_sha256=sha, record_count=count)
                 snapshot_id = writer.insert_snapshot(whole, "suspect", reason=problem)

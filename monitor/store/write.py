@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -107,19 +108,35 @@ class RunWriter:
 
     def put_blob(self, raw: bytes, expected: str | None = None) -> str:
         """Store ``raw`` once per distinct content; returns its sha256."""
+        sha = self._checked_sha(raw, expected)
+        if not self._has_blob(sha):  # stored once: no need to compress it again
+            self._insert_blob(sha, len(raw), zlib.compress(raw, RAW_LEVEL))
+        return sha
+
+    def start_blob(self, raw: bytes, expected: str | None = None) -> tuple[str, PendingBlob]:
+        """``put_blob`` in two steps: the sha256 checked and the blob looked up now, the
+        compression started on a second thread, the row written by ``PendingBlob.store``."""
+        sha = self._checked_sha(raw, expected)
+        return sha, PendingBlob(self, sha, None if self._has_blob(sha) else raw)
+
+    def _checked_sha(self, raw: bytes, expected: str | None) -> str:
         sha = hashlib.sha256(raw).hexdigest()
         if expected is not None and expected != sha:
             raise StoreError(
                 f"snapshot raw_sha256 {expected} is not the hash of its raw bytes ({sha})",
                 source=self.source,
             )
-        if self.cur.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha,)).fetchone():
-            return sha  # stored once: no need to compress it again
+        return sha
+
+    def _has_blob(self, sha: str) -> bool:
+        found = self.cur.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha,))
+        return found.fetchone() is not None
+
+    def _insert_blob(self, sha: str, size: int, data: bytes) -> None:
         self.cur.execute(
             "INSERT INTO blobs (sha256, size, data, first_seen_at) VALUES (?, ?, ?, ?)",
-            (sha, len(raw), zlib.compress(raw, RAW_LEVEL), self.at),
+            (sha, size, data, self.at),
         )
-        return sha
 
     def insert_run(self, **columns: object) -> int:
         row = {
@@ -532,6 +549,57 @@ class RunWriter:
             " WHERE source = ? AND key = ? AND to_run IS NULL",
             (self.run_id, self.source, key, self.source, key),
         )
+
+
+class PendingBlob:
+    """A raw file compressed on a thread of its own while the run reads it (a streamed
+    baseline): one ``zlib.compress`` call, which releases the GIL for the whole file,
+    so on a second core it costs the run no wall time (~27 ms for a 10 MB file at
+    level 1). The connection is used only on the caller's thread, by ``store``.
+
+    Used as a context manager: leaving it waits for the thread, so it never outlives
+    the run, whether the run stored the blob or failed before."""
+
+    def __init__(self, writer: RunWriter, sha: str, raw: bytes | None) -> None:
+        self.writer = writer
+        self.sha = sha
+        self.size = 0 if raw is None else len(raw)
+        self._data: bytes | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if raw is not None:  # None: the blob is stored already
+            self._thread = threading.Thread(
+                target=self._compress, args=(raw,), name="ecmon-blob", daemon=True
+            )
+            self._thread.start()
+
+    def _compress(self, raw: bytes) -> None:
+        try:
+            self._data = zlib.compress(raw, RAW_LEVEL)
+        except BaseException as error:  # MemoryError: raised again on the run's thread
+            self._error = error
+
+    def _wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def store(self) -> None:
+        """Write the blob's row (nothing when it was stored already)."""
+        if self._thread is None:
+            return
+        self._wait()
+        self._thread = None
+        if self._error is not None:
+            raise self._error
+        assert self._data is not None
+        self.writer._insert_blob(self.sha, self.size, self._data)
+        self._data = None
+
+    def __enter__(self) -> PendingBlob:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._wait()
 
 
 class BaselineStream:
