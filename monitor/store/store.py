@@ -38,7 +38,7 @@ from monitor.models import (
     StoredChange,
     TimelineEvent,
 )
-from monitor.store import codec
+from monitor.store import baseline, codec
 from monitor.store import write as w
 from monitor.store.db import Db
 from monitor.store.schema import MIGRATIONS, apply_migrations, schema_version
@@ -517,7 +517,7 @@ class Store:
         run: RunInfo,
         snapshot: Snapshot,
         raw: bytes,
-        fill: Callable[[w.BaselineStream], int],
+        fill: Callable[[baseline.BaselineStream], int],
         problem_of: Callable[[int], str | None],
     ) -> tuple[int, int, str | None]:
         """Store a baseline read while it is written: (run id, records, gate problem).
@@ -536,14 +536,14 @@ class Store:
                                  source=run.source)  # fmt: skip
             # The raw file is compressed on a second thread while the rows are read,
             # and its row written outside the savepoint: kept whatever the gate says.
-            sha, blob = w.RunWriter(cur, run, RunOutcome.BASELINE).start_blob(
-                raw, snapshot.raw_sha256
+            sha, blob = baseline.start_blob(
+                w.RunWriter(cur, run, RunOutcome.BASELINE), raw, snapshot.raw_sha256
             )
             with blob:
                 cur.execute("SAVEPOINT baseline")
                 writer = w.RunWriter(cur, run, RunOutcome.BASELINE)
                 run_id = writer.insert_run(raw_sha256=sha)
-                stream = w.BaselineStream(writer)
+                stream = baseline.BaselineStream(writer)
                 count = fill(stream)
                 stream.finish()
                 whole = replace(snapshot, records={}, total=count)
