@@ -119,6 +119,20 @@ def instrument_key(raw: str) -> str:
     return action_key("CN", normalise_instrument(raw))
 
 
+# A 文号 in a list title: 商务部公告2025年第21号, 商务部令2025年第6号 (or 二〇二五年),
+# a UEL notice.
+_TITLE_NUMBER = re.compile(
+    r"(?:中华人民共和国)?商务部(?:\s*海关总署)?(?:公告|令)\s*[\d〇零一二三四五六七八九]{4}\s*年\s*第\s*\d+\s*号"
+    r"|不可靠实体清单工作机制(?:公告)?\s*[\[(【〔［（]\s*\d{4}\s*[\])】〕］）]\s*\d+\s*号"
+)
+
+
+def title_key(title: str) -> str:
+    """The key of the 文号 a list title names, "" when it names none."""
+    found = _TITLE_NUMBER.search(title)
+    return instrument_key(found.group(0)) if found else ""
+
+
 @dataclass(frozen=True)
 class StateChange:
     """One verb acting on one earlier notice: ``kind`` of ACTION_KINDS, the notice's key."""

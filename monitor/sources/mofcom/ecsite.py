@@ -41,7 +41,7 @@ from monitor.errors import ShapeError
 from monitor.models import Record
 from monitor.sources.mofcom.actions import action_from_article
 from monitor.sources.mofcom.article import Article, parse_article
-from monitor.sources.mofcom.classify import instrument_key, title_matters
+from monitor.sources.mofcom.classify import title_key, title_matters
 from monitor.sources.mofcom.options import NAME, EcColumn, MofcomOptions
 from monitor.sources.mofcom.text import decode, page_lines
 
@@ -55,12 +55,6 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 # Two question marks in a row never occur in a Chinese title; the site's '?' for every
 # Chinese character always gives them.
 _MANGLED = re.compile(r"\?{2,}")
-# A 文号 in a list title: 商务部公告2025年第21号, 商务部令2025年第6号 (or 二〇二五年),
-# a UEL notice.
-_TITLE_NUMBER = re.compile(
-    r"(?:中华人民共和国)?商务部(?:\s*海关总署)?(?:公告|令)\s*[\d〇零一二三四五六七八九]{4}\s*年\s*第\s*\d+\s*号"
-    r"|不可靠实体清单工作机制(?:公告)?\s*[\[(【〔［（]\s*\d{4}\s*[\])】〕］）]\s*\d+\s*号"
-)
 
 
 @dataclass(frozen=True)
@@ -164,12 +158,6 @@ def _row(row: object, number: int, *, where: str, url: str, options: MofcomOptio
     )
 
 
-def title_key(title: str) -> str:
-    """The key of the 文号 a list title names, "" when it names none."""
-    found = _TITLE_NUMBER.search(title)
-    return instrument_key(found.group(0)) if found else ""
-
-
 def wanted(row: EcRow, held: Collection[str]) -> bool:
     """Whether a row may be an act not held yet (title first, no text read)."""
     key = title_key(row.title)
@@ -201,7 +189,7 @@ def _article(row: EcRow, column: EcColumn) -> Article:
     try:
         return parse_article(doc, url=row.url)
     except ShapeError as exc:
-        if _TITLE_NUMBER.search(row.title) or "【发布文号】" in row.content:
+        if title_key(row.title) or "【发布文号】" in row.content:
             raise ShapeError(
                 f"{column.describe()}: the text of {row.title!r} has a 文号 but cannot be"
                 f" read: {exc}",

@@ -49,7 +49,7 @@ from monitor.models import Record
 from monitor.sources.bundle import BundleItem, bundle_result, known_urls, read_known, unpack_roles
 from monitor.sources.mofcom.actions import action_from_article, merge_copies
 from monitor.sources.mofcom.article import parse_article
-from monitor.sources.mofcom.classify import title_matters
+from monitor.sources.mofcom.classify import title_key, title_matters
 from monitor.sources.mofcom.column import (
     COLUMN_PAGES,
     ListTarget,
@@ -64,7 +64,6 @@ from monitor.sources.mofcom.ecsite import (
     ec_column_of,
     ec_form,
     ec_rows,
-    title_key,
     wanted,
 )
 from monitor.sources.mofcom.index import ListEntry, list_page, list_params, page_of

@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from monitor.models import RunOutcome
-from monitor.sources.mofcom.classify import instrument_key
-from monitor.sources.mofcom.ecsite import title_key
+from monitor.sources.mofcom.classify import instrument_key, title_key
 from monitor.store import Store
 from monitor.testing.fixture_server import FixtureServer
 from tests.sources.mofcom.pages import builder
