@@ -82,12 +82,20 @@ def _rebuild(
     dirty: Mapping[str, tuple[bytes, ...]],
     fresh: list[Record],
 ) -> dict[str, Record]:
-    """The dirty keys' records from all their rows; known rows are read again only when a
-    dirty key has one (a merged entity whose other row changed, or a new duplicate)."""
-    parts = list(fresh)
-    known = {d for digests in dirty.values() for d in digests if d in index.keys}
-    if known:
-        parts += [reader.record(row) for row in reader.rows() if row.digest in known]
+    """The dirty keys' records from all their rows; the file is read again only when a
+    dirty key has a known row (a merged entity whose other row changed, or a new
+    duplicate). Such a key's rows are then all parsed again in file order, as the whole
+    file's merge meets them: the merge keeps its first row's order of multi-valued
+    fields, so its fresh rows first and its known rows after would store another order."""
+    reread = {
+        key: set(digests)
+        for key, digests in dirty.items()
+        if any(d in index.keys for d in digests)
+    }
+    parts = [record for record in fresh if record.key not in reread]
+    if reread:
+        wanted = set().union(*reread.values())
+        parts += [reader.record(row) for row in reader.rows() if row.digest in wanted]
     records = {record.key: record for record in reader.merge(parts)}
     missing = dirty.keys() - records.keys()
     if missing:  # a reader whose record() and rows() disagree: never guess
